@@ -1,0 +1,146 @@
+import { Subject, type Observable } from 'rxjs'
+import { formatSize } from '../api/sizes.ts'
+import type { AttemptOutcome } from '../engine/inputs.ts'
+import type { Resources } from '../events/catalogue.ts'
+import { decodeResult, type ResultMessage } from '../worker/protocol.ts'
+import type { BatchSystem, IssuedJob } from './batchSystem.ts'
+import { WorkerPool } from './workerPool.ts'
+
+// The batch system of one machine: attempts wait in a FIFO queue until their
+// cores, memory and disk fit in what is free, then run in warm worker
+// processes. A job that does not fit yet is skipped for later ones that do
+// (backfill), so small jobs keep the machine busy while a big one waits.
+
+export interface LocalBatchOptions {
+  maxCores: number
+  maxMemory: number
+  maxDisk: number
+  /** A job's log file is cut back to its newest part past this size (default 1 MiB). */
+  maxLogBytes?: number
+}
+
+type Packed = Pick<Resources, 'cores' | 'memory' | 'disk'>
+
+// Fractional cores add up with rounding errors; memory and disk are whole bytes.
+const CORE_SLACK = 1e-9
+
+export class LocalBatchSystem implements BatchSystem {
+  readonly name = 'local'
+  readonly limits: Resources
+  private readonly subject = new Subject<AttemptOutcome>()
+  readonly outcomes: Observable<AttemptOutcome> = this.subject.asObservable()
+  private readonly maxLogBytes: number
+  private readonly pool = new WorkerPool({
+    result: (message) => this.finished(message.jobId, message.attempt, () => toOutcome(message)),
+    died: (job, code, signal) =>
+      this.finished(job.jobId, job.attempt, () => ({
+        type: 'AttemptFailed', now: Date.now(), jobId: job.jobId, attempt: job.attempt, reason: { kind: 'workerDied', code, signal }, messages: [],
+      })),
+  })
+  private readonly queue: IssuedJob[] = []
+  private readonly running = new Map<number, IssuedJob>()
+  /** Unschedulable attempts whose failure is about to be reported. */
+  private readonly rejecting = new Set<number>()
+  private readonly used: Packed = { cores: 0, memory: 0, disk: 0 }
+  private closed = false
+
+  constructor(opts: LocalBatchOptions) {
+    this.limits = { cores: opts.maxCores, memory: opts.maxMemory, disk: opts.maxDisk, time: 0 }
+    this.maxLogBytes = opts.maxLogBytes ?? 2 ** 20
+  }
+
+  issue(job: IssuedJob): void {
+    if (this.closed) return
+    const why = overLimits(job.spec.resources, this.limits)
+    if (why === undefined) {
+      this.queue.push(job)
+      this.startWhatFits()
+      return
+    }
+    // Never from inside issue(): the leader may not expect an outcome before issue returns.
+    this.rejecting.add(job.jobId)
+    setImmediate(() => {
+      if (!this.rejecting.delete(job.jobId)) return
+      this.subject.next({
+        type: 'AttemptFailed', now: Date.now(), jobId: job.jobId, attempt: job.attempt, reason: { kind: 'unschedulable', message: why }, messages: [],
+      })
+    })
+  }
+
+  kill(jobId: number): void {
+    this.rejecting.delete(jobId)
+    const queued = this.queue.findIndex((job) => job.jobId === jobId)
+    if (queued >= 0) this.queue.splice(queued, 1)
+    if (!this.running.has(jobId)) return
+    this.pool.kill(jobId)
+    this.release(jobId)
+    this.startWhatFits()
+  }
+
+  async shutdown(): Promise<void> {
+    this.closed = true
+    this.queue.length = 0
+    this.rejecting.clear()
+    this.running.clear()
+    await this.pool.shutdown()
+    this.subject.complete()
+  }
+
+  private startWhatFits(): void {
+    for (let i = 0; i < this.queue.length; ) {
+      const job = this.queue[i]
+      if (!this.fits(job.spec.resources)) {
+        i += 1
+        continue
+      }
+      this.queue.splice(i, 1)
+      this.running.set(job.jobId, job)
+      this.adjustUsed(job.spec.resources, 1)
+      this.pool.run({ type: 'run', job, maxLogBytes: this.maxLogBytes })
+    }
+  }
+
+  private fits(asked: Packed): boolean {
+    const { used, limits } = this
+    return used.cores + asked.cores <= limits.cores + CORE_SLACK && used.memory + asked.memory <= limits.memory && used.disk + asked.disk <= limits.disk
+  }
+
+  private adjustUsed(asked: Packed, sign: 1 | -1): void {
+    this.used.cores += sign * asked.cores
+    this.used.memory += sign * asked.memory
+    this.used.disk += sign * asked.disk
+  }
+
+  private release(jobId: number): void {
+    const job = this.running.get(jobId)
+    if (job === undefined) return
+    this.running.delete(jobId)
+    this.adjustUsed(job.spec.resources, -1)
+  }
+
+  private finished(jobId: number, attempt: number, outcome: () => AttemptOutcome): void {
+    if (this.running.get(jobId)?.attempt !== attempt) return
+    this.release(jobId)
+    this.subject.next(outcome())
+    this.startWhatFits()
+  }
+}
+
+function toOutcome(message: ResultMessage): AttemptOutcome {
+  const { jobId, attempt, messages, stats, result } = message
+  const now = Date.now()
+  if (!result.ok) return { type: 'AttemptFailed', now, jobId, attempt, reason: result.reason, messages, stats }
+  const { value, successors } = decodeResult(result.payload)
+  return { type: 'AttemptSucceeded', now, jobId, attempt, value, successors, messages, stats }
+}
+
+/** Why a job can never run here, or undefined if it can. */
+function overLimits(asked: Resources, limits: Resources): string | undefined {
+  const problems: string[] = []
+  if (asked.cores > limits.cores) problems.push(`asks for ${asked.cores} cores but this machine allows ${limits.cores} (--max-cores)`)
+  if (asked.memory > limits.memory) {
+    problems.push(`asks for ${formatSize(asked.memory)} of memory but at most ${formatSize(limits.memory)} is allowed (--max-memory)`)
+  }
+  if (asked.disk > limits.disk) problems.push(`asks for ${formatSize(asked.disk)} of disk but at most ${formatSize(limits.disk)} is allowed (--max-disk)`)
+  return problems.length === 0 ? undefined : problems.join('; ')
+}

@@ -1,0 +1,137 @@
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { killProcessGroup } from '../worker/processGroup.ts'
+import type { ResultMessage, RunMessage, WorkerMessage } from '../worker/protocol.ts'
+import { removeTempDirs } from '../worker/tempDir.ts'
+
+// Warm worker processes for the local batch system. Starting Node with tsx
+// takes 100-200 ms, so a worker runs attempt after attempt, one at a time,
+// and a trivial job costs an IPC round trip. A worker is forked only when
+// none is idle, so there are never more than the most attempts that ever ran
+// at once; a worker that dies is simply not reused.
+
+const WORKER_MAIN = fileURLToPath(new URL('../worker/main.ts', import.meta.url))
+// Absolute, so that workers start whatever the user's cwd is.
+const TSX_LOADER = import.meta.resolve('tsx')
+
+export interface PoolListener {
+  result(message: ResultMessage): void
+  /** The worker running the attempt died before it reported. */
+  died(job: RunMessage['job'], code: number | null, signal: NodeJS.Signals | null): void
+}
+
+interface Worker {
+  readonly child: ChildProcess
+  readonly closed: Promise<void>
+  /** It listens: messages sent earlier could be lost while tsx loads it. */
+  ready: boolean
+  /** The attempt it runs; undefined when idle. */
+  running: RunMessage | undefined
+  /** The process group of the command the attempt runs. */
+  group: number | undefined
+  /** Killed, or exiting on its own: it gets no more attempts. */
+  retired: boolean
+  /** Killed by us: its attempt gets no outcome. */
+  killed: boolean
+}
+
+export class WorkerPool {
+  private readonly workers = new Set<Worker>()
+
+  constructor(private readonly listener: PoolListener) {}
+
+  run(message: RunMessage): void {
+    const worker = [...this.workers].find((w) => w.running === undefined && !w.retired) ?? this.fork()
+    worker.running = message
+    setKeepsAlive(worker.child, true)
+    if (worker.ready) worker.child.send(message)
+  }
+
+  /** Kills the attempt's worker and command, reporting nothing for it. */
+  kill(jobId: number): void {
+    for (const worker of this.workers) if (worker.running?.job.jobId === jobId && !worker.killed) this.destroy(worker)
+  }
+
+  async shutdown(): Promise<void> {
+    const all = [...this.workers]
+    all.forEach((worker) => this.destroy(worker))
+    await Promise.all(all.map((worker) => worker.closed))
+  }
+
+  private fork(): Worker {
+    const child = fork(WORKER_MAIN, [], {
+      execArgv: ['--import', TSX_LOADER],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    const worker: Worker = {
+      child,
+      // 'close' rather than 'exit': it comes after the last message the worker sent.
+      closed: new Promise((resolve) => child.once('close', (code, signal) => resolve(this.gone(worker, code, signal)))),
+      ready: false,
+      running: undefined,
+      group: undefined,
+      retired: false,
+      killed: false,
+    }
+    child.on('message', (message) => this.received(worker, message as WorkerMessage))
+    // A failed fork, send or kill is followed by 'close', which reports what matters.
+    child.on('error', () => {})
+    this.workers.add(worker)
+    return worker
+  }
+
+  private received(worker: Worker, message: WorkerMessage): void {
+    const running = worker.killed ? undefined : worker.running?.job
+    switch (message.type) {
+      case 'ready':
+        worker.ready = true
+        if (worker.running !== undefined && !worker.killed) worker.child.send(worker.running)
+        return
+      case 'spawned':
+        // A command that started after its attempt was killed must not survive it.
+        if (running?.jobId === message.jobId) worker.group = message.pgid
+        else killProcessGroup(message.pgid)
+        return
+      case 'result':
+        if (running?.jobId !== message.jobId || running.attempt !== message.attempt) return
+        worker.running = undefined
+        worker.group = undefined
+        worker.retired ||= message.exiting
+        setKeepsAlive(worker.child, false)
+        this.listener.result(message)
+        return
+    }
+  }
+
+  private destroy(worker: Worker): void {
+    worker.retired = true
+    worker.killed = true
+    if (worker.group !== undefined) killProcessGroup(worker.group)
+    worker.group = undefined
+    // Held until it is gone, so that shutdown() can wait for 'close'.
+    setKeepsAlive(worker.child, true)
+    worker.child.kill('SIGKILL')
+  }
+
+  private async gone(worker: Worker, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    this.workers.delete(worker)
+    const { running, child } = worker
+    if (running === undefined) return
+    // Killed from outside, the worker could not take its command and temp dir down with it.
+    if (worker.group !== undefined) killProcessGroup(worker.group)
+    if (child.pid !== undefined) await removeTempDirs(child.pid, running.job.jobId, running.job.attempt)
+    if (!worker.killed) this.listener.died(running.job, code, signal)
+  }
+}
+
+/** Idle workers must not keep the leader's process alive. */
+function setKeepsAlive(child: ChildProcess, keep: boolean): void {
+  if (keep) {
+    child.ref()
+    child.channel?.ref()
+  } else {
+    child.unref()
+    child.channel?.unref()
+  }
+}

@@ -1,0 +1,93 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { JobtreeError, oneLine } from '../errors.ts'
+import { parseSize } from '../api/sizes.ts'
+import { LOG_LEVELS } from '../engine/logger.ts'
+import { runCommand, type RunFlags } from './runCommand.ts'
+import { statusCommand } from './statusCommand.ts'
+
+// The `jobtree` command line. Exit codes: 0 success, 1 the workflow failed
+// (or, for status --fail-if-not-complete, is not complete), 2 bad usage or
+// input, 130 interrupted.
+
+function wholeNumber(min: number) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number of at least ${min}`)
+    return n
+  }
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value)
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number above 0')
+  return n
+}
+
+function size(value: string): number {
+  try {
+    return parseSize(value, 'size')
+  } catch (err) {
+    throw new InvalidArgumentError(oneLine(err).replace(/^size /, ''))
+  }
+}
+
+function json(value: string): unknown {
+  try {
+    return JSON.parse(value)
+  } catch (err) {
+    throw new InvalidArgumentError(`not valid JSON (${oneLine(err)})`)
+  }
+}
+
+export function program(): Command {
+  const cli = new Command('jobtree')
+    .description('Run durable, event-sourced trees of jobs')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`jobtree: ${text.replace(/^error: /, '').trim()}\n`) })
+
+  cli
+    .command('run')
+    .description('run a workflow (or resume one with --restart)')
+    .argument('<module>', 'workflow module (.ts or .js) that registers targets')
+    .requiredOption('--store <dir>', 'store directory (the event log and job logs)')
+    .option('--target <name>', 'target to run as the root job')
+    .option('--input <json>', 'input of the root job, as JSON', json)
+    .option('--restart', 'resume the run in an existing store')
+    .option('--max-jobs <n>', 'jobs issued at once (default 1000)', wholeNumber(1))
+    .option('--max-cores <n>', 'cores the jobs may use (default: all)', positiveNumber)
+    .option('--max-memory <size>', 'memory the jobs may use, e.g. 16G (default: all)', size)
+    .option('--max-disk <size>', 'disk the jobs may use (default: the store\'s file system)', size)
+    .option('--retry-count <n>', 'failed attempts retried per job (default 1)', wholeNumber(0))
+    .addOption(new Option('--log-level <level>', 'how much the leader says').choices(LOG_LEVELS).default('info'))
+    .option('--no-progress', 'no progress line')
+    .action(async (module: string, flags: RunFlags) => {
+      process.exitCode = await runCommand(module, flags)
+    })
+
+  cli
+    .command('status')
+    .description('show the state of a run: counts, failed jobs, whether it is complete')
+    .argument('<store>', 'store directory')
+    .option('--fail-if-not-complete', 'exit 1 unless the run finished successfully')
+    .option('--json', 'print the status as JSON')
+    .action(async (store: string, flags: { failIfNotComplete?: boolean; json?: boolean }) => {
+      process.exitCode = await statusCommand(store, flags)
+    })
+
+  return cli
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: 'user' })
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? 0 : 2
+    }
+    process.stderr.write(`jobtree: error: ${oneLine(err)}\n`)
+    return err instanceof JobtreeError && err.code === 'WORKFLOW_FAILED' ? 1 : 2
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,82 @@
+import type { RunConfig } from '../events/catalogue.ts'
+import { JobtreeError } from '../errors.ts'
+import { stderrLogger, type LogLevel } from '../engine/logger.ts'
+import type { Leader } from '../engine/leader.ts'
+import { runWorkflow } from '../engine/runWorkflow.ts'
+import { isStore, storePaths } from '../engine/store.ts'
+import { loadWorkflowModule } from './loadModule.ts'
+import { progressLine } from './progress.ts'
+
+export interface RunFlags {
+  store: string
+  target?: string
+  input?: unknown
+  restart?: boolean
+  maxJobs?: number
+  maxCores?: number
+  maxMemory?: number
+  maxDisk?: number
+  retryCount?: number
+  logLevel: LogLevel
+  progress: boolean
+}
+
+/** `jobtree run`: returns the exit code. */
+export async function runCommand(modulePath: string, flags: RunFlags): Promise<number> {
+  const store = storePaths(flags.store).root
+  // Refuse before touching anything: a store that exists without --restart,
+  // or --restart without a store, changes nothing.
+  if (!flags.restart && isStore(store)) {
+    throw new JobtreeError('STORE_EXISTS', `store ${store} already exists: resume it with --restart, or choose a new --store`)
+  }
+  if (flags.restart && !isStore(store)) throw new JobtreeError('STORE_MISSING', `cannot restart: no store at ${store}`)
+  if (!flags.restart && flags.target === undefined) throw new JobtreeError('BAD_OPTION', 'run needs --target <name> (the root job)')
+  const module = await loadWorkflowModule(modulePath)
+
+  const progress = progressLine(process.stderr, flags.progress && flags.logLevel !== 'error')
+  const logger = stderrLogger(flags.logLevel, () => progress.clear())
+  const config: Partial<RunConfig> = {}
+  if (flags.maxJobs !== undefined) config.maxJobs = flags.maxJobs
+  if (flags.maxCores !== undefined) config.maxCores = flags.maxCores
+  if (flags.maxMemory !== undefined) config.maxMemory = flags.maxMemory
+  if (flags.maxDisk !== undefined) config.maxDisk = flags.maxDisk
+  if (flags.retryCount !== undefined) config.retryCount = flags.retryCount
+
+  let leader: Leader | undefined
+  let interrupted = false
+  const onSignal = () => {
+    interrupted = true
+    logger.warn('interrupted: stopping the jobs; resume with --restart')
+    leader?.stop()
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  try {
+    const result = await runWorkflow({
+      module,
+      target: flags.target ?? '',
+      input: flags.input ?? null,
+      store,
+      restart: flags.restart === true,
+      config,
+      logger,
+      onStart: (l) => (leader = l),
+      onCommit: (state) => progress.update(state.counts),
+    })
+    progress.done(result.state.counts)
+    if (interrupted || !result.finished) return 130
+    const f = result.state.finished
+    if (result.ok) {
+      logger.info(`workflow finished: ${f?.succeeded ?? 0} jobs succeeded (store ${store})`)
+      if (result.value !== undefined && result.value !== null) process.stdout.write(`${JSON.stringify(result.value)}\n`)
+      return 0
+    }
+    logger.error(
+      `workflow failed: ${f?.failed ?? 0} job(s) failed completely, ${f?.neverRan ?? 0} never ran because of them; see: jobtree status ${store}`,
+    )
+    return 1
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}

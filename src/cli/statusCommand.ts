@@ -1,0 +1,45 @@
+import { relative } from 'node:path'
+import { JobtreeError } from '../errors.ts'
+import { askLeader } from '../engine/endpoint.ts'
+import { replay } from '../engine/replay.ts'
+import { statusReport, type StatusReport } from '../engine/statusReport.ts'
+import { openStore, storePaths } from '../engine/store.ts'
+
+/** `jobtree status`: returns the exit code. */
+export async function statusCommand(dir: string, flags: { failIfNotComplete?: boolean; json?: boolean }): Promise<number> {
+  const report = await readStatus(dir)
+  process.stdout.write(flags.json ? JSON.stringify(report) + '\n' : formatStatus(report))
+  return flags.failIfNotComplete && !(report.complete && report.ok) ? 1 : 0
+}
+
+/** From the log when no leader holds the store; from the running leader when one does. */
+async function readStatus(dir: string): Promise<StatusReport> {
+  let store
+  try {
+    store = await openStore(dir)
+  } catch (err) {
+    if (err instanceof JobtreeError && err.code === 'STORE_IN_USE') return askLeader(storePaths(dir))
+    throw err
+  }
+  try {
+    return statusReport(store.paths, await replay(store.log), false)
+  } finally {
+    await store.log.close()
+  }
+}
+
+function formatStatus(r: StatusReport): string {
+  const c = r.counts
+  const lines = [
+    `store:    ${r.store}`,
+    `workflow: ${r.module ? relative(process.cwd(), r.module) : '?'} --target ${r.target || '?'} (run ${r.runId || 'not started'}, leader ${r.epoch})`,
+    `state:    ${r.complete ? (r.ok ? 'complete: every job succeeded' : 'complete: some jobs failed') : r.live ? 'running (a leader is working on it)' : 'not complete (resume with: jobtree run … --restart)'}`,
+    `jobs:     ${c.total} created: ${c.succeeded} succeeded, ${c.issued} running, ${c.ready} queued, ${c.waiting} waiting, ${c.failed} failed`,
+  ]
+  if (r.complete && c.waiting > 0) lines.push(`          ${c.waiting} never ran because a job they depend on failed`)
+  for (const f of r.failedJobs) {
+    lines.push('', `failed: job ${f.jobId} (${f.name}) after ${f.attempts} attempt(s): ${f.reason}`)
+    if (f.logTail) lines.push(`  last lines of ${f.logFile}:`, ...f.logTail.split('\n').map((l) => `  | ${l}`))
+  }
+  return lines.join('\n') + '\n'
+}

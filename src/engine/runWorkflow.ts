@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto'
+import { availableParallelism, totalmem } from 'node:os'
+import { statfsSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { LocalBatchSystem } from '../batch/local.ts'
+import type { JobEvent, RunConfig } from '../events/catalogue.ts'
+import { encodeValue } from '../events/codec.ts'
+import { resolveTokens } from '../events/promise.ts'
+import { JobtreeError, oneLine } from '../errors.ts'
+import { lookupTarget, targetNames } from '../api/target.ts'
+import { toSpec } from '../api/options.ts'
+import { valueOf, type JobTreeState } from '../projections/jobTree.ts'
+import { closeEndpoint, serveStatus } from './endpoint.ts'
+import { Leader } from './leader.ts'
+import { statusReport } from './statusReport.ts'
+import type { Logger } from './logger.ts'
+import { replay } from './replay.ts'
+import { createStore, openStore, storePaths, type OpenStore } from './store.ts'
+
+// One run of a leader on a store, start or restart: the glue between the
+// store, the replayed state, the batch system and the leader loop. The
+// workflow module must already be imported (its targets registered).
+
+export interface RunRequest {
+  /** Absolute path of the workflow module. */
+  module: string
+  target: string
+  input: unknown
+  store: string
+  restart: boolean
+  /** Options given for this leader; on a restart, the ones not given keep their earlier values. */
+  config: Partial<RunConfig>
+  logger: Logger
+  tickMs?: number
+  onStart?: (leader: Leader) => void
+  onCommit?: (state: JobTreeState, events: readonly JobEvent[]) => void
+}
+
+export interface RunOutcome {
+  state: JobTreeState
+  /** True when every job succeeded. */
+  ok: boolean
+  /** False when the leader was stopped before the workflow finished. */
+  finished: boolean
+  /** The root job's return value (when ok). */
+  value: unknown
+  store: string
+}
+
+export function defaultConfig(store: string): RunConfig {
+  return {
+    retryCount: 1,
+    maxJobs: 1000,
+    maxCores: availableParallelism(),
+    maxMemory: totalmem(),
+    maxDisk: diskSize(store),
+  }
+}
+
+function diskSize(path: string): number {
+  for (let dir = path; ; dir = dirname(dir)) {
+    try {
+      const fs = statfsSync(dir)
+      return fs.blocks * fs.bsize
+    } catch {
+      if (dirname(dir) === dir) return 2 ** 50
+    }
+  }
+}
+
+export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
+  const root = storePaths(req.store).root
+  const store = req.restart ? await openStore(root) : await newStore(req, root)
+  try {
+    const state = await replay(store.log)
+    // A run that succeeded has nothing left to do; one that failed resumes
+    // with its failed jobs given another chance.
+    if (state.finished?.ok === true) return outcome(state, root)
+    if (state.epoch === 0 && req.target === '') {
+      throw new JobtreeError('STORE_INVALID', `the run in ${root} never started (its leader stopped before recording anything): restart it with --target and --input`, { store: root })
+    }
+    const config: RunConfig = { ...(state.config ?? defaultConfig(root)), ...req.config }
+    const leader = new Leader({ store, batch: new LocalBatchSystem(config), logger: req.logger, tickMs: req.tickMs, onCommit: req.onCommit }, state)
+    req.onStart?.(leader)
+    const endpoint = await serveStatus(store.paths, () => statusReport(store.paths, leader.current, true))
+    const now = Date.now()
+    const first = state.epoch === 0
+      ? { type: 'Start' as const, now, runId: randomUUID(), module: req.module, target: req.target, root: rootSpec(req), config }
+      : { type: 'Resume' as const, now, config }
+    if (state.epoch !== 0) {
+      const { succeeded, issued, failed } = state.counts
+      req.logger.info(`resuming run ${state.runId}: ${succeeded} jobs done, ${issued} to run again, ${failed} failed job(s) to retry`)
+    }
+    try {
+      return outcome(await leader.run(first), root)
+    } finally {
+      await closeEndpoint(endpoint, store.paths)
+    }
+  } finally {
+    await store.log.close()
+  }
+}
+
+async function newStore(req: RunRequest, root: string): Promise<OpenStore> {
+  // Everything that can be wrong with the request is checked before the
+  // store exists, so a bad request leaves nothing behind.
+  rootSpec(req)
+  return createStore(root)
+}
+
+function rootSpec(req: RunRequest) {
+  const t = lookupTarget(req.target)
+  if (t === undefined) {
+    const known = targetNames()
+    throw new JobtreeError('UNKNOWN_TARGET', `unknown target ${JSON.stringify(req.target)} in ${req.module} (${known.length ? `known: ${known.join(', ')}` : 'it registers no targets'})`, { target: req.target })
+  }
+  try {
+    encodeValue(req.input)
+  } catch (err) {
+    throw new JobtreeError('NOT_ENCODABLE', `the input cannot be stored: ${oneLine(err)}`)
+  }
+  return toSpec({ kind: 'target', target: t.name, input: req.input }, t.options)
+}
+
+function outcome(state: JobTreeState, store: string): RunOutcome {
+  const finished = state.finished !== null
+  const ok = state.finished?.ok === true
+  // The root may have returned a successor's promise: hand back its value.
+  const value = ok ? resolveTokens(valueOf(state, 0)?.value, (id) => valueOf(state, id)) : undefined
+  return { state, ok, finished, value, store }
+}

@@ -1,0 +1,83 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { EventLog } from '../events/log.ts'
+import { JobtreeError } from '../errors.ts'
+
+// A store is a directory: the LevelDB event log (the only truth), a marker
+// that says the directory is a jobtree store, the jobs' log files and the
+// run's shared files. The LevelDB lock is the one-leader-per-store lock: the
+// kernel drops it when its process dies, so a SIGKILLed leader never leaves a
+// stale lock behind.
+
+const MARKER = 'jobtree.json'
+const FORMAT = 'jobtree-store'
+const VERSION = 1
+
+export interface StorePaths {
+  root: string
+  events: string
+  logs: string
+  global: string
+}
+
+export function storePaths(dir: string): StorePaths {
+  const root = resolve(dir)
+  return { root, events: join(root, 'events'), logs: join(root, 'logs'), global: join(root, 'global') }
+}
+
+export function jobLogFile(paths: StorePaths, jobId: number): string {
+  return join(paths.logs, `${jobId}.log`)
+}
+
+export interface OpenStore {
+  paths: StorePaths
+  log: EventLog
+}
+
+/** True when `dir` holds a jobtree store's marker. */
+export function isStore(dir: string): boolean {
+  return existsSync(join(resolve(dir), MARKER))
+}
+
+/** Creates a new store; refuses a directory that is a store already or holds anything else. */
+export async function createStore(dir: string): Promise<OpenStore> {
+  const paths = storePaths(dir)
+  if (isStore(paths.root)) {
+    throw new JobtreeError('STORE_EXISTS', `store ${paths.root} already exists: resume it with --restart, or choose a new --store`, { store: paths.root })
+  }
+  if (existsSync(paths.root)) {
+    if (!statSync(paths.root).isDirectory()) throw new JobtreeError('STORE_INVALID', `${paths.root} is a file, not a store directory`, { store: paths.root })
+    if (readdirSync(paths.root).length > 0) {
+      throw new JobtreeError('STORE_INVALID', `${paths.root} is not empty and is not a jobtree store: choose a new or empty directory`, { store: paths.root })
+    }
+  }
+  mkdirSync(paths.logs, { recursive: true })
+  mkdirSync(paths.global, { recursive: true })
+  const log = await EventLog.open(paths.events, true)
+  writeFileSync(join(paths.root, MARKER), JSON.stringify({ format: FORMAT, version: VERSION }) + '\n')
+  return { paths, log }
+}
+
+/** Opens an existing store for reading or for a new leader. */
+export async function openStore(dir: string): Promise<OpenStore> {
+  const paths = storePaths(dir)
+  if (!existsSync(paths.root)) throw new JobtreeError('STORE_MISSING', `no store at ${paths.root}`, { store: paths.root })
+  checkMarker(paths)
+  const log = await EventLog.open(paths.events, false)
+  return { paths, log }
+}
+
+function checkMarker(paths: StorePaths): void {
+  const file = join(paths.root, MARKER)
+  let marker: unknown
+  try {
+    marker = JSON.parse(readFileSync(file, 'utf8'))
+  } catch {
+    throw new JobtreeError('STORE_INVALID', `${paths.root} is not a jobtree store (no readable ${MARKER})`, { store: paths.root })
+  }
+  const m = marker as { format?: unknown; version?: unknown }
+  if (m.format !== FORMAT) throw new JobtreeError('STORE_INVALID', `${paths.root} is not a jobtree store (${MARKER} is foreign)`, { store: paths.root })
+  if (m.version !== VERSION) {
+    throw new JobtreeError('STORE_INVALID', `store ${paths.root} has format version ${String(m.version)}, this jobtree reads version ${VERSION}`, { store: paths.root })
+  }
+}

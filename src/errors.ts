@@ -1,0 +1,32 @@
+// Typed errors. Every error a user can cause carries a code and the context
+// that names the problem, and prints as one line.
+
+export type ErrorCode =
+  | 'BAD_OPTION'
+  | 'BAD_INPUT'
+  | 'STORE_EXISTS'
+  | 'STORE_MISSING'
+  | 'STORE_INVALID'
+  | 'STORE_IN_USE'
+  | 'LOG_CORRUPT'
+  | 'MODULE_LOAD'
+  | 'UNKNOWN_TARGET'
+  | 'NOT_ENCODABLE'
+  | 'WORKFLOW_FAILED'
+
+export class JobtreeError extends Error {
+  override readonly name = 'JobtreeError'
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly context: Record<string, unknown> = {},
+  ) {
+    super(message)
+  }
+}
+
+/** The first line of an error's message, for one-line reports. */
+export function oneLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err)
+  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? text
+}

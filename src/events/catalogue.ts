@@ -1,0 +1,166 @@
+// The event catalogue: every fact jobtree records. Events are small, typed,
+// past-tense records. Each carries a schema version `v`; when a shape changes,
+// bump its version and teach `upcast.ts` to read the old one, so a log written
+// by any earlier release replays forever.
+
+/** Resources a job asks for. Memory and disk are bytes, time is seconds. */
+export interface Resources {
+  cores: number
+  memory: number
+  disk: number
+  /** Expected run time in seconds (0 = unknown). */
+  time: number
+}
+
+/** What a job runs: a registered target function, or a shell command. */
+export type JobWork =
+  | { kind: 'target'; target: string; input: unknown }
+  | { kind: 'command'; command: string | string[] }
+
+export interface JobSpec {
+  work: JobWork
+  resources: Resources
+  /** Failed attempts allowed before the job fails completely; undefined = the run's default. */
+  retryCount?: number
+}
+
+export type Relation = 'root' | 'child' | 'followOn'
+
+/** Why one attempt of a job did not succeed. */
+export type FailureReason =
+  | { kind: 'exception'; message: string; stack?: string }
+  | { kind: 'exit'; code: number }
+  | { kind: 'signal'; signal: string }
+  | { kind: 'workerDied'; code: number | null; signal: string | null }
+  | { kind: 'invalidResult'; message: string }
+  | { kind: 'unschedulable'; message: string }
+  | { kind: 'deadlock'; message: string }
+  | { kind: 'lost'; message: string }
+
+/** Measurements of one attempt, taken by the batch system. */
+export interface AttemptStats {
+  wallMs: number
+  cpuMs: number
+  /** Peak resident set in bytes, when known (0 otherwise). */
+  maxRss: number
+}
+
+export interface RunConfig {
+  retryCount: number
+  maxJobs: number
+  maxCores: number
+  maxMemory: number
+  maxDisk: number
+}
+
+interface Base { v: 1; at: number }
+
+export interface WorkflowStarted extends Base {
+  type: 'WorkflowStarted'
+  runId: string
+  /** Absolute path of the workflow module the workers import. */
+  module: string
+  target: string
+  epoch: number
+  config: RunConfig
+}
+export interface WorkflowResumed extends Base {
+  type: 'WorkflowResumed'
+  epoch: number
+  config: RunConfig
+}
+export interface WorkflowFinished extends Base {
+  type: 'WorkflowFinished'
+  ok: boolean
+  succeeded: number
+  failed: number
+  /** Jobs that never ran because something they depend on failed. */
+  neverRan: number
+}
+export interface JobCreated extends Base {
+  type: 'JobCreated'
+  jobId: number
+  /** The job whose successful attempt added this one (-1 for the root). */
+  parent: number
+  relation: Relation
+  spec: JobSpec
+}
+export interface JobIssued extends Base {
+  type: 'JobIssued'
+  jobId: number
+  attempt: number
+  epoch: number
+}
+export interface JobFinished extends Base {
+  type: 'JobFinished'
+  jobId: number
+  attempt: number
+  value: unknown
+  stats: AttemptStats
+  /**
+   * The successors this attempt added, created by the JobCreated events that
+   * follow in the same batch: children get ids first .. first+children-1,
+   * follow-ons the ids after them.
+   */
+  successors: { first: number; children: number; followOns: number }
+}
+export interface JobFailed extends Base {
+  type: 'JobFailed'
+  jobId: number
+  attempt: number
+  reason: FailureReason
+  stats?: AttemptStats
+}
+export interface JobRetried extends Base {
+  type: 'JobRetried'
+  jobId: number
+}
+export interface JobFailedCompletely extends Base {
+  type: 'JobFailedCompletely'
+  jobId: number
+}
+/** A job that had failed completely gets a fresh retry budget (a restart after failures). */
+export interface JobRevived extends Base {
+  type: 'JobRevived'
+  jobId: number
+}
+/** An issued attempt whose outcome will never arrive (its leader died); it runs again. */
+export interface JobAbandoned extends Base {
+  type: 'JobAbandoned'
+  jobId: number
+  attempt: number
+  reason: string
+}
+export interface MessageLogged extends Base {
+  type: 'MessageLogged'
+  jobId: number
+  attempt: number
+  text: string
+}
+
+export type JobEvent =
+  | WorkflowStarted
+  | WorkflowResumed
+  | WorkflowFinished
+  | JobCreated
+  | JobIssued
+  | JobFinished
+  | JobFailed
+  | JobRetried
+  | JobFailedCompletely
+  | JobAbandoned
+  | JobRevived
+  | MessageLogged
+
+export type EventType = JobEvent['type']
+
+export const EVENT_TYPES: readonly EventType[] = [
+  'WorkflowStarted', 'WorkflowResumed', 'WorkflowFinished', 'JobCreated', 'JobIssued',
+  'JobFinished', 'JobFailed', 'JobRetried', 'JobFailedCompletely', 'JobAbandoned', 'JobRevived', 'MessageLogged',
+]
+
+/** An event as stored: its position in the log and the event. */
+export interface Recorded {
+  seq: number
+  event: JobEvent
+}

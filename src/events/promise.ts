@@ -1,0 +1,109 @@
+// Promise tokens (Toil's `rv()`): a placeholder for another job's return
+// value, or a part of it, that travels inside a job's input and is replaced
+// by the value before the job runs. A token made by a running job names its
+// new successor by its position among the successors it added (`local`);
+// the leader rewrites it to the job id when it creates the successors.
+
+export const RV_KEY = '$jobtree:rv'
+
+export type PathStep = string | number
+
+export interface RvRef {
+  /** The producing job's id (stored form). */
+  job?: number
+  /** The producer's position among the successors added by the same attempt. */
+  local?: number
+  path: PathStep[]
+}
+
+export interface RvToken {
+  [RV_KEY]: RvRef
+}
+
+export function makeToken(ref: RvRef): RvToken {
+  return { [RV_KEY]: ref }
+}
+
+export function isToken(value: unknown): value is RvToken {
+  if (typeof value !== 'object' || value === null) return false
+  const ref = (value as Record<string, unknown>)[RV_KEY]
+  return typeof ref === 'object' && ref !== null && Array.isArray((ref as RvRef).path)
+}
+
+/** Returns `value` with every token replaced by `fn(token)`; shares untouched parts. */
+export function mapTokens(value: unknown, fn: (ref: RvRef) => unknown): unknown {
+  if (isToken(value)) return fn(value[RV_KEY])
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined
+    value.forEach((item, i) => {
+      const mapped = mapTokens(item, fn)
+      if (mapped !== item) (out ??= value.slice())[i] = mapped
+    })
+    return out ?? value
+  }
+  if (isPlainObject(value)) {
+    let out: Record<string, unknown> | undefined
+    for (const [k, item] of Object.entries(value)) {
+      const mapped = mapTokens(item, fn)
+      if (mapped !== item) (out ??= { ...value })[k] = mapped
+    }
+    return out ?? value
+  }
+  return value
+}
+
+/** Calls `fn` for each token in `value`; stops early when `fn` returns true. */
+export function someToken(value: unknown, fn: (ref: RvRef) => boolean): boolean {
+  if (isToken(value)) return fn(value[RV_KEY])
+  if (Array.isArray(value)) return value.some((item) => someToken(item, fn))
+  if (isPlainObject(value)) return Object.values(value).some((item) => someToken(item, fn))
+  return false
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+export class UnresolvedPromise extends Error {
+  constructor(readonly producer: number) {
+    super(`job ${producer} has not finished`)
+  }
+}
+
+/** Follows `path` into `value`; a missing step yields undefined. */
+export function followPath(value: unknown, path: readonly PathStep[]): unknown {
+  let at = value
+  for (const step of path) {
+    if (at === null || at === undefined) return undefined
+    if (at instanceof Map) at = at.get(step)
+    else at = (at as Record<PathStep, unknown>)[step]
+  }
+  return at
+}
+
+/**
+ * Replaces every token in `value` by the producer's value (following nested
+ * tokens that a value may itself contain). `lookup` returns `{ value }` for a
+ * finished producer and undefined for one that has not finished, in which
+ * case this throws UnresolvedPromise naming it.
+ */
+export function resolveTokens(value: unknown, lookup: ValueLookup): unknown {
+  return mapTokens(value, (ref) => resolveRef(ref, lookup))
+}
+
+export type ValueLookup = (job: number) => { value: unknown } | undefined
+
+function resolveRef(ref: RvRef, lookup: ValueLookup): unknown {
+  if (ref.job === undefined) throw new Error('promise token without a job id')
+  const found = lookup(ref.job)
+  if (found === undefined) throw new UnresolvedPromise(ref.job)
+  let at = found.value
+  for (const step of ref.path) {
+    // A value may hold a token of its own (a job returned a successor's rv()).
+    if (isToken(at)) at = resolveRef(at[RV_KEY], lookup)
+    at = followPath(at, [step])
+  }
+  return resolveTokens(at, lookup)
+}

@@ -1,0 +1,295 @@
+import { produce, type Draft } from 'immer'
+import type { FailureReason, JobEvent, JobSpec, Relation, RunConfig, WorkflowFinished } from '../events/catalogue.ts'
+import { UnresolvedPromise, resolveTokens } from '../events/promise.ts'
+import { PVec } from './pvec.ts'
+
+// The job tree the leader decides on: a pure projection of the log.
+// `evolve` touches only the records an event names (plus, when a subtree
+// completes, the ancestors it completes), so its cost per event does not grow
+// with the number of jobs. Jobs whose whole subtree has completed leave the
+// live state; their return values stay while a promise may still ask for them.
+
+/**
+ * waiting: created but held back (a follow-on whose parent's children are not
+ *   all complete, or a job whose input waits for a promise);
+ * ready: may be issued; issued: an attempt is out;
+ * succeeded: its last attempt succeeded (its successors may still run);
+ * failed: failed completely.
+ */
+export type Phase = 'waiting' | 'ready' | 'issued' | 'succeeded' | 'failed'
+
+export interface JobRecord {
+  readonly id: number
+  readonly parent: number
+  readonly relation: Relation
+  readonly spec: JobSpec
+  readonly phase: Phase
+  /** Attempts issued so far; the next attempt is `attempts + 1`. */
+  readonly attempts: number
+  /** Failed attempts so far. */
+  readonly failures: number
+  readonly lastFailure: FailureReason | null
+  /** Children not yet complete (set when the job succeeds). */
+  readonly openChildren: number
+  /** Follow-ons not yet complete. */
+  readonly openFollowOns: number
+  /** Children have ids firstChild .. firstFollowOn - 1, follow-ons firstFollowOn .. firstFollowOn + followOns - 1. */
+  readonly firstChild: number
+  readonly firstFollowOn: number
+  readonly followOns: number
+  /** Jobs whose input waits for this job's value. */
+  readonly waiters: readonly number[]
+  /** The producer this job's input waits for, or -1. */
+  readonly waitingOn: number
+  readonly value: unknown
+  /** Next job in the ready queue, or -1. */
+  readonly next: number
+}
+
+export interface Counts {
+  readonly total: number
+  readonly waiting: number
+  readonly ready: number
+  readonly issued: number
+  readonly succeeded: number
+  readonly failed: number
+}
+
+export interface JobTreeState {
+  readonly runId: string
+  readonly module: string
+  readonly target: string
+  readonly epoch: number
+  readonly config: RunConfig | null
+  readonly jobs: PVec<JobRecord>
+  /** Return values of jobs that have left `jobs` (only those not undefined). */
+  readonly values: PVec<{ value: unknown }>
+  readonly nextJobId: number
+  readonly readyHead: number
+  readonly readyTail: number
+  readonly counts: Counts
+  readonly finished: WorkflowFinished | null
+  readonly startedAt: number
+}
+
+export const initialState: JobTreeState = {
+  runId: '',
+  module: '',
+  target: '',
+  epoch: 0,
+  config: null,
+  jobs: PVec.empty(),
+  values: PVec.empty(),
+  nextJobId: 0,
+  readyHead: -1,
+  readyTail: -1,
+  counts: { total: 0, waiting: 0, ready: 0, issued: 0, succeeded: 0, failed: 0 },
+  finished: null,
+  startedAt: 0,
+}
+
+// The draft as `apply` writes it. Immer drafts the small top level and the
+// counts; PVec values are opaque to it and replaced, never mutated.
+type S = { -readonly [K in Exclude<keyof JobTreeState, 'counts'>]: JobTreeState[K] } & {
+  counts: { -readonly [K in keyof Counts]: number }
+}
+
+export function evolve(state: JobTreeState, event: JobEvent): JobTreeState {
+  return produce(state, (draft: Draft<JobTreeState>) => {
+    apply(draft as unknown as S, event)
+  })
+}
+
+function apply(s: S, e: JobEvent): void {
+  switch (e.type) {
+    case 'WorkflowStarted':
+      s.runId = e.runId
+      s.module = e.module
+      s.target = e.target
+      s.epoch = e.epoch
+      s.config = e.config
+      s.startedAt = e.at
+      return
+    case 'WorkflowResumed':
+      s.epoch = e.epoch
+      s.config = e.config
+      s.finished = null
+      return
+    case 'WorkflowFinished':
+      s.finished = e
+      return
+    case 'JobCreated':
+      return create(s, e.jobId, e.parent, e.relation, e.spec)
+    case 'JobIssued': {
+      const job = must(s, e.jobId)
+      if (s.readyHead !== e.jobId) throw new ProjectionError(`job ${e.jobId} issued out of queue order`)
+      s.readyHead = job.next
+      if (s.readyHead === -1) s.readyTail = -1
+      put(s, { ...job, phase: 'issued', attempts: e.attempt, next: -1 })
+      move(s, 'ready', 'issued')
+      return
+    }
+    case 'JobFinished': {
+      const job = must(s, e.jobId)
+      const { children, followOns } = e.successors
+      put(s, {
+        ...job,
+        phase: 'succeeded',
+        value: e.value,
+        openChildren: children,
+        openFollowOns: followOns,
+        firstChild: e.successors.first,
+        firstFollowOn: e.successors.first + children,
+        followOns,
+        waiters: [],
+      })
+      move(s, 'issued', 'succeeded')
+      for (const waiter of job.waiters) release(s, waiter)
+      if (children === 0 && followOns === 0) complete(s, e.jobId)
+      return
+    }
+    case 'JobFailed': {
+      const job = must(s, e.jobId)
+      put(s, { ...job, failures: job.failures + 1, lastFailure: e.reason })
+      return
+    }
+    case 'JobRetried':
+    case 'JobAbandoned': {
+      const job = must(s, e.jobId)
+      put(s, { ...job, phase: 'waiting' })
+      move(s, 'issued', 'waiting')
+      release(s, e.jobId)
+      return
+    }
+    case 'JobRevived': {
+      const job = must(s, e.jobId)
+      if (job.phase !== 'failed') throw new ProjectionError(`job ${e.jobId} revived while ${job.phase}`)
+      put(s, { ...job, phase: 'waiting', failures: 0 })
+      move(s, 'failed', 'waiting')
+      release(s, e.jobId)
+      return
+    }
+    case 'JobFailedCompletely': {
+      const job = must(s, e.jobId)
+      if (job.phase === 'ready') throw new ProjectionError(`job ${e.jobId} failed completely while queued`)
+      put(s, { ...job, phase: 'failed' })
+      move(s, job.phase, 'failed')
+      return
+    }
+    case 'MessageLogged':
+      return
+  }
+}
+
+function create(s: S, id: number, parent: number, relation: Relation, spec: JobSpec): void {
+  if (id !== s.nextJobId) throw new ProjectionError(`job ${id} created out of order (next id is ${s.nextJobId})`)
+  s.nextJobId = id + 1
+  put(s, {
+    id, parent, relation, spec,
+    phase: 'waiting', attempts: 0, failures: 0, lastFailure: null,
+    openChildren: 0, openFollowOns: 0, firstChild: -1, firstFollowOn: -1, followOns: 0,
+    waiters: [], waitingOn: -1, value: undefined, next: -1,
+  })
+  s.counts.total += 1
+  s.counts.waiting += 1
+  if (relation === 'root') return release(s, id)
+  // Successors are released together once the last of them exists, since a
+  // promise may name a sibling created after it (a child given a follow-on's rv).
+  const p = must(s, parent)
+  if (id !== p.firstFollowOn + p.followOns - 1) return
+  for (let c = p.firstChild; c < p.firstFollowOn; c++) release(s, c)
+  if (p.firstFollowOn === p.firstChild) releaseFollowOns(s, p)
+}
+
+function releaseFollowOns(s: S, parent: JobRecord): void {
+  for (let f = parent.firstFollowOn; f < parent.firstFollowOn + parent.followOns; f++) release(s, f)
+}
+
+/** A waiting job whose structural dependencies are met: queue it, unless its input waits for a promise. */
+function release(s: S, id: number): void {
+  const job = must(s, id)
+  const blocker = unresolvedProducer(s, job)
+  if (blocker !== -1) {
+    const producer = must(s, blocker)
+    put(s, { ...producer, waiters: [...producer.waiters, id] })
+    put(s, { ...job, waitingOn: blocker })
+    return
+  }
+  put(s, { ...job, phase: 'ready', waitingOn: -1, next: -1 })
+  move(s, 'waiting', 'ready')
+  if (s.readyTail === -1) {
+    s.readyHead = id
+  } else {
+    const tail = must(s, s.readyTail)
+    put(s, { ...tail, next: id })
+  }
+  s.readyTail = id
+}
+
+function unresolvedProducer(s: S, job: JobRecord): number {
+  if (job.spec.work.kind !== 'target') return -1
+  try {
+    resolveTokens(job.spec.work.input, (producer) => valueOf(s, producer))
+    return -1
+  } catch (err) {
+    if (err instanceof UnresolvedPromise) return err.producer
+    throw err
+  }
+}
+
+/** The value of a job that has succeeded, or undefined if it has not. */
+export function valueOf(s: JobTreeState, id: number): { value: unknown } | undefined {
+  const job = s.jobs.get(id)
+  if (job !== undefined) return job.phase === 'succeeded' ? { value: job.value } : undefined
+  if (id >= s.nextJobId || id < 0) return undefined
+  return s.values.get(id) ?? { value: undefined }
+}
+
+/** A job and its whole subtree are done: it leaves the live state and may complete its parent. */
+function complete(s: S, id: number): void {
+  let current = id
+  while (current !== -1) {
+    const job = must(s, current)
+    s.jobs = s.jobs.set(current, undefined)
+    if (job.value !== undefined) s.values = s.values.set(current, { value: job.value })
+    if (job.relation === 'root') return
+    const parent = must(s, job.parent)
+    if (job.relation === 'child') {
+      const openChildren = parent.openChildren - 1
+      put(s, { ...parent, openChildren })
+      if (openChildren === 0) releaseFollowOns(s, parent)
+    } else {
+      put(s, { ...parent, openFollowOns: parent.openFollowOns - 1 })
+    }
+    const after = must(s, job.parent)
+    current = after.openChildren === 0 && after.openFollowOns === 0 ? after.id : -1
+  }
+}
+
+function move(s: S, from: Phase, to: Phase): void {
+  s.counts[from] -= 1
+  s.counts[to] += 1
+}
+
+function must(s: S, id: number): JobRecord {
+  const job = s.jobs.get(id)
+  if (job === undefined) throw new ProjectionError(`event names job ${id}, which is not live`)
+  return job
+}
+
+function put(s: S, job: JobRecord): void {
+  s.jobs = s.jobs.set(job.id, job)
+}
+
+/** The log contradicts itself: it cannot be replayed into a job tree. */
+export class ProjectionError extends Error {}
+
+/** The jobs in the ready queue, in order. */
+export function* readyJobs(state: JobTreeState): Generator<JobRecord> {
+  for (let id = state.readyHead; id !== -1; ) {
+    const job = state.jobs.get(id)
+    if (job === undefined) return
+    yield job
+    id = job.next
+  }
+}

@@ -1,0 +1,77 @@
+// A persistent vector keyed by small non-negative integers (job ids): a
+// 32-way trie with path copying. `set` copies only the nodes on one path
+// (at most log32(n) arrays of 32), so an update costs O(1) in practice
+// whatever the number of jobs, and every older version stays valid. Immer
+// treats instances as opaque values, so a state drafted by `produce` can hold
+// one without the whole trie being drafted and copied.
+
+const BITS = 5
+const WIDTH = 1 << BITS
+const MASK = WIDTH - 1
+
+type Node<T> = ReadonlyArray<Node<T> | T | undefined>
+
+export class PVec<T> {
+  private constructor(
+    private readonly root: Node<T>,
+    /** Bits to shift for the root's index: 0 means the root holds values. */
+    private readonly shift: number,
+  ) {}
+
+  static empty<T>(): PVec<T> {
+    return new PVec<T>([], 0)
+  }
+
+  get(index: number): T | undefined {
+    if (index < 0 || index >= capacity(this.shift)) return undefined
+    let node: Node<T> | undefined = this.root
+    for (let shift = this.shift; shift > 0; shift -= BITS) {
+      node = node[(index >>> shift) & MASK] as Node<T> | undefined
+      if (node === undefined) return undefined
+    }
+    return node[index & MASK] as T | undefined
+  }
+
+  set(index: number, value: T | undefined): PVec<T> {
+    if (!Number.isInteger(index) || index < 0) throw new RangeError(`PVec index ${index}`)
+    let root = this.root
+    let shift = this.shift
+    while (index >= capacity(shift)) {
+      if (value === undefined) return this
+      root = [root]
+      shift += BITS
+    }
+    return new PVec<T>(setIn(root, shift, index, value), shift)
+  }
+
+  /** Every present entry in index order. */
+  *entries(): Generator<[number, T]> {
+    yield* walk(this.root, this.shift, 0)
+  }
+}
+
+function setIn<T>(node: Node<T>, shift: number, index: number, value: T | undefined): Node<T> {
+  const slot = (index >>> shift) & MASK
+  const copy = node.slice()
+  if (shift === 0) {
+    copy[slot] = value
+  } else {
+    const child = (node[slot] as Node<T> | undefined) ?? []
+    copy[slot] = setIn(child, shift - BITS, index, value)
+  }
+  return copy
+}
+
+function* walk<T>(node: Node<T>, shift: number, base: number): Generator<[number, T]> {
+  for (let slot = 0; slot < node.length; slot++) {
+    const item = node[slot]
+    if (item === undefined) continue
+    const index = base + (slot << shift)
+    if (shift === 0) yield [index, item as T]
+    else yield* walk(item as Node<T>, shift - BITS, index)
+  }
+}
+
+function capacity(shift: number): number {
+  return 2 ** (shift + BITS)
+}

@@ -1,0 +1,69 @@
+import { rmSync } from 'node:fs'
+import type { IssuedJob } from '../batch/batchSystem.ts'
+import type { AttemptStats } from '../events/catalogue.ts'
+import { JobLog } from './jobLog.ts'
+import { exceptionReason } from './failure.ts'
+import type { AttemptResult, ResultMessage, RunMessage } from './protocol.ts'
+import { runCommand } from './runCommand.ts'
+import { runTarget } from './runTarget.ts'
+import { makeTempDir } from './tempDir.ts'
+
+// One attempt of a job in this worker: its log file, its private temp dir and
+// its measurements. Clean-up is synchronous so that a worker on its way out
+// (an uncaught exception, process.exit in a target) can still do it.
+
+export class Attempt {
+  readonly job: IssuedJob
+  readonly messages: string[] = []
+  private readonly startedAt = performance.now()
+  private readonly cpuAtStart = process.cpuUsage()
+  private log: JobLog | undefined
+  private tempDir: string | undefined
+
+  constructor(private readonly message: RunMessage) {
+    this.job = message.job
+  }
+
+  /** Runs the job; every failure, even of the set-up, becomes the result. */
+  async run(onSpawn: (pgid: number) => void): Promise<AttemptResult> {
+    const { job } = this
+    try {
+      const log = (this.log = new JobLog(job.logFile, header(job)))
+      const tempDir = (this.tempDir = makeTempDir(job.jobId, job.attempt))
+      const { work } = job.spec
+      if (work.kind === 'command') return await runCommand({ command: work.command, tempDir, logFd: log.fd, onSpawn })
+      return await runTarget({ job, target: work.target, input: work.input, tempDir, log, messages: this.messages })
+    } catch (err) {
+      return { ok: false, reason: exceptionReason(err) }
+    }
+  }
+
+  /** Cleans up and makes the message that reports `result`. */
+  finish(result: AttemptResult, exiting: boolean): ResultMessage {
+    this.discard()
+    this.log?.close(this.message.maxLogBytes)
+    this.log = undefined
+    const { jobId, attempt } = this.job
+    return { type: 'result', jobId, attempt, result, messages: this.messages, stats: this.stats(), exiting }
+  }
+
+  /** Removes the temp dir (when the worker exits before the attempt could finish). */
+  discard(): void {
+    if (this.tempDir !== undefined) rmSync(this.tempDir, { recursive: true, force: true })
+    this.tempDir = undefined
+  }
+
+  private stats(): AttemptStats {
+    const wallMs = Math.round(performance.now() - this.startedAt)
+    // This process's own usage measures a target; a command's is its child's, which Node does not report.
+    if (this.job.spec.work.kind === 'command') return { wallMs, cpuMs: 0, maxRss: 0 }
+    const cpu = process.cpuUsage(this.cpuAtStart)
+    return { wallMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000), maxRss: process.resourceUsage().maxRSS * 1024 }
+  }
+}
+
+function header(job: IssuedJob): string {
+  const { work } = job.spec
+  const what = work.kind === 'target' ? `target ${work.target}` : `command ${JSON.stringify(work.command)}`
+  return `=== attempt ${job.attempt} of job ${job.jobId} (${what}) pid ${process.pid} at ${new Date().toISOString()} ===`
+}

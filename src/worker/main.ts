@@ -1,0 +1,49 @@
+import { Attempt } from './attempt.ts'
+import { exceptionReason } from './failure.ts'
+import type { LeaderMessage, WorkerMessage } from './protocol.ts'
+import { killRunningCommand } from './runCommand.ts'
+
+// A warm worker process of the local batch system: it runs one attempt at a
+// time for as long as the leader lives, and never outlives it.
+
+let current: Attempt | undefined
+
+function send(message: WorkerMessage, then?: () => void): void {
+  process.send?.(message, undefined, {}, then)
+}
+
+async function run(message: LeaderMessage): Promise<void> {
+  const attempt = (current = new Attempt(message))
+  const result = await attempt.run((pgid) => send({ type: 'spawned', jobId: attempt.job.jobId, pgid }))
+  if (current !== attempt) return
+  current = undefined
+  send(attempt.finish(result, false))
+}
+
+/** An error no attempt caught: report it as the running attempt's failure, then exit, since this process's state is suspect. */
+function fatal(err: unknown): void {
+  killRunningCommand()
+  const attempt = current
+  current = undefined
+  if (attempt === undefined) {
+    console.error('jobtree worker: uncaught error between jobs:', err)
+    process.exit(1)
+  }
+  send(attempt.finish({ ok: false, reason: exceptionReason(err) }, true), () => process.exit(1))
+}
+
+if (process.send === undefined) {
+  console.error('jobtree worker: start me through the local batch system (I need an IPC channel)')
+  process.exit(2)
+}
+process.on('message', (message) => void run(message as LeaderMessage))
+// The leader is gone (even if it was SIGKILLed): take the running command down and go too.
+process.on('disconnect', () => {
+  killRunningCommand()
+  process.exit(0)
+})
+// A target may end the process itself (process.exit): leave no temp dir behind.
+process.on('exit', () => current?.discard())
+process.on('uncaughtException', fatal)
+process.on('unhandledRejection', fatal)
+send({ type: 'ready' })

@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import type { IssuedJob } from '../batch/batchSystem.ts'
+import { lookupTarget, targetNames } from '../api/target.ts'
+import { oneLine } from '../errors.ts'
+import type { JobLog } from './jobLog.ts'
+import { WorkerJobContext } from './jobContext.ts'
+import { encodeResult, type AttemptResult } from './protocol.ts'
+import { exceptionReason } from './failure.ts'
+
+// Runs a target: the function a workflow module registered by name.
+
+// Importing registers the module's targets; a warm worker does it once per module.
+const imports = new Map<string, Promise<unknown>>()
+
+export interface TargetRun {
+  job: IssuedJob
+  target: string
+  input: unknown
+  tempDir: string
+  log: JobLog
+  messages: string[]
+}
+
+export async function runTarget(run: TargetRun): Promise<AttemptResult> {
+  const { job } = run
+  try {
+    await importOnce(job.module)
+  } catch (err) {
+    return failure(`cannot import workflow module ${job.module}: ${oneLine(err)}`)
+  }
+  const target = lookupTarget(run.target)
+  if (target === undefined) return failure(`unknown target ${run.target} in ${job.module} (known: ${targetNames().join(', ')})`)
+
+  mkdirSync(job.globalDir, { recursive: true })
+  const ctx = new WorkerJobContext(job.jobId, job.attempt, run.tempDir, job.globalDir, run.messages)
+  run.log.capture()
+  let value: unknown
+  try {
+    value = await target.fn(ctx, run.input)
+  } catch (err) {
+    return { ok: false, reason: exceptionReason(err) }
+  } finally {
+    run.log.uncapture()
+  }
+  try {
+    return { ok: true, payload: encodeResult({ value, successors: ctx.successors }) }
+  } catch (err) {
+    return { ok: false, reason: { kind: 'invalidResult', message: `the value returned by target ${run.target} cannot be stored: ${oneLine(err)}` } }
+  }
+}
+
+function importOnce(module: string): Promise<unknown> {
+  let loading = imports.get(module)
+  if (loading === undefined) {
+    loading = import(pathToFileURL(module).href)
+    imports.set(module, loading)
+  }
+  return loading
+}
+
+function failure(message: string): AttemptResult {
+  return { ok: false, reason: { kind: 'exception', message } }
+}

@@ -1,0 +1,249 @@
+// The decider, as given-events / when-input / then-events tables.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { JobEvent, JobSpec, RunConfig } from '../src/events/catalogue.ts'
+import { makeToken } from '../src/events/promise.ts'
+import { decide } from '../src/engine/decide.ts'
+import type { Input, SuccessorSpec } from '../src/engine/inputs.ts'
+import { evolve, initialState, type JobTreeState } from '../src/projections/jobTree.ts'
+
+const at = 1000
+const config: RunConfig = { retryCount: 1, maxJobs: 10, maxCores: 2, maxMemory: 2 ** 30, maxDisk: 2 ** 30 }
+const resources = { cores: 1, memory: 1, disk: 1, time: 0 }
+const spec = (target: string, input: unknown = null, retryCount?: number): JobSpec => ({
+  work: { kind: 'target', target, input }, resources, ...(retryCount === undefined ? {} : { retryCount }),
+})
+const stats = { wallMs: 1, cpuMs: 1, maxRss: 0 }
+
+// Event builders, so that tables read like sentences.
+const started: JobEvent[] = [
+  { type: 'WorkflowStarted', v: 1, at, runId: 'r', module: '/m.ts', target: 'root', epoch: 1, config },
+  { type: 'JobCreated', v: 1, at, jobId: 0, parent: -1, relation: 'root', spec: spec('root') },
+]
+const issued = (jobId: number, attempt = 1): JobEvent => ({ type: 'JobIssued', v: 1, at, jobId, attempt, epoch: 1 })
+const finished = (jobId: number, first: number, children: number, followOns: number, value: unknown = null, attempt = 1): JobEvent => ({
+  type: 'JobFinished', v: 1, at, jobId, attempt, value, stats, successors: { first, children, followOns },
+})
+const created = (jobId: number, parent: number, relation: 'child' | 'followOn', s: JobSpec = spec('leaf')): JobEvent => ({
+  type: 'JobCreated', v: 1, at, jobId, parent, relation, spec: s,
+})
+const failedAttempt = (jobId: number, attempt = 1): JobEvent => ({
+  type: 'JobFailed', v: 1, at, jobId, attempt, reason: { kind: 'exception', message: 'boom' },
+})
+const succeed = (jobId: number, successors: SuccessorSpec[] = [], value: unknown = null, attempt = 1): Input => ({
+  type: 'AttemptSucceeded', now: at, jobId, attempt, value, successors, messages: [], stats,
+})
+const fail = (jobId: number, attempt = 1): Input => ({
+  type: 'AttemptFailed', now: at, jobId, attempt, reason: { kind: 'exception', message: 'boom' }, messages: [],
+})
+const schedule: Input = { type: 'Schedule', now: at }
+const child = (target = 'leaf', input: unknown = null): SuccessorSpec => ({ relation: 'child', spec: spec(target, input) })
+const followOn = (target = 'leaf', input: unknown = null): SuccessorSpec => ({ relation: 'followOn', spec: spec(target, input) })
+
+const given = (events: JobEvent[]): JobTreeState => events.reduce(evolve, initialState)
+
+interface Case {
+  name: string
+  given: JobEvent[]
+  when: Input
+  then: JobEvent[]
+}
+
+const cases: Case[] = [
+  {
+    name: 'a start creates the root job',
+    given: [],
+    when: { type: 'Start', now: at, runId: 'r', module: '/m.ts', target: 'root', root: spec('root'), config },
+    then: started,
+  },
+  { name: 'the root is issued first', given: started, when: schedule, then: [issued(0)] },
+  {
+    name: 'a success records children before follow-ons, whatever the order they were added in',
+    given: [...started, issued(0)],
+    when: succeed(0, [followOn('f'), child('a'), child('b')]),
+    then: [finished(0, 1, 2, 1), created(1, 0, 'child', spec('a')), created(2, 0, 'child', spec('b')), created(3, 0, 'followOn', spec('f'))],
+  },
+  {
+    name: 'children are issued as soon as their parent succeeds; its follow-on waits',
+    given: [...started, issued(0), finished(0, 1, 2, 1), created(1, 0, 'child'), created(2, 0, 'child'), created(3, 0, 'followOn')],
+    when: schedule,
+    then: [issued(1), issued(2)],
+  },
+  {
+    name: 'the follow-on waits while one child is still running',
+    given: [...started, issued(0), finished(0, 1, 2, 1), created(1, 0, 'child'), created(2, 0, 'child'), created(3, 0, 'followOn'), issued(1), issued(2), finished(1, 4, 0, 0)],
+    when: schedule,
+    then: [],
+  },
+  {
+    name: 'the follow-on waits for its parent\'s grandchildren too',
+    given: [
+      ...started, issued(0), finished(0, 1, 1, 1), created(1, 0, 'child'), created(2, 0, 'followOn'),
+      issued(1), finished(1, 3, 1, 0), created(3, 1, 'child'),
+    ],
+    when: schedule,
+    then: [issued(3)],
+  },
+  {
+    name: 'the follow-on runs once every descendant through the children has finished',
+    given: [
+      ...started, issued(0), finished(0, 1, 1, 1), created(1, 0, 'child'), created(2, 0, 'followOn'),
+      issued(1), finished(1, 3, 1, 0), created(3, 1, 'child'), issued(3), finished(3, 4, 0, 0),
+    ],
+    when: schedule,
+    then: [issued(2)],
+  },
+  {
+    name: 'a failed attempt within the retry budget is retried',
+    given: [...started, issued(0)],
+    when: fail(0),
+    then: [failedAttempt(0), { type: 'JobRetried', v: 1, at, jobId: 0 }],
+  },
+  {
+    name: 'a retried job is issued again as attempt 2',
+    given: [...started, issued(0), failedAttempt(0), { type: 'JobRetried', v: 1, at, jobId: 0 }],
+    when: schedule,
+    then: [issued(0, 2)],
+  },
+  {
+    name: 'retryCount R allows R+1 attempts, then the job fails completely',
+    given: [...started, issued(0), failedAttempt(0), { type: 'JobRetried', v: 1, at, jobId: 0 }, issued(0, 2)],
+    when: fail(0, 2),
+    then: [failedAttempt(0, 2), { type: 'JobFailedCompletely', v: 1, at, jobId: 0 }],
+  },
+  {
+    name: 'a job\'s own retryCount overrides the run\'s',
+    given: [...started, issued(0), finished(0, 1, 1, 0), created(1, 0, 'child', spec('leaf', null, 0)), issued(1)],
+    when: fail(1),
+    then: [failedAttempt(1), { type: 'JobFailedCompletely', v: 1, at, jobId: 1 }],
+  },
+  {
+    name: 'a report from an older attempt is ignored',
+    given: [...started, issued(0), failedAttempt(0), { type: 'JobRetried', v: 1, at, jobId: 0 }, issued(0, 2)],
+    when: succeed(0, [], 'late', 1),
+    then: [],
+  },
+  {
+    name: 'a failed child blocks its parent\'s follow-on; the run ends, failed, naming what never ran',
+    given: [
+      ...started, issued(0), finished(0, 1, 2, 1), created(1, 0, 'child', spec('a', null, 0)), created(2, 0, 'child'), created(3, 0, 'followOn'),
+      issued(1), issued(2), failedAttempt(1), { type: 'JobFailedCompletely', v: 1, at, jobId: 1 }, finished(2, 4, 0, 0),
+    ],
+    when: schedule,
+    then: [{ type: 'WorkflowFinished', v: 1, at, ok: false, succeeded: 2, failed: 1, neverRan: 1 }],
+  },
+  {
+    name: 'the run finishes when the root\'s subtree is complete',
+    given: [...started, issued(0), finished(0, 1, 1, 0), created(1, 0, 'child'), issued(1), finished(1, 2, 0, 0)],
+    when: schedule,
+    then: [{ type: 'WorkflowFinished', v: 1, at, ok: true, succeeded: 2, failed: 0, neverRan: 0 }],
+  },
+  {
+    name: 'a local promise token is rewritten to the producer\'s job id',
+    given: [...started, issued(0)],
+    when: succeed(0, [child('a'), followOn('f', { x: makeToken({ local: 0, path: ['n'] }) })], makeToken({ local: 1, path: [] })),
+    then: [
+      finished(0, 1, 1, 1, makeToken({ job: 2, path: [] })),
+      created(1, 0, 'child', spec('a')),
+      created(2, 0, 'followOn', spec('f', { x: makeToken({ job: 1, path: ['n'] }) })),
+    ],
+  },
+  {
+    name: 'a job whose input waits for a promise is not issued before its producer finishes',
+    given: [...started, issued(0), finished(0, 1, 2, 0), created(1, 0, 'child'), created(2, 0, 'child', spec('b', makeToken({ job: 1, path: [] })))],
+    when: schedule,
+    then: [issued(1)],
+  },
+  {
+    name: 'it is issued once the producer has finished',
+    given: [
+      ...started, issued(0), finished(0, 1, 2, 0), created(1, 0, 'child'), created(2, 0, 'child', spec('b', makeToken({ job: 1, path: [] }))),
+      issued(1), finished(1, 3, 0, 0, 42),
+    ],
+    when: schedule,
+    then: [issued(2)],
+  },
+  {
+    name: 'a promise that can never be kept fails the waiting job as a deadlock',
+    given: [
+      ...started, issued(0), finished(0, 1, 1, 1), created(1, 0, 'child', spec('c', makeToken({ job: 2, path: [] }))), created(2, 0, 'followOn'),
+    ],
+    when: schedule,
+    then: [
+      { type: 'JobFailed', v: 1, at, jobId: 1, attempt: 0, reason: { kind: 'deadlock', message: 'job 1 waits for the value of job 2, which can only run after it' } },
+      { type: 'JobFailedCompletely', v: 1, at, jobId: 1 },
+    ],
+  },
+  {
+    name: 'no more than maxJobs attempts are out at once',
+    given: [
+      ...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, maxJobs: 2 } }) as JobEvent), started[1],
+      issued(0), finished(0, 1, 3, 0), created(1, 0, 'child'), created(2, 0, 'child'), created(3, 0, 'child'),
+    ],
+    when: schedule,
+    then: [issued(1), issued(2)],
+  },
+  {
+    name: 'a new leader abandons the attempts the old one had out',
+    given: [...started, issued(0)],
+    when: { type: 'Resume', now: at, config },
+    then: [
+      { type: 'WorkflowResumed', v: 1, at, epoch: 2, config },
+      { type: 'JobAbandoned', v: 1, at, jobId: 0, attempt: 1, reason: 'the leader that issued it stopped' },
+    ],
+  },
+  {
+    name: 'an abandoned job runs again as its next attempt, without spending its retries',
+    given: [
+      ...started, issued(0), { type: 'WorkflowResumed', v: 1, at, epoch: 2, config },
+      { type: 'JobAbandoned', v: 1, at, jobId: 0, attempt: 1, reason: 'x' },
+    ],
+    when: schedule,
+    then: [{ type: 'JobIssued', v: 1, at, jobId: 0, attempt: 2, epoch: 2 }],
+  },
+  {
+    name: 'a restart gives jobs that failed completely a fresh retry budget',
+    given: [
+      ...started, issued(0), failedAttempt(0), { type: 'JobFailedCompletely', v: 1, at, jobId: 0 },
+      { type: 'WorkflowFinished', v: 1, at, ok: false, succeeded: 0, failed: 1, neverRan: 0 },
+    ],
+    when: { type: 'Resume', now: at, config },
+    then: [{ type: 'WorkflowResumed', v: 1, at, epoch: 2, config }, { type: 'JobRevived', v: 1, at, jobId: 0 }],
+  },
+  {
+    name: 'a revived job is issued again',
+    given: [
+      ...started, issued(0), failedAttempt(0), { type: 'JobFailedCompletely', v: 1, at, jobId: 0 },
+      { type: 'WorkflowFinished', v: 1, at, ok: false, succeeded: 0, failed: 1, neverRan: 0 },
+      { type: 'WorkflowResumed', v: 1, at, epoch: 2, config }, { type: 'JobRevived', v: 1, at, jobId: 0 },
+    ],
+    when: schedule,
+    then: [{ type: 'JobIssued', v: 1, at, jobId: 0, attempt: 2, epoch: 2 }],
+  },
+  {
+    name: 'messages from an attempt are recorded before its outcome',
+    given: [...started, issued(0)],
+    when: { ...succeed(0), messages: ['hello'] } as Input,
+    then: [{ type: 'MessageLogged', v: 1, at, jobId: 0, attempt: 1, text: 'hello' }, finished(0, 1, 0, 0)],
+  },
+]
+
+for (const c of cases) {
+  test(`decide: ${c.name}`, () => {
+    assert.deepEqual(decide(given(c.given), c.when), c.then)
+  })
+}
+
+test('decide: a promise to a successor the job did not add fails the attempt', () => {
+  const events = decide(given([...started, issued(0)]), succeed(0, [child('a', makeToken({ local: 5, path: [] }))]))
+  assert.equal(events[0].type, 'JobFailed')
+  assert.match(JSON.stringify(events[0]), /did not add/)
+})
+
+test('evolve: completed jobs leave the live state; their values stay reachable', () => {
+  const state = given([...started, issued(0), finished(0, 1, 1, 0), created(1, 0, 'child'), issued(1), finished(1, 2, 0, 0, 'v')])
+  assert.equal(state.jobs.get(0), undefined)
+  assert.equal(state.jobs.get(1), undefined)
+  assert.deepEqual(state.values.get(1), { value: 'v' })
+  assert.equal(state.counts.succeeded, 2)
+})

@@ -1,0 +1,316 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test, type TestContext } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { toSpec, type JobOptions } from '../src/api/options.ts'
+import type { IssuedJob } from '../src/batch/batchSystem.ts'
+import { LocalBatchSystem, type LocalBatchOptions } from '../src/batch/local.ts'
+import type { AttemptFailed, AttemptOutcome, AttemptSucceeded } from '../src/engine/inputs.ts'
+import type { FailureReason } from '../src/events/catalogue.ts'
+import { makeToken } from '../src/events/promise.ts'
+
+const MODULE = fileURLToPath(new URL('./fixtures/batchTargets.ts', import.meta.url))
+const LEADER = fileURLToPath(new URL('./fixtures/leaderThatDies.ts', import.meta.url))
+const GiB = 2 ** 30
+
+/** A test that fails, rather than hangs, if an outcome never comes. */
+function it(name: string, fn: (t: TestContext) => Promise<void>): void {
+  test(name, { timeout: 20_000 }, fn)
+}
+
+/** A batch system under test, with its outcomes by job id and a scratch dir; both go when the test ends. */
+class Harness {
+  readonly batch: LocalBatchSystem
+  readonly dir = mkdtempSync(join(tmpdir(), 'jobtree-localBatch-'))
+  readonly outcomes: AttemptOutcome[] = []
+  private readonly waiting = new Map<number, (outcome: AttemptOutcome) => void>()
+  private nextJobId = 1
+
+  constructor(t: TestContext, opts: Partial<LocalBatchOptions> = {}) {
+    this.batch = new LocalBatchSystem({ maxCores: 4, maxMemory: 64 * GiB, maxDisk: 64 * GiB, ...opts })
+    this.batch.outcomes.subscribe((outcome) => {
+      this.outcomes.push(outcome)
+      this.waiting.get(outcome.jobId)?.(outcome)
+    })
+    t.after(async () => {
+      await this.batch.shutdown()
+      rmSync(this.dir, { recursive: true, force: true })
+    })
+  }
+
+  targetJob(target: string, input: unknown = null, options?: JobOptions): IssuedJob {
+    return this.job(toSpec({ kind: 'target', target, input }, options))
+  }
+
+  commandJob(command: string | string[], options?: JobOptions): IssuedJob {
+    return this.job(toSpec({ kind: 'command', command }, options))
+  }
+
+  issue(job: IssuedJob): Promise<AttemptOutcome> {
+    const outcome = this.outcome(job.jobId)
+    this.batch.issue(job)
+    return outcome
+  }
+
+  outcome(jobId: number): Promise<AttemptOutcome> {
+    const seen = this.outcomes.find((o) => o.jobId === jobId)
+    if (seen !== undefined) return Promise.resolve(seen)
+    return new Promise((resolve) => this.waiting.set(jobId, resolve))
+  }
+
+  async succeeds(job: IssuedJob): Promise<AttemptSucceeded> {
+    const outcome = await this.issue(job)
+    assert.equal(outcome.type, 'AttemptSucceeded', JSON.stringify(outcome))
+    return outcome as AttemptSucceeded
+  }
+
+  async fails(job: IssuedJob): Promise<FailureReason> {
+    const outcome = await this.issue(job)
+    assert.equal(outcome.type, 'AttemptFailed', JSON.stringify(outcome))
+    return (outcome as AttemptFailed).reason
+  }
+
+  private job(spec: IssuedJob['spec']): IssuedJob {
+    const jobId = this.nextJobId++
+    return { jobId, attempt: 1, spec, module: MODULE, logFile: join(this.dir, 'logs', `${jobId}.log`), globalDir: join(this.dir, 'global') }
+  }
+}
+
+function isDead(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return true
+  }
+  // An unreaped zombie is dead too.
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return true
+  }
+}
+
+async function eventually(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (check()) return
+    await sleep(25)
+  }
+  assert.fail(`timed out waiting until ${what}`)
+}
+
+it('a target returns a value, with stats', async (t) => {
+  const h = new Harness(t)
+  const outcome = await h.succeeds(h.targetJob('echo', { a: [1, 2] }))
+  assert.deepEqual((outcome.value as { got: unknown }).got, { a: [1, 2] })
+  assert.deepEqual(outcome.successors, [])
+  assert.ok(outcome.stats.wallMs >= 0 && outcome.stats.cpuMs >= 0 && outcome.stats.maxRss > 0)
+})
+
+it('children and follow-ons are reported in call order with local promise tokens', async (t) => {
+  const h = new Harness(t)
+  const outcome = await h.succeeds(h.targetJob('parent'))
+  const echoSpec = (input: unknown) => toSpec({ kind: 'target', target: 'echo', input })
+  assert.deepEqual(outcome.successors, [
+    { relation: 'child', spec: echoSpec({ n: 1 }) },
+    { relation: 'child', spec: toSpec({ kind: 'command', command: ['true'] }, { cores: 0.5 }) },
+    { relation: 'followOn', spec: echoSpec({ from: makeToken({ local: 0, path: ['got', 'n'] }) }) },
+  ])
+  assert.deepEqual(outcome.value, { first: makeToken({ local: 0, path: [] }) })
+  assert.deepEqual(outcome.messages, ['adding successors'])
+})
+
+it("a target's console output lands in its log file after a header", async (t) => {
+  const h = new Harness(t)
+  const job = h.targetJob('print')
+  await h.succeeds(job)
+  const log = readFileSync(job.logFile, 'utf8')
+  assert.match(log, new RegExp(`^=== attempt 1 of job ${job.jobId} \\(target print\\) pid \\d+ at \\S+ ===\n`))
+  assert.match(log, /hello from console.log\nhello from console.error\n/)
+})
+
+it('a log file past maxLogBytes keeps its newest lines', async (t) => {
+  const h = new Harness(t, { maxLogBytes: 1000 })
+  const job = h.targetJob('chatty', 500)
+  await h.succeeds(job)
+  const log = readFileSync(job.logFile, 'utf8')
+  assert.match(log, /^\[jobtree: log truncated: kept its last \d+ of \d+ bytes\]\nline \d+\n/)
+  assert.ok(log.endsWith('line 499\n'))
+  assert.ok(log.length < 1100)
+})
+
+it('the temp dir is private to the attempt and removed after it; the global dir is made', async (t) => {
+  const h = new Harness(t)
+  const { value } = await h.succeeds(h.targetJob('usesTempDir'))
+  const { tempDir, globalDirExists } = value as { tempDir: string; globalDirExists: boolean }
+  assert.match(tempDir, /jobtree-\d+-\d+-1-/)
+  assert.equal(existsSync(tempDir), false)
+  assert.equal(globalDirExists, true)
+})
+
+it('a thrown error fails the attempt with its message and stack', async (t) => {
+  const h = new Harness(t)
+  const reason = await h.fails(h.targetJob('fails'))
+  assert.equal(reason.kind, 'exception')
+  assert.equal(reason.kind === 'exception' && reason.message, 'boom')
+  assert.match(reason.kind === 'exception' ? reason.stack ?? '' : '', /batchTargets\.ts/)
+})
+
+it('a value the log cannot store is an invalid result; so is an unstorable successor input, at once', async (t) => {
+  const h = new Harness(t)
+  assert.deepEqual(await h.fails(h.targetJob('returnsFunction')), {
+    kind: 'invalidResult', message: 'the value returned by target returnsFunction cannot be stored: Unknown type: function',
+  })
+  const reason = await h.fails(h.targetJob('badChildInput'))
+  assert.equal(reason.kind, 'exception')
+  assert.match(reason.kind === 'exception' ? reason.message : '', /input given to target echo cannot be stored/)
+})
+
+it('unknown targets and unimportable modules are reported as exceptions', async (t) => {
+  const h = new Harness(t)
+  const unknown = await h.fails(h.targetJob('nope'))
+  assert.match(unknown.kind === 'exception' ? unknown.message : '', /^unknown target nope in .*batchTargets\.ts \(known: .*echo.*\)$/)
+  const job = { ...h.targetJob('echo'), module: join(h.dir, 'missing.ts') }
+  const missing = await h.fails(job)
+  assert.match(missing.kind === 'exception' ? missing.message : '', /^cannot import workflow module .*missing\.ts: /)
+})
+
+it('a worker that dies is reported, and the next job runs on a fresh worker', async (t) => {
+  const h = new Harness(t, { maxCores: 1 })
+  const before = await h.succeeds(h.targetJob('echo'))
+  assert.deepEqual(await h.fails(h.targetJob('exits')), { kind: 'workerDied', code: 3, signal: null })
+  const after = await h.succeeds(h.targetJob('echo'))
+  assert.notEqual((after.value as { pid: number }).pid, (before.value as { pid: number }).pid)
+})
+
+it('a worker SIGKILLed from outside is reported as died, and its temp dir removed', async (t) => {
+  const h = new Harness(t)
+  const pidFile = join(h.dir, 'worker.pid')
+  const outcome = h.issue(h.targetJob('hang', pidFile))
+  await eventually('the target wrote its pid', () => existsSync(pidFile))
+  const [pid, tempDir] = readFileSync(pidFile, 'utf8').split(' ')
+  assert.ok(existsSync(tempDir))
+  process.kill(Number(pid), 'SIGKILL')
+  assert.deepEqual((await outcome as AttemptFailed).reason, { kind: 'workerDied', code: null, signal: 'SIGKILL' })
+  assert.equal(existsSync(tempDir), false)
+})
+
+it('an error thrown outside the target fails the attempt and retires the worker', async (t) => {
+  const h = new Harness(t, { maxCores: 1 })
+  const reason = await h.fails(h.targetJob('crashesLater'))
+  assert.equal(reason.kind === 'exception' && reason.message, 'thrown outside the target')
+  await h.succeeds(h.targetJob('echo'))
+})
+
+it('workers are reused across jobs', async (t) => {
+  const h = new Harness(t, { maxCores: 1 })
+  const first = await h.succeeds(h.targetJob('echo'))
+  const second = await h.succeeds(h.targetJob('echo'))
+  assert.equal((first.value as { pid: number }).pid, (second.value as { pid: number }).pid)
+})
+
+it('commands: success is value 0, an exit code and a missing program are failures', async (t) => {
+  const h = new Harness(t)
+  const ok = h.commandJob('echo "tmp=$TMPDIR"')
+  const [succeeded, exit3, missing] = await Promise.all([
+    h.succeeds(ok),
+    h.fails(h.commandJob(['sh', '-c', 'exit 3'])),
+    h.fails(h.commandJob(['jobtree-no-such-program', 'arg'])),
+  ])
+  assert.equal(succeeded.value, 0)
+  assert.match(readFileSync(ok.logFile, 'utf8'), /^=== attempt 1 of job \d+ \(command .*\n.*tmp=.*jobtree-\d+-\d+-1-/)
+  assert.deepEqual(exit3, { kind: 'exit', code: 3 })
+  assert.deepEqual(missing, { kind: 'exception', message: 'command not found: jobtree-no-such-program' })
+})
+
+it('jobs over the limits are unschedulable, reported asynchronously', async (t) => {
+  const h = new Harness(t, { maxCores: 2, maxMemory: 23.5 * GiB })
+  const job = h.targetJob('echo', null, { cores: 4, memory: '30G' })
+  const outcome = h.issue(job)
+  assert.equal(h.outcomes.length, 0)
+  const reason = (await outcome as AttemptFailed).reason
+  assert.deepEqual(reason, {
+    kind: 'unschedulable',
+    message: 'asks for 4 cores but this machine allows 2 (--max-cores); asks for 30G of memory but at most 23.5G is allowed (--max-memory)',
+  })
+})
+
+it('jobs are packed by cores: two-core jobs on two cores never overlap', async (t) => {
+  const h = new Harness(t, { maxCores: 2 })
+  const file = join(h.dir, 'marks')
+  await Promise.all(['a', 'b', 'c'].map((name) => h.succeeds(h.targetJob('mark', { file, name }, { cores: 2 }))))
+  const marks = readFileSync(file, 'utf8').trim().split('\n')
+  assert.equal(marks.length, 6)
+  for (let i = 0; i < marks.length; i += 2) {
+    assert.equal(marks[i].replace('start', 'end'), marks[i + 1], marks.join(', '))
+  }
+})
+
+it('a small job is started past a big one that does not fit yet (backfill)', async (t) => {
+  // Without backfill the first job would wait forever for the gate that only the third makes.
+  const h = new Harness(t, { maxCores: 2 })
+  const gate = join(h.dir, 'gate')
+  const waiting = h.succeeds(h.targetJob('waitFor', gate, { cores: 1 }))
+  const big = h.succeeds(h.targetJob('echo', null, { cores: 2 }))
+  const small = h.succeeds(h.targetJob('touch', gate, { cores: 1 }))
+  await Promise.all([waiting, big, small])
+  const order = h.outcomes.map((o) => o.jobId)
+  assert.ok(order.indexOf(2) > order.indexOf(3), `big job finished before the small one: ${order}`)
+})
+
+it('kill() stops a running command and its process group, and reports nothing', async (t) => {
+  const h = new Harness(t)
+  const pidFile = join(h.dir, 'sleep.pid')
+  writeFileSync(pidFile, '')
+  // The sleep runs in the background, so only killing the whole group stops it.
+  const job = h.commandJob(`sleep 30 & echo "$! $TMPDIR" > ${pidFile}; wait`)
+  h.batch.issue(job)
+  await eventually('the command wrote its pid', () => readFileSync(pidFile, 'utf8').endsWith('\n'))
+  const [sleepPid, tempDir] = readFileSync(pidFile, 'utf8').trim().split(' ')
+  assert.ok(existsSync(tempDir))
+  h.batch.kill(job.jobId)
+  await eventually('sleep is gone', () => isDead(Number(sleepPid)))
+  await eventually('its temp dir is gone', () => !existsSync(tempDir))
+  await h.succeeds(h.targetJob('echo'))
+  assert.equal(h.outcomes.some((o) => o.jobId === job.jobId), false)
+})
+
+it('kill() drops a queued job', async (t) => {
+  const h = new Harness(t, { maxCores: 1 })
+  const gate = join(h.dir, 'gate')
+  const running = h.issue(h.targetJob('waitFor', gate))
+  const queued = h.targetJob('echo')
+  h.batch.issue(queued)
+  h.batch.kill(queued.jobId)
+  writeFileSync(gate, '')
+  await running
+  await h.succeeds(h.targetJob('echo'))
+  assert.equal(h.outcomes.some((o) => o.jobId === queued.jobId), false)
+})
+
+it('a worker and its command do not outlive a leader that is SIGKILLed', async (t) => {
+  const h = new Harness(t)
+  const pidFile = join(h.dir, 'pids')
+  writeFileSync(pidFile, '')
+  const leader = spawn(process.execPath, ['--import', 'tsx', LEADER, h.dir, pidFile], { stdio: 'inherit' })
+  const leaderGone = new Promise((resolve) => leader.once('exit', resolve))
+  await eventually('the command wrote its pids', () => readFileSync(pidFile, 'utf8').endsWith('\n'))
+  const pids = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number)
+  leader.kill('SIGKILL')
+  await leaderGone
+  await eventually('the worker and the sleep are gone', () => pids.every(isDead))
+})
+
+it('shutdown ends the workers, and issue() does nothing afterwards', async (t) => {
+  const h = new Harness(t)
+  const outcomes = await Promise.all([h.succeeds(h.targetJob('echo')), h.succeeds(h.targetJob('echo'))])
+  const pids = outcomes.map((o) => (o.value as { pid: number }).pid)
+  await h.batch.shutdown()
+  for (const pid of pids) assert.ok(isDead(pid), `worker ${pid} still runs`)
+  h.batch.issue(h.targetJob('echo'))
+  await sleep(50)
+  assert.equal(h.outcomes.length, 2)
+})

@@ -1,0 +1,61 @@
+// The programmatic API end to end: run() on real workers.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { run, WorkflowFailedError } from '../src/index.ts'
+import { flaky, halfBroken, sumOfSquares, withCommand } from './fixtures/apiWorkflow.ts'
+import { readEvents, scratch } from './helpers/cli.ts'
+
+test('run: children, a follow-on and a nested promise give the root its value', async () => {
+  const s = scratch()
+  try {
+    const store = join(s.dir, 'store')
+    assert.equal(await run(sumOfSquares, 20, { store, logLevel: 'silent' }), 2870)
+    const events = await readEvents(store)
+    assert.ok(events.some((e) => e.type === 'MessageLogged' && e.text === 'added 20 children'))
+    assert.equal(events.filter((e) => e.type === 'JobCreated').length, 22)
+  } finally {
+    s.cleanup()
+  }
+})
+
+test('run: without a store, a temporary one is used and removed', async () => {
+  assert.equal(await run(sumOfSquares, 3, { logLevel: 'silent' }), 14)
+})
+
+test('run: retries give a fresh, empty tempDir each attempt and remove it after', async () => {
+  const value = await run(flaky, { failures: 2 }, { retryCount: 2, logLevel: 'silent' })
+  assert.equal(value.attempt, 3)
+  assert.equal(value.tempWasEmpty, true)
+  assert.equal(existsSync(value.tempDir), false)
+})
+
+test('run: a command job\'s exit code reaches a follow-on through a promise', async () => {
+  const s = scratch()
+  try {
+    const value = await run(withCommand, join(s.dir, 'out.txt'), { logLevel: 'silent' })
+    assert.deepEqual(value, { code: 0, content: 'hello from a command' })
+  } finally {
+    s.cleanup()
+  }
+})
+
+test('run: a job that fails completely blocks only what depends on it', async () => {
+  const s = scratch()
+  try {
+    const marker = join(s.dir, 'marker')
+    const store = join(s.dir, 'store')
+    await assert.rejects(run(halfBroken, { marker }, { store, logLevel: 'silent' }), (err: unknown) => {
+      assert.ok(err instanceof WorkflowFailedError)
+      assert.match(err.message, /1 job\(s\) failed completely, 1 never ran/)
+      return true
+    })
+    assert.equal(existsSync(marker), true, 'the sibling branch ran')
+    assert.equal(existsSync(`${marker}.followOn`), false, 'the follow-on waiting for the failed child never ran')
+    const events = await readEvents(store)
+    assert.equal(events.filter((e) => e.type === 'JobFailed').length, 2, 'retryCount 1 means two attempts')
+  } finally {
+    s.cleanup()
+  }
+})

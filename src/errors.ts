@@ -25,8 +25,14 @@ export class JobtreeError extends Error {
   }
 }
 
-/** The first line of an error's message, for one-line reports. */
+/**
+ * The first line of an error's message, for one-line reports. A first line
+ * that only announces what follows ("Transform failed with 1 error:", as tsx
+ * reports a syntax error) is joined with the next one, which says what is wrong.
+ */
 export function oneLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err)
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? text
+  const [first, second] = text.split('\n').map((l) => l.trim()).filter((l) => l !== '')
+  if (first === undefined) return text.trim()
+  return first.endsWith(':') && second !== undefined ? `${first} ${second}` : first
 }

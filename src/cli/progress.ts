@@ -17,7 +17,7 @@ export function progressLine(stream: NodeJS.WriteStream, enabled: boolean): Prog
   let shown = false
   let lastText = ''
   const text = (c: Counts) =>
-    `jobs: ${c.succeeded} done, ${c.issued} running, ${c.ready} queued, ${c.waiting} waiting, ${c.failed} failed`
+    `jobs: ${c.succeeded} done, ${c.issued} issued, ${c.ready} ready, ${c.waiting} waiting, ${c.failed} failed`
   return {
     update(counts) {
       if (!enabled) return

@@ -1,8 +1,10 @@
 import type { RunConfig } from '../events/catalogue.ts'
-import { JobtreeError } from '../errors.ts'
+import { JobtreeError, oneLine } from '../errors.ts'
 import { stderrLogger, type LogLevel } from '../engine/logger.ts'
 import type { Leader } from '../engine/leader.ts'
 import { runWorkflow } from '../engine/runWorkflow.ts'
+import { describeReason, jobName } from '../projections/describe.ts'
+import type { JobTreeState } from '../projections/jobTree.ts'
 import { isStore, storePaths } from '../engine/store.ts'
 import { loadWorkflowModule } from './loadModule.ts'
 import { progressLine } from './progress.ts'
@@ -71,12 +73,24 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
       if (result.value !== undefined && result.value !== null) process.stdout.write(`${JSON.stringify(result.value)}\n`)
       return 0
     }
-    logger.error(
-      `workflow failed: ${f?.failed ?? 0} job(s) failed completely, ${f?.neverRan ?? 0} never ran because of them; see: jobtree status ${store}`,
+    // main() prints it as the one-line verdict, and exits 1.
+    throw new JobtreeError(
+      'WORKFLOW_FAILED',
+      `workflow failed: ${failedJobs(result.state)}; ${f?.neverRan ?? 0} job(s) never ran because of them; see: jobtree status ${store}`,
+      { store },
     )
-    return 1
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
   }
+}
+
+/** The jobs that failed completely, with their reasons, on one line. */
+function failedJobs(state: JobTreeState, most = 3): string {
+  const failed = [...state.jobs.entries()].map(([, job]) => job).filter((job) => job.phase === 'failed')
+  const named = failed
+    .slice(0, most)
+    .map((job) => `job ${job.id} (${jobName(job.spec)}) failed completely after ${job.failures} failed attempt(s)${job.lastFailure ? `: ${oneLine(describeReason(job.lastFailure))}` : ''}`)
+  if (failed.length > most) named.push(`and ${failed.length - most} more job(s)`)
+  return named.length > 0 ? named.join('; ') : `${state.finished?.failed ?? 0} job(s) failed completely`
 }

@@ -34,7 +34,7 @@ function formatStatus(r: StatusReport): string {
     `store:    ${r.store}`,
     `workflow: ${r.module ? relative(process.cwd(), r.module) : '?'} --target ${r.target || '?'} (run ${r.runId || 'not started'}, leader ${r.epoch})`,
     `state:    ${r.complete ? (r.ok ? 'complete: every job succeeded' : 'complete: some jobs failed') : r.live ? 'running (a leader is working on it)' : 'not complete (resume with: jobtree run … --restart)'}`,
-    `jobs:     ${c.total} created: ${c.succeeded} succeeded, ${c.issued} running, ${c.ready} queued, ${c.waiting} waiting, ${c.failed} failed`,
+    `jobs:     ${c.total} created: ${c.succeeded} succeeded, ${c.issued} issued (running or waiting for resources), ${c.ready} ready to issue, ${c.waiting} waiting for other jobs, ${c.failed} failed`,
   ]
   if (r.complete && c.waiting > 0) lines.push(`          ${c.waiting} never ran because a job they depend on failed`)
   for (const f of r.failedJobs) {

@@ -91,6 +91,7 @@ export class Leader {
         const resolved = work.kind === 'target'
           ? { ...job.spec, work: { ...work, input: resolveTokens(work.input, (id) => valueOf(this.state, id)) } }
           : job.spec
+        logger.debug(`job ${event.jobId} (${jobName(job.spec)}) issued, attempt ${event.attempt}`)
         batch.issue({
           jobId: event.jobId,
           attempt: event.attempt,
@@ -103,6 +104,12 @@ export class Leader {
       }
       case 'MessageLogged':
         logger.info(`job ${event.jobId} (${this.nameOf(event.jobId)}): ${event.text}`)
+        return
+      case 'JobFinished':
+        logger.debug(`job ${event.jobId} attempt ${event.attempt} finished in ${event.stats.wallMs} ms`)
+        return
+      case 'JobAbandoned':
+        logger.debug(`job ${event.jobId} (${this.nameOf(event.jobId)}) attempt ${event.attempt} will run again: ${event.reason}`)
         return
       case 'JobFailed':
         logger.warn(`job ${event.jobId} (${this.nameOf(event.jobId)}) attempt ${event.attempt} failed: ${describeReason(event.reason)}`)

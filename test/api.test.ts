@@ -48,7 +48,7 @@ test('run: a job that fails completely blocks only what depends on it', async ()
     const store = join(s.dir, 'store')
     await assert.rejects(run(halfBroken, { marker }, { store, logLevel: 'silent' }), (err: unknown) => {
       assert.ok(err instanceof WorkflowFailedError)
-      assert.match(err.message, /1 job\(s\) failed completely, 1 never ran/)
+      assert.match(err.message, /job 1 \(alwaysFails\) failed completely after 2 failed attempt\(s\): threw: this job always fails; 1 job\(s\) never ran/)
       return true
     })
     assert.equal(existsSync(marker), true, 'the sibling branch ran')

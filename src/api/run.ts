@@ -5,6 +5,7 @@ import type { RunConfig } from '../events/catalogue.ts'
 import { JobtreeError } from '../errors.ts'
 import { silentLogger, stderrLogger, type LogLevel, type Logger } from '../engine/logger.ts'
 import { runWorkflow, type RunOutcome } from '../engine/runWorkflow.ts'
+import { failedJobsSummary } from '../projections/describe.ts'
 import type { Target } from './target.ts'
 
 export interface RunOptions extends Partial<RunConfig> {
@@ -26,7 +27,7 @@ export class WorkflowFailedError extends JobtreeError {
       'WORKFLOW_FAILED',
       f === null
         ? `the workflow was stopped before it finished (store ${outcome.store})`
-        : `the workflow failed: ${f.failed} job(s) failed completely, ${f.neverRan} never ran (store ${outcome.store})`,
+        : `workflow failed: ${failedJobsSummary(outcome.state)}; ${f.neverRan} job(s) never ran because of them; see: jobtree status ${outcome.store}`,
       { store: outcome.store },
     )
   }

@@ -1,10 +1,10 @@
+import { existsSync } from 'node:fs'
 import type { RunConfig } from '../events/catalogue.ts'
-import { JobtreeError, oneLine } from '../errors.ts'
+import { WorkflowFailedError } from '../api/run.ts'
+import { JobtreeError } from '../errors.ts'
 import { stderrLogger, type LogLevel } from '../engine/logger.ts'
 import type { Leader } from '../engine/leader.ts'
 import { runWorkflow } from '../engine/runWorkflow.ts'
-import { describeReason, jobName } from '../projections/describe.ts'
-import type { JobTreeState } from '../projections/jobTree.ts'
 import { isStore, storePaths } from '../engine/store.ts'
 import { loadWorkflowModule } from './loadModule.ts'
 import { progressLine } from './progress.ts'
@@ -31,7 +31,11 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
   if (!flags.restart && isStore(store)) {
     throw new JobtreeError('STORE_EXISTS', `store ${store} already exists: resume it with --restart, or choose a new --store`)
   }
-  if (flags.restart && !isStore(store)) throw new JobtreeError('STORE_MISSING', `cannot restart: no store at ${store}`)
+  if (flags.restart && !isStore(store)) {
+    throw existsSync(store)
+      ? new JobtreeError('STORE_INVALID', `cannot restart: ${store} is not a jobtree store`)
+      : new JobtreeError('STORE_MISSING', `cannot restart: no store at ${store}`)
+  }
   if (!flags.restart && flags.target === undefined) throw new JobtreeError('BAD_OPTION', 'run needs --target <name> (the root job)')
   const module = await loadWorkflowModule(modulePath)
 
@@ -74,23 +78,9 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
       return 0
     }
     // main() prints it as the one-line verdict, and exits 1.
-    throw new JobtreeError(
-      'WORKFLOW_FAILED',
-      `workflow failed: ${failedJobs(result.state)}; ${f?.neverRan ?? 0} job(s) never ran because of them; see: jobtree status ${store}`,
-      { store },
-    )
+    throw new WorkflowFailedError(result)
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
   }
-}
-
-/** The jobs that failed completely, with their reasons, on one line. */
-function failedJobs(state: JobTreeState, most = 3): string {
-  const failed = [...state.jobs.entries()].map(([, job]) => job).filter((job) => job.phase === 'failed')
-  const named = failed
-    .slice(0, most)
-    .map((job) => `job ${job.id} (${jobName(job.spec)}) failed completely after ${job.failures} failed attempt(s)${job.lastFailure ? `: ${oneLine(describeReason(job.lastFailure))}` : ''}`)
-  if (failed.length > most) named.push(`and ${failed.length - most} more job(s)`)
-  return named.length > 0 ? named.join('; ') : `${state.finished?.failed ?? 0} job(s) failed completely`
 }

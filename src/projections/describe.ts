@@ -1,4 +1,5 @@
 import type { FailureReason, JobSpec } from '../events/catalogue.ts'
+import type { JobTreeState } from './jobTree.ts'
 
 // Words for jobs and failures, shared by the leader's messages and `status`.
 
@@ -25,4 +26,15 @@ export function describeReason(reason: FailureReason): string {
     case 'lost':
       return reason.message
   }
+}
+
+/** The jobs that failed completely, with their reasons, on one line. */
+export function failedJobsSummary(state: JobTreeState, most = 3): string {
+  const failed = [...state.jobs.entries()].map(([, job]) => job).filter((job) => job.phase === 'failed')
+  const named = failed.slice(0, most).map((job) => {
+    const reason = job.lastFailure ? `: ${describeReason(job.lastFailure).split('\n')[0]}` : ''
+    return `job ${job.id} (${jobName(job.spec)}) failed completely after ${job.failures} failed attempt(s)${reason}`
+  })
+  if (failed.length > most) named.push(`and ${failed.length - most} more job(s)`)
+  return named.length > 0 ? named.join('; ') : `${state.finished?.failed ?? 0} job(s) failed completely`
 }

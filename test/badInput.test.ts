@@ -138,7 +138,11 @@ const cases: Case[] = [
       assert.doesNotMatch(stopped.stderr, /^\s+at /m)
       assert.equal(existsSync(join(t.store, 'leader.sock')), false, 'the leader removed its socket')
       const events = await readEvents(t.store)
-      assert.deepEqual(events.map((e) => e.type), ['WorkflowStarted', 'JobCreated', 'JobIssued'], 'only the first leader wrote')
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['WorkflowStarted', 'JobCreated', 'JobIssued', 'WorkflowInterrupted', 'JobAbandoned'],
+        'only the first leader wrote, and recorded its stop',
+      )
     },
   },
   {

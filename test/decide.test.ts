@@ -221,6 +221,85 @@ const cases: Case[] = [
     then: [{ type: 'JobIssued', v: 1, at, jobId: 0, attempt: 2, epoch: 2 }],
   },
   {
+    name: 'an attempt running past --max-job-duration is failed as a timeout, then retried',
+    given: [...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, maxJobDuration: 10 } }) as JobEvent), started[1], issued(0)],
+    when: { type: 'Rescue', now: at + 12_000, held: [{ jobId: 0, attempt: 1, startedAt: at }] },
+    then: [
+      { type: 'JobFailed', v: 1, at: at + 12_000, jobId: 0, attempt: 1, reason: { kind: 'timeout', limitSeconds: 10, ranSeconds: 12 } },
+      { type: 'JobRetried', v: 1, at: at + 12_000, jobId: 0 },
+    ],
+  },
+  {
+    name: 'the time limit counts from when the attempt started running, not from its issue',
+    given: [...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, maxJobDuration: 10 } }) as JobEvent), started[1], issued(0)],
+    when: { type: 'Rescue', now: at + 12_000, held: [{ jobId: 0, attempt: 1, startedAt: at + 5_000 }] },
+    then: [],
+  },
+  {
+    name: 'a job\'s declared time × --time-limit-factor is its limit',
+    given: [
+      ...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, timeLimitFactor: 2 } }) as JobEvent),
+      { type: 'JobCreated', v: 1, at, jobId: 0, parent: -1, relation: 'root', spec: { ...spec('root'), resources: { ...resources, time: 3 } } },
+      issued(0),
+    ],
+    when: { type: 'Rescue', now: at + 7_000, held: [{ jobId: 0, attempt: 1, startedAt: at }] },
+    then: [
+      { type: 'JobFailed', v: 1, at: at + 7_000, jobId: 0, attempt: 1, reason: { kind: 'timeout', limitSeconds: 6, ranSeconds: 7 } },
+      { type: 'JobRetried', v: 1, at: at + 7_000, jobId: 0 },
+    ],
+  },
+  {
+    name: 'an attempt the batch system no longer holds is lost',
+    given: [...started, issued(0)],
+    when: { type: 'Rescue', now: at, held: [] },
+    then: [
+      { type: 'JobFailed', v: 1, at, jobId: 0, attempt: 1, reason: { kind: 'lost', message: 'the batch system no longer knows attempt 1' } },
+      { type: 'JobRetried', v: 1, at, jobId: 0 },
+    ],
+  },
+  {
+    name: 'with a retry backoff, the retry may not be issued before its time',
+    given: [...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, retryBackoff: 2 } }) as JobEvent), started[1], issued(0)],
+    when: fail(0),
+    then: [failedAttempt(0), { type: 'JobRetried', v: 1, at, jobId: 0, notBefore: at + 2000 }],
+  },
+  {
+    name: 'a job waiting out its backoff is not issued early',
+    given: [
+      ...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, retryBackoff: 2 } }) as JobEvent), started[1], issued(0),
+      failedAttempt(0), { type: 'JobRetried', v: 1, at, jobId: 0, notBefore: at + 2000 },
+    ],
+    when: { type: 'Schedule', now: at + 1999 },
+    then: [],
+  },
+  {
+    name: 'once the backoff has elapsed, the job is released and issued',
+    given: [
+      ...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, retryBackoff: 2 } }) as JobEvent), started[1], issued(0),
+      failedAttempt(0), { type: 'JobRetried', v: 1, at, jobId: 0, notBefore: at + 2000 },
+    ],
+    when: { type: 'Schedule', now: at + 2000 },
+    then: [
+      { type: 'JobBackoffElapsed', v: 1, at: at + 2000, jobId: 0 },
+      { type: 'JobIssued', v: 1, at: at + 2000, jobId: 0, attempt: 2, epoch: 1 },
+    ],
+  },
+  {
+    name: 'an interrupt is recorded and abandons the attempts out',
+    given: [...started, issued(0)],
+    when: { type: 'Interrupt', now: at, reason: 'received SIGINT' },
+    then: [
+      { type: 'WorkflowInterrupted', v: 1, at, reason: 'received SIGINT' },
+      { type: 'JobAbandoned', v: 1, at, jobId: 0, attempt: 1, reason: 'the run was interrupted' },
+    ],
+  },
+  {
+    name: 'nothing is issued after an interrupt',
+    given: [...started, { type: 'WorkflowInterrupted', v: 1, at, reason: 'x' }],
+    when: schedule,
+    then: [],
+  },
+  {
     name: 'messages from an attempt are recorded before its outcome',
     given: [...started, issued(0)],
     when: { ...succeed(0), messages: ['hello'] } as Input,

@@ -12,6 +12,7 @@ import { LocalBatchSystem, type LocalBatchOptions } from '../src/batch/local.ts'
 import type { AttemptFailed, AttemptOutcome, AttemptSucceeded } from '../src/engine/inputs.ts'
 import type { FailureReason } from '../src/events/catalogue.ts'
 import { makeToken } from '../src/events/promise.ts'
+import { eventually, isDead } from './helpers/processes.ts'
 
 const MODULE = fileURLToPath(new URL('./fixtures/batchTargets.ts', import.meta.url))
 const LEADER = fileURLToPath(new URL('./fixtures/leaderThatDies.ts', import.meta.url))
@@ -78,28 +79,6 @@ class Harness {
     const jobId = this.nextJobId++
     return { jobId, attempt: 1, spec, module: MODULE, logFile: join(this.dir, 'logs', `${jobId}.log`), globalDir: join(this.dir, 'global') }
   }
-}
-
-function isDead(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return true
-  }
-  // An unreaped zombie is dead too.
-  try {
-    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return true
-  }
-}
-
-async function eventually(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return
-    await sleep(25)
-  }
-  assert.fail(`timed out waiting until ${what}`)
 }
 
 it('a target returns a value, with stats', async (t) => {

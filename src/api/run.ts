@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { RunConfig } from '../events/catalogue.ts'
 import { JobtreeError } from '../errors.ts'
 import { silentLogger, stderrLogger, type LogLevel, type Logger } from '../engine/logger.ts'
-import { runWorkflow, type RunOutcome } from '../engine/runWorkflow.ts'
+import { pickConfig, runWorkflow, type RunOutcome } from '../engine/runWorkflow.ts'
 import { failedJobsSummary } from '../projections/describe.ts'
 import type { Target } from './target.ts'
 
@@ -39,10 +39,7 @@ export async function run<I, O>(root: Target<I, O>, input: I, options: RunOption
   if (module === undefined) throw new JobtreeError('BAD_OPTION', `cannot tell which module defines target ${root.name}: pass options.module`)
   const temporary = options.store === undefined
   const store = options.store ?? join(mkdtempSync(join(tmpdir(), 'jobtree-')), 'store')
-  const { retryCount, maxJobs, maxCores, maxMemory, maxDisk } = options
-  const config = Object.fromEntries(
-    Object.entries({ retryCount, maxJobs, maxCores, maxMemory, maxDisk }).filter(([, v]) => v !== undefined),
-  ) as Partial<RunConfig>
+  const config = pickConfig(options)
   const logger = options.logger ?? (options.logLevel === 'silent' ? silentLogger : stderrLogger(options.logLevel ?? 'warn'))
   const outcome = await runWorkflow({ module, target: root.name, input, store, restart: options.restart === true, config, logger })
   if (!outcome.ok) throw new WorkflowFailedError(outcome)

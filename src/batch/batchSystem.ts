@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs'
 import type { JobSpec, Resources } from '../events/catalogue.ts'
-import type { AttemptOutcome } from '../engine/inputs.ts'
+import type { AttemptOutcome, HeldAttempt } from '../engine/inputs.ts'
 
 // The one interface every batch system implements (local today; Slurm, Grid
 // Engine, LSF, PBS or HTCondor the same way). The leader calls `issue` only
@@ -30,6 +30,12 @@ export interface BatchSystem {
   issue(job: IssuedJob): void
   /** Every attempt's outcome, as the leader's input. */
   readonly outcomes: Observable<AttemptOutcome>
+  /**
+   * Every attempt issued here whose outcome has not been reported yet, waiting
+   * or running (with when it started). The leader's rescue check compares it
+   * with the log to find attempts that run too long or that were lost.
+   */
+  held(): HeldAttempt[]
   /** Stops an attempt (its whole process group) without reporting an outcome for it. */
   kill(jobId: number): void
   /** Kills everything still running and releases the workers. */

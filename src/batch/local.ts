@@ -1,9 +1,10 @@
 import { Subject, type Observable } from 'rxjs'
 import { formatSize } from '../api/sizes.ts'
-import type { AttemptOutcome } from '../engine/inputs.ts'
+import type { AttemptOutcome, HeldAttempt } from '../engine/inputs.ts'
 import type { Resources } from '../events/catalogue.ts'
 import { decodeResult, type ResultMessage } from '../worker/protocol.ts'
 import type { BatchSystem, IssuedJob } from './batchSystem.ts'
+import { groupsRss, memoryCeiling, rssOf } from './memoryWatch.ts'
 import { WorkerPool } from './workerPool.ts'
 
 // The batch system of one machine: attempts wait in a FIFO queue until their
@@ -17,9 +18,18 @@ export interface LocalBatchOptions {
   maxDisk: number
   /** A job's log file is cut back to its newest part past this size (default 1 MiB). */
   maxLogBytes?: number
+  /** How often jobs' memory is checked (default every second). */
+  memoryCheckMs?: number
 }
 
 type Packed = Pick<Resources, 'cores' | 'memory' | 'disk'>
+
+interface Running {
+  job: IssuedJob
+  startedAt: number
+  /** The worker's resident memory when the attempt was handed to it; undefined until then. */
+  baseline: number | undefined
+}
 
 // Fractional cores add up with rounding errors; memory and disk are whole bytes.
 const CORE_SLACK = 1e-9
@@ -36,17 +46,55 @@ export class LocalBatchSystem implements BatchSystem {
       this.finished(job.jobId, job.attempt, () => ({
         type: 'AttemptFailed', now: Date.now(), jobId: job.jobId, attempt: job.attempt, reason: { kind: 'workerDied', code, signal }, messages: [],
       })),
+    dispatched: (jobId, pid) => {
+      const run = this.running.get(jobId)
+      if (run !== undefined) run.baseline = rssOf(pid)
+    },
   })
   private readonly queue: IssuedJob[] = []
-  private readonly running = new Map<number, IssuedJob>()
+  private readonly running = new Map<number, Running>()
+  private readonly memoryTimer: NodeJS.Timeout
   /** Unschedulable attempts whose failure is about to be reported. */
-  private readonly rejecting = new Set<number>()
+  private readonly rejecting = new Map<number, IssuedJob>()
   private readonly used: Packed = { cores: 0, memory: 0, disk: 0 }
   private closed = false
 
   constructor(opts: LocalBatchOptions) {
     this.limits = { cores: opts.maxCores, memory: opts.maxMemory, disk: opts.maxDisk, time: 0 }
     this.maxLogBytes = opts.maxLogBytes ?? 2 ** 20
+    this.memoryTimer = setInterval(() => this.checkMemory(), opts.memoryCheckMs ?? 1000).unref()
+  }
+
+  held(): HeldAttempt[] {
+    return [
+      ...[...this.running.values()].map(({ job, startedAt }) => ({ jobId: job.jobId, attempt: job.attempt, startedAt })),
+      ...this.queue.map((job) => ({ jobId: job.jobId, attempt: job.attempt, startedAt: null })),
+      ...[...this.rejecting.values()].map((job) => ({ jobId: job.jobId, attempt: job.attempt, startedAt: null })),
+    ]
+  }
+
+  /** Kills attempts that use more memory than they asked for, beyond a margin, and says so. */
+  private checkMemory(): void {
+    if (this.running.size === 0) return
+    const usage = new Map<number, number>()
+    const groups = new Map<number, number>()
+    for (const [jobId, run] of this.running) {
+      const procs = this.pool.processes(jobId)
+      if (procs?.group !== undefined) groups.set(procs.group, jobId)
+      else if (procs?.pid !== undefined && run.baseline !== undefined) usage.set(jobId, rssOf(procs.pid) - run.baseline)
+    }
+    for (const [group, rss] of groupsRss(new Set(groups.keys()))) usage.set(groups.get(group) as number, rss)
+    for (const [jobId, used] of usage) {
+      const run = this.running.get(jobId)
+      if (run === undefined) continue
+      const asked = run.job.spec.resources.memory
+      if (used <= memoryCeiling(asked)) continue
+      this.pool.kill(jobId)
+      this.finished(jobId, run.job.attempt, () => ({
+        type: 'AttemptFailed', now: Date.now(), jobId, attempt: run.job.attempt,
+        reason: { kind: 'outOfMemory', usedBytes: used, askedBytes: asked }, messages: [],
+      }))
+    }
   }
 
   issue(job: IssuedJob): void {
@@ -58,7 +106,7 @@ export class LocalBatchSystem implements BatchSystem {
       return
     }
     // Never from inside issue(): the leader may not expect an outcome before issue returns.
-    this.rejecting.add(job.jobId)
+    this.rejecting.set(job.jobId, job)
     setImmediate(() => {
       if (!this.rejecting.delete(job.jobId)) return
       this.subject.next({
@@ -79,6 +127,7 @@ export class LocalBatchSystem implements BatchSystem {
 
   async shutdown(): Promise<void> {
     this.closed = true
+    clearInterval(this.memoryTimer)
     this.queue.length = 0
     this.rejecting.clear()
     this.running.clear()
@@ -94,7 +143,7 @@ export class LocalBatchSystem implements BatchSystem {
         continue
       }
       this.queue.splice(i, 1)
-      this.running.set(job.jobId, job)
+      this.running.set(job.jobId, { job, startedAt: Date.now(), baseline: undefined })
       this.adjustUsed(job.spec.resources, 1)
       this.pool.run({ type: 'run', job, maxLogBytes: this.maxLogBytes })
     }
@@ -112,14 +161,14 @@ export class LocalBatchSystem implements BatchSystem {
   }
 
   private release(jobId: number): void {
-    const job = this.running.get(jobId)
-    if (job === undefined) return
+    const run = this.running.get(jobId)
+    if (run === undefined) return
     this.running.delete(jobId)
-    this.adjustUsed(job.spec.resources, -1)
+    this.adjustUsed(run.job.spec.resources, -1)
   }
 
   private finished(jobId: number, attempt: number, outcome: () => AttemptOutcome): void {
-    if (this.running.get(jobId)?.attempt !== attempt) return
+    if (this.running.get(jobId)?.job.attempt !== attempt) return
     this.release(jobId)
     this.subject.next(outcome())
     this.startWhatFits()

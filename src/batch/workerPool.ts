@@ -18,6 +18,8 @@ export interface PoolListener {
   result(message: ResultMessage): void
   /** The worker running the attempt died before it reported. */
   died(job: RunMessage['job'], code: number | null, signal: NodeJS.Signals | null): void
+  /** The attempt was handed to worker process `pid` (now it runs). */
+  dispatched(jobId: number, pid: number): void
 }
 
 interface Worker {
@@ -44,7 +46,20 @@ export class WorkerPool {
     const worker = [...this.workers].find((w) => w.running === undefined && !w.retired) ?? this.fork()
     worker.running = message
     setKeepsAlive(worker.child, true)
-    if (worker.ready) worker.child.send(message)
+    if (worker.ready) this.dispatch(worker, message)
+  }
+
+  /** The processes of the attempt's job: its worker, and the process group of its command if it runs one. */
+  processes(jobId: number): { pid: number | undefined; group: number | undefined } | undefined {
+    for (const worker of this.workers) {
+      if (worker.running?.job.jobId === jobId && !worker.killed) return { pid: worker.child.pid, group: worker.group }
+    }
+    return undefined
+  }
+
+  private dispatch(worker: Worker, message: RunMessage): void {
+    worker.child.send(message)
+    if (worker.child.pid !== undefined) this.listener.dispatched(message.job.jobId, worker.child.pid)
   }
 
   /** Kills the attempt's worker and command, reporting nothing for it. */
@@ -86,7 +101,7 @@ export class WorkerPool {
     switch (message.type) {
       case 'ready':
         worker.ready = true
-        if (worker.running !== undefined && !worker.killed) worker.child.send(worker.running)
+        if (worker.running !== undefined && !worker.killed) this.dispatch(worker, worker.running)
         return
       case 'spawned':
         // A command that started after its attempt was killed must not survive it.

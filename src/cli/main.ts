@@ -3,6 +3,7 @@ import { JobtreeError, oneLine } from '../errors.ts'
 import { parseSize } from '../api/sizes.ts'
 import { LOG_LEVELS } from '../engine/logger.ts'
 import { runCommand, type RunFlags } from './runCommand.ts'
+import { killCommand } from './killCommand.ts'
 import { statusCommand } from './statusCommand.ts'
 
 // The `jobtree` command line. Exit codes: 0 success, 1 the workflow failed
@@ -20,6 +21,12 @@ function wholeNumber(min: number) {
 function positiveNumber(value: string): number {
   const n = Number(value)
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number above 0')
+  return n
+}
+
+function nonNegativeNumber(value: string): number {
+  const n = Number(value)
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number, 0 or more')
   return n
 }
 
@@ -58,6 +65,10 @@ export function program(): Command {
     .option('--max-memory <size>', 'memory the jobs may use, e.g. 16G (default: all)', size)
     .option('--max-disk <size>', 'disk the jobs may use (default: the store\'s file system)', size)
     .option('--retry-count <n>', 'failed attempts retried per job (default 1)', wholeNumber(0))
+    .option('--retry-backoff <seconds>', 'wait before a retry, doubling with each failure (default 0)', nonNegativeNumber)
+    .option('--max-job-duration <seconds>', 'kill attempts running longer, and count them as failed (default: no limit)', nonNegativeNumber)
+    .option('--time-limit-factor <factor>', 'kill attempts running longer than their declared time × factor', nonNegativeNumber)
+    .option('--rescue-frequency <seconds>', 'how often to look for over-long and lost jobs (default 60)', positiveNumber)
     .addOption(new Option('--log-level <level>', 'how much the leader says').choices(LOG_LEVELS).default('info'))
     .option('--no-progress', 'no progress line')
     .action(async (module: string, flags: RunFlags) => {
@@ -72,6 +83,15 @@ export function program(): Command {
     .option('--json', 'print the status as JSON')
     .action(async (store: string, flags: { failIfNotComplete?: boolean; json?: boolean }) => {
       process.exitCode = await statusCommand(store, flags)
+    })
+
+  cli
+    .command('kill')
+    .description('stop the run a leader is working on (as Ctrl-C would); resume it with run --restart')
+    .argument('<store>', 'store directory')
+    .option('--wait <seconds>', 'how long to wait for the leader to stop', wholeNumber(1), 60)
+    .action(async (store: string, flags: { wait: number }) => {
+      process.exitCode = await killCommand(store, flags)
     })
 
   return cli

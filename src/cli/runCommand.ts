@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs'
-import type { RunConfig } from '../events/catalogue.ts'
 import { WorkflowFailedError } from '../api/run.ts'
 import { JobtreeError } from '../errors.ts'
 import { stderrLogger, type LogLevel } from '../engine/logger.ts'
 import type { Leader } from '../engine/leader.ts'
-import { runWorkflow } from '../engine/runWorkflow.ts'
+import { pickConfig, runWorkflow } from '../engine/runWorkflow.ts'
 import { isStore, storePaths } from '../engine/store.ts'
 import { loadWorkflowModule } from './loadModule.ts'
 import { progressLine } from './progress.ts'
@@ -19,6 +18,10 @@ export interface RunFlags {
   maxMemory?: number
   maxDisk?: number
   retryCount?: number
+  retryBackoff?: number
+  maxJobDuration?: number
+  timeLimitFactor?: number
+  rescueFrequency?: number
   logLevel: LogLevel
   progress: boolean
 }
@@ -41,22 +44,19 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
 
   const progress = progressLine(process.stderr, flags.progress && flags.logLevel !== 'error')
   const logger = stderrLogger(flags.logLevel, () => progress.clear())
-  const config: Partial<RunConfig> = {}
-  if (flags.maxJobs !== undefined) config.maxJobs = flags.maxJobs
-  if (flags.maxCores !== undefined) config.maxCores = flags.maxCores
-  if (flags.maxMemory !== undefined) config.maxMemory = flags.maxMemory
-  if (flags.maxDisk !== undefined) config.maxDisk = flags.maxDisk
-  if (flags.retryCount !== undefined) config.retryCount = flags.retryCount
+  const config = pickConfig(flags)
 
   let leader: Leader | undefined
   let interrupted = false
-  const onSignal = () => {
+  // The first signal stops the run cleanly (recorded, jobs killed); a second one does not wait.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(130)
     interrupted = true
-    logger.warn('interrupted: stopping the jobs; resume with --restart')
-    leader?.stop()
+    if (leader === undefined) process.exit(130)
+    leader.stop(`received ${signal}`)
   }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   try {
     const result = await runWorkflow({
       module,
@@ -70,7 +70,7 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
       onCommit: (state) => progress.update(state.counts),
     })
     progress.done(result.state.counts)
-    if (interrupted || !result.finished) return 130
+    if (!result.finished) return 130
     const f = result.state.finished
     if (result.ok) {
       logger.info(`workflow finished: ${f?.succeeded ?? 0} jobs succeeded (store ${store})`)

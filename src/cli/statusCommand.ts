@@ -1,6 +1,6 @@
 import { relative } from 'node:path'
 import { JobtreeError } from '../errors.ts'
-import { askLeader } from '../engine/endpoint.ts'
+import { leaderStatus } from '../engine/endpoint.ts'
 import { replay } from '../engine/replay.ts'
 import { statusReport, type StatusReport } from '../engine/statusReport.ts'
 import { openStore, storePaths } from '../engine/store.ts'
@@ -18,7 +18,7 @@ async function readStatus(dir: string): Promise<StatusReport> {
   try {
     store = await openStore(dir)
   } catch (err) {
-    if (err instanceof JobtreeError && err.code === 'STORE_IN_USE') return askLeader(storePaths(dir))
+    if (err instanceof JobtreeError && err.code === 'STORE_IN_USE') return leaderStatus(storePaths(dir))
     throw err
   }
   try {

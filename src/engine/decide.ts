@@ -1,7 +1,7 @@
-import type { JobCreated, JobEvent, JobSpec, MessageLogged } from '../events/catalogue.ts'
+import type { FailureReason, JobCreated, JobEvent, JobSpec, MessageLogged } from '../events/catalogue.ts'
 import { mapTokens, makeToken, type RvRef } from '../events/promise.ts'
-import { readyJobs, type JobRecord, type JobTreeState } from '../projections/jobTree.ts'
-import type { AttemptFailed, AttemptSucceeded, Input, ResumeInput, StartInput } from './inputs.ts'
+import { evolve, readyJobs, type JobRecord, type JobTreeState } from '../projections/jobTree.ts'
+import type { AttemptFailed, AttemptSucceeded, Input, InterruptInput, RescueInput, ResumeInput, StartInput } from './inputs.ts'
 
 // The leader's decisions, as a pure function: given the projected state and
 // one input, the events to append. Nothing here reads a clock, a file or a
@@ -19,6 +19,10 @@ export function decide(state: JobTreeState, input: Input): JobEvent[] {
       return failed(state, input)
     case 'Schedule':
       return schedule(state, input.now)
+    case 'Rescue':
+      return rescue(state, input)
+    case 'Interrupt':
+      return interrupt(state, input)
   }
 }
 
@@ -111,25 +115,86 @@ function failed(state: JobTreeState, input: AttemptFailed): JobEvent[] {
   const job = current(state, input.jobId, input.attempt)
   if (job === undefined) return []
   const at = input.now
-  const budget = job.spec.retryCount ?? state.config?.retryCount ?? 0
-  const retry = input.reason.kind !== 'unschedulable' && job.failures + 1 <= budget
   return [
     ...messages(input),
     { type: 'JobFailed', v: 1, at, jobId: input.jobId, attempt: input.attempt, reason: input.reason, ...(input.stats ? { stats: input.stats } : {}) },
-    retry ? { type: 'JobRetried', v: 1, at, jobId: input.jobId } : { type: 'JobFailedCompletely', v: 1, at, jobId: input.jobId },
+    retryOrGiveUp(state, job, input.reason, at),
   ]
 }
 
-function schedule(state: JobTreeState, at: number): JobEvent[] {
+/** After a failed attempt: another one (after the backoff, if any), or none. */
+function retryOrGiveUp(state: JobTreeState, job: JobRecord, reason: FailureReason, at: number): JobEvent {
+  const budget = job.spec.retryCount ?? state.config?.retryCount ?? 0
+  if (reason.kind === 'unschedulable' || job.failures + 1 > budget) return { type: 'JobFailedCompletely', v: 1, at, jobId: job.id }
+  const backoff = state.config?.retryBackoff ?? 0
+  if (backoff <= 0) return { type: 'JobRetried', v: 1, at, jobId: job.id }
+  return { type: 'JobRetried', v: 1, at, jobId: job.id, notBefore: at + Math.round(backoff * 1000 * 2 ** job.failures) }
+}
+
+/**
+ * Attempts running past their limit are failed (the leader kills them once
+ * that is recorded); attempts the batch system no longer holds are lost.
+ */
+function rescue(state: JobTreeState, input: RescueInput): JobEvent[] {
   if (state.finished !== null || state.epoch === 0) return []
+  const at = input.now
+  const held = new Map(input.held.map((h) => [h.jobId, h]))
   const events: JobEvent[] = []
+  const fail = (job: JobRecord, reason: FailureReason) =>
+    events.push({ type: 'JobFailed', v: 1, at, jobId: job.id, attempt: job.attempts, reason }, retryOrGiveUp(state, job, reason, at))
+  for (const [, job] of state.jobs.entries()) {
+    if (job.phase !== 'issued') continue
+    const h = held.get(job.id)
+    if (h === undefined || h.attempt !== job.attempts) {
+      fail(job, { kind: 'lost', message: `the batch system no longer knows attempt ${job.attempts}` })
+      continue
+    }
+    const limit = timeLimit(state, job)
+    if (h.startedAt === null || limit === undefined) continue
+    const ranSeconds = Math.floor((at - h.startedAt) / 1000)
+    if (at - h.startedAt > limit * 1000) fail(job, { kind: 'timeout', limitSeconds: limit, ranSeconds })
+  }
+  return events
+}
+
+/** Seconds an attempt of `job` may run, or undefined for no limit. */
+function timeLimit(state: JobTreeState, job: JobRecord): number | undefined {
+  const limits: number[] = []
+  const max = state.config?.maxJobDuration ?? 0
+  if (max > 0) limits.push(max)
+  const factor = state.config?.timeLimitFactor ?? 0
+  if (factor > 0 && job.spec.resources.time > 0) limits.push(job.spec.resources.time * factor)
+  return limits.length > 0 ? Math.min(...limits) : undefined
+}
+
+/** The leader stops: what it had out will not report back, and runs again after a restart. */
+function interrupt(state: JobTreeState, input: InterruptInput): JobEvent[] {
+  if (state.finished !== null || state.epoch === 0) return []
+  const at = input.now
+  const events: JobEvent[] = [{ type: 'WorkflowInterrupted', v: 1, at, reason: input.reason }]
+  for (const [, job] of state.jobs.entries()) {
+    if (job.phase === 'issued') events.push({ type: 'JobAbandoned', v: 1, at, jobId: job.id, attempt: job.attempts, reason: 'the run was interrupted' })
+  }
+  return events
+}
+
+function schedule(state: JobTreeState, at: number): JobEvent[] {
+  if (state.finished !== null || state.epoch === 0 || state.interrupted !== null) return []
+  const events: JobEvent[] = []
+  // Backoffs that have elapsed release their jobs, which may be issued right away.
+  for (const d of state.delayed) {
+    if (d.until > at) break
+    const elapsed: JobEvent = { type: 'JobBackoffElapsed', v: 1, at, jobId: d.id }
+    events.push(elapsed)
+    state = evolve(state, elapsed)
+  }
   let slots = (state.config?.maxJobs ?? 1) - state.counts.issued
   for (const job of readyJobs(state)) {
     if (slots <= 0) break
     events.push({ type: 'JobIssued', v: 1, at, jobId: job.id, attempt: job.attempts + 1, epoch: state.epoch })
     slots -= 1
   }
-  if (events.length > 0 || state.counts.issued > 0 || state.counts.ready > 0) return events
+  if (events.length > 0 || state.counts.issued > 0 || state.counts.ready > 0 || state.delayed.length > 0) return events
   const { counts } = state
   if (counts.waiting > 0 && counts.failed === 0) {
     const broken = deadlocked(state, at)

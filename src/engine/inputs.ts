@@ -53,6 +53,28 @@ export interface ScheduleInput {
   now: number
 }
 
+/** An attempt the batch system holds, as it reports it. */
+export interface HeldAttempt {
+  jobId: number
+  attempt: number
+  /** When it started running (ms since the epoch), or null while it waits for resources. */
+  startedAt: number | null
+}
+
+/** The rescue check: what the batch system holds right now, to find over-long and lost attempts. */
+export interface RescueInput {
+  type: 'Rescue'
+  now: number
+  held: HeldAttempt[]
+}
+
+/** The leader was told to stop. */
+export interface InterruptInput {
+  type: 'Interrupt'
+  now: number
+  reason: string
+}
+
 export type AttemptOutcome = AttemptSucceeded | AttemptFailed
 
-export type Input = StartInput | ResumeInput | AttemptOutcome | ScheduleInput
+export type Input = StartInput | ResumeInput | AttemptOutcome | ScheduleInput | RescueInput | InterruptInput

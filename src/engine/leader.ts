@@ -1,4 +1,4 @@
-import { Subject, interval, map, merge, of, takeUntil, lastValueFrom, defaultIfEmpty } from 'rxjs'
+import { Subject, defaultIfEmpty, interval, lastValueFrom, map, merge, of, takeUntil } from 'rxjs'
 import type { BatchSystem } from '../batch/batchSystem.ts'
 import type { JobEvent } from '../events/catalogue.ts'
 import { resolveTokens } from '../events/promise.ts'
@@ -20,14 +20,23 @@ export interface LeaderOptions {
   store: OpenStore
   batch: BatchSystem
   logger: Logger
-  /** How often the clock ticks into the loop (ms). */
+  /** How often the clock ticks into the loop (ms): backoffs end on a tick. */
   tickMs?: number
   /** Called after each committed batch, with the state it produced. */
   onCommit?: (state: JobTreeState, events: readonly JobEvent[]) => void
 }
 
+/** A rescue check is due: it becomes a Rescue input when its batch is decided, so that what the batch system holds is read then. */
+interface RescueDue {
+  type: 'RescueDue'
+}
+
+type LoopInput = Input | RescueDue
+
+const DEFAULT_RESCUE_SECONDS = 60
+
 export class Leader {
-  private readonly stop$ = new Subject<void>()
+  private readonly control = new Subject<LoopInput>()
 
   constructor(
     private readonly opts: LeaderOptions,
@@ -41,34 +50,40 @@ export class Leader {
   /** Runs until the workflow has finished (or `stop` is called); resolves with the final state. */
   async run(first: StartInput | ResumeInput): Promise<JobTreeState> {
     const { batch, tickMs = 1000 } = this.opts
-    const ticks = interval(tickMs).pipe(map((): Input => ({ type: 'Schedule', now: Date.now() })))
-    const inputs = merge(of<Input>(first), batch.outcomes, ticks).pipe(takeUntil(this.stop$))
+    const rescueMs = 1000 * (first.config.rescueFrequency ?? DEFAULT_RESCUE_SECONDS)
+    const ticks = interval(tickMs).pipe(map((): LoopInput => ({ type: 'Schedule', now: Date.now() })))
+    const rescues = interval(rescueMs).pipe(map((): LoopInput => ({ type: 'RescueDue' })))
     const done = new Subject<void>()
     try {
       await lastValueFrom(
-        inputs.pipe(
+        merge(of<LoopInput>(first), batch.outcomes, ticks, rescues, this.control).pipe(
           takeUntil(done),
-          groupCommit(async (group: Input[]) => {
+          groupCommit(async (group: LoopInput[]) => {
             await this.commit(group)
-            if (this.state.finished !== null) done.next()
+            if (this.state.finished !== null || this.state.interrupted !== null) done.next()
           }),
           defaultIfEmpty(0),
         ),
       )
     } finally {
+      // Only now, with WorkflowInterrupted or WorkflowFinished synced, are running jobs killed.
       await batch.shutdown()
     }
     return this.state
   }
 
-  /** Stops issuing and ends `run` after the batch being committed; running jobs are killed. */
-  stop(): void {
-    this.stop$.next()
+  /**
+   * Stops the run: a WorkflowInterrupted event is recorded, the attempts out
+   * are abandoned (a restart runs them again), and `run` ends after killing them.
+   */
+  stop(reason: string): void {
+    this.control.next({ type: 'Interrupt', now: Date.now(), reason })
   }
 
-  private async commit(group: Input[]): Promise<void> {
+  private async commit(group: LoopInput[]): Promise<void> {
     const events: JobEvent[] = []
-    for (const input of [...group, { type: 'Schedule', now: Date.now() } as const]) {
+    for (const loopInput of [...group, { type: 'Schedule', now: Date.now() } as const]) {
+      const input: Input = loopInput.type === 'RescueDue' ? { type: 'Rescue', now: Date.now(), held: this.opts.batch.held() } : loopInput
       for (const event of decide(this.state, input)) {
         this.state = evolve(this.state, event)
         events.push(event)
@@ -112,7 +127,12 @@ export class Leader {
         logger.debug(`job ${event.jobId} (${this.nameOf(event.jobId)}) attempt ${event.attempt} will run again: ${event.reason}`)
         return
       case 'JobFailed':
+        // Over-long or lost attempts are failed by the leader: now that this is recorded, stop them.
+        if (event.reason.kind === 'timeout' || event.reason.kind === 'lost') batch.kill(event.jobId)
         logger.warn(`job ${event.jobId} (${this.nameOf(event.jobId)}) attempt ${event.attempt} failed: ${describeReason(event.reason)}`)
+        return
+      case 'WorkflowInterrupted':
+        logger.warn(`run interrupted (${event.reason}): stopping its jobs; resume with --restart`)
         return
       case 'JobFailedCompletely': {
         const job = this.state.jobs.get(event.jobId)

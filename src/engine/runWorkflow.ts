@@ -4,13 +4,13 @@ import { statfsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { LocalBatchSystem } from '../batch/local.ts'
 import type { JobEvent, RunConfig } from '../events/catalogue.ts'
-import { encodeValue } from '../events/codec.ts'
+import { encodeForLog } from '../events/codec.ts'
 import { resolveTokens } from '../events/promise.ts'
-import { JobtreeError, oneLine } from '../errors.ts'
+import { JobtreeError } from '../errors.ts'
 import { lookupTarget, targetNames } from '../api/target.ts'
 import { toSpec } from '../api/options.ts'
 import { valueOf, type JobTreeState } from '../projections/jobTree.ts'
-import { closeEndpoint, serveStatus } from './endpoint.ts'
+import { closeEndpoint, serveLeader } from './endpoint.ts'
 import { Leader } from './leader.ts'
 import { statusReport } from './statusReport.ts'
 import type { Logger } from './logger.ts'
@@ -45,6 +45,20 @@ export interface RunOutcome {
   /** The root job's return value (when ok). */
   value: unknown
   store: string
+}
+
+const CONFIG_KEYS = [
+  'retryCount', 'maxJobs', 'maxCores', 'maxMemory', 'maxDisk', 'retryBackoff', 'maxJobDuration', 'timeLimitFactor', 'rescueFrequency',
+] as const satisfies ReadonlyArray<keyof RunConfig>
+
+/** The run options given (those not undefined) among `options`. */
+export function pickConfig(options: Partial<Record<keyof RunConfig, number | undefined>>): Partial<RunConfig> {
+  const config: Partial<RunConfig> = {}
+  for (const key of CONFIG_KEYS) {
+    const value = options[key]
+    if (value !== undefined) config[key] = value
+  }
+  return config
 }
 
 export function defaultConfig(store: string): RunConfig {
@@ -82,7 +96,10 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
     const config: RunConfig = { ...(state.config ?? defaultConfig(root)), ...req.config }
     const leader = new Leader({ store, batch: new LocalBatchSystem(config), logger: req.logger, tickMs: req.tickMs, onCommit: req.onCommit }, state)
     req.onStart?.(leader)
-    const endpoint = await serveStatus(store.paths, () => statusReport(store.paths, leader.current, true))
+    const endpoint = await serveLeader(store.paths, {
+      status: () => statusReport(store.paths, leader.current, true),
+      kill: () => leader.stop('jobtree kill'),
+    })
     const now = Date.now()
     const first = state.epoch === 0
       ? { type: 'Start' as const, now, runId: randomUUID(), module: req.module, target: req.target, root: rootSpec(req), config }
@@ -114,11 +131,7 @@ function rootSpec(req: RunRequest) {
     const known = targetNames()
     throw new JobtreeError('UNKNOWN_TARGET', `unknown target ${JSON.stringify(req.target)} in ${req.module} (${known.length ? `known: ${known.join(', ')}` : 'it registers no targets'})`, { target: req.target })
   }
-  try {
-    encodeValue(req.input)
-  } catch (err) {
-    throw new JobtreeError('NOT_ENCODABLE', `the input cannot be stored: ${oneLine(err)}`)
-  }
+  encodeForLog(req.input, 'the input')
   return toSpec({ kind: 'target', target: t.name, input: req.input }, t.options)
 }
 

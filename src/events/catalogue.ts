@@ -36,6 +36,10 @@ export type FailureReason =
   | { kind: 'unschedulable'; message: string }
   | { kind: 'deadlock'; message: string }
   | { kind: 'lost'; message: string }
+  /** Killed for running past its time limit (`--max-job-duration`, or its declared time × `--time-limit-factor`). */
+  | { kind: 'timeout'; limitSeconds: number; ranSeconds: number }
+  /** Killed for using more memory than it asked for, beyond a margin. */
+  | { kind: 'outOfMemory'; usedBytes: number; askedBytes: number }
 
 /** Measurements of one attempt, taken by the batch system. */
 export interface AttemptStats {
@@ -51,6 +55,14 @@ export interface RunConfig {
   maxCores: number
   maxMemory: number
   maxDisk: number
+  /** Seconds before the first retry of a job, doubling with each further failure (0 or absent: none). */
+  retryBackoff?: number
+  /** Seconds an attempt may run before it is killed and counted as failed (0 or absent: no limit). */
+  maxJobDuration?: number
+  /** When set, an attempt of a job that declares its `time` may run that long × this factor. */
+  timeLimitFactor?: number
+  /** Seconds between checks for over-long and lost attempts (absent: 60). */
+  rescueFrequency?: number
 }
 
 interface Base { v: 1; at: number }
@@ -68,6 +80,11 @@ export interface WorkflowResumed extends Base {
   type: 'WorkflowResumed'
   epoch: number
   config: RunConfig
+}
+/** The leader was told to stop (a signal, or `jobtree kill`); a restart resumes the run. */
+export interface WorkflowInterrupted extends Base {
+  type: 'WorkflowInterrupted'
+  reason: string
 }
 export interface WorkflowFinished extends Base {
   type: 'WorkflowFinished'
@@ -114,6 +131,13 @@ export interface JobFailed extends Base {
 export interface JobRetried extends Base {
   type: 'JobRetried'
   jobId: number
+  /** With a retry backoff: the job may not be issued before this time (ms since the epoch). */
+  notBefore?: number
+}
+/** A retried job's backoff has elapsed: it may be issued again. */
+export interface JobBackoffElapsed extends Base {
+  type: 'JobBackoffElapsed'
+  jobId: number
 }
 export interface JobFailedCompletely extends Base {
   type: 'JobFailedCompletely'
@@ -141,12 +165,14 @@ export interface MessageLogged extends Base {
 export type JobEvent =
   | WorkflowStarted
   | WorkflowResumed
+  | WorkflowInterrupted
   | WorkflowFinished
   | JobCreated
   | JobIssued
   | JobFinished
   | JobFailed
   | JobRetried
+  | JobBackoffElapsed
   | JobFailedCompletely
   | JobAbandoned
   | JobRevived
@@ -155,8 +181,8 @@ export type JobEvent =
 export type EventType = JobEvent['type']
 
 export const EVENT_TYPES: readonly EventType[] = [
-  'WorkflowStarted', 'WorkflowResumed', 'WorkflowFinished', 'JobCreated', 'JobIssued',
-  'JobFinished', 'JobFailed', 'JobRetried', 'JobFailedCompletely', 'JobAbandoned', 'JobRevived', 'MessageLogged',
+  'WorkflowStarted', 'WorkflowResumed', 'WorkflowInterrupted', 'WorkflowFinished', 'JobCreated', 'JobIssued',
+  'JobFinished', 'JobFailed', 'JobRetried', 'JobBackoffElapsed', 'JobFailedCompletely', 'JobAbandoned', 'JobRevived', 'MessageLogged',
 ]
 
 /** An event as stored: its position in the log and the event. */

@@ -1,4 +1,5 @@
 import type { FailureReason, JobSpec } from '../events/catalogue.ts'
+import { formatSize } from '../api/sizes.ts'
 import type { JobTreeState } from './jobTree.ts'
 
 // Words for jobs and failures, shared by the leader's messages and `status`.
@@ -25,6 +26,10 @@ export function describeReason(reason: FailureReason): string {
     case 'deadlock':
     case 'lost':
       return reason.message
+    case 'timeout':
+      return `killed after running ${reason.ranSeconds} s, over its limit of ${reason.limitSeconds} s`
+    case 'outOfMemory':
+      return `killed for using ${formatSize(reason.usedBytes)} of memory when it asked for ${formatSize(reason.askedBytes)}: ask for more memory`
   }
 }
 

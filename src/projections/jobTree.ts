@@ -1,5 +1,5 @@
 import { produce, type Draft } from 'immer'
-import type { FailureReason, JobEvent, JobSpec, Relation, RunConfig, WorkflowFinished } from '../events/catalogue.ts'
+import type { FailureReason, JobEvent, JobSpec, Relation, RunConfig, WorkflowFinished, WorkflowInterrupted } from '../events/catalogue.ts'
 import { UnresolvedPromise, resolveTokens } from '../events/promise.ts'
 import { PVec } from './pvec.ts'
 
@@ -69,7 +69,16 @@ export interface JobTreeState {
   readonly readyTail: number
   readonly counts: Counts
   readonly finished: WorkflowFinished | null
+  /** Set when a leader was told to stop; cleared when the next one resumes. */
+  readonly interrupted: WorkflowInterrupted | null
+  /** Retried jobs waiting out their backoff, soonest first. */
+  readonly delayed: readonly Delayed[]
   readonly startedAt: number
+}
+
+export interface Delayed {
+  readonly id: number
+  readonly until: number
 }
 
 export const initialState: JobTreeState = {
@@ -85,6 +94,8 @@ export const initialState: JobTreeState = {
   readyTail: -1,
   counts: { total: 0, waiting: 0, ready: 0, issued: 0, succeeded: 0, failed: 0 },
   finished: null,
+  interrupted: null,
+  delayed: [],
   startedAt: 0,
 }
 
@@ -114,6 +125,10 @@ function apply(s: S, e: JobEvent): void {
       s.epoch = e.epoch
       s.config = e.config
       s.finished = null
+      s.interrupted = null
+      return
+    case 'WorkflowInterrupted':
+      s.interrupted = e
       return
     case 'WorkflowFinished':
       s.finished = e
@@ -158,9 +173,19 @@ function apply(s: S, e: JobEvent): void {
       const job = must(s, e.jobId)
       put(s, { ...job, phase: 'waiting' })
       move(s, 'issued', 'waiting')
+      if (e.type === 'JobRetried' && e.notBefore !== undefined && e.notBefore > e.at) {
+        const until = e.notBefore
+        const at = s.delayed.findIndex((d) => d.until > until)
+        s.delayed = at === -1 ? [...s.delayed, { id: e.jobId, until }] : [...s.delayed.slice(0, at), { id: e.jobId, until }, ...s.delayed.slice(at)]
+        return
+      }
       release(s, e.jobId)
       return
     }
+    case 'JobBackoffElapsed':
+      s.delayed = s.delayed.filter((d) => d.id !== e.jobId)
+      release(s, e.jobId)
+      return
     case 'JobRevived': {
       const job = must(s, e.jobId)
       if (job.phase !== 'failed') throw new ProjectionError(`job ${e.jobId} revived while ${job.phase}`)

@@ -5,9 +5,9 @@ import type { Target } from '../api/target.ts'
 import { lookupTarget } from '../api/target.ts'
 import type { SuccessorSpec } from '../engine/inputs.ts'
 import type { JobSpec } from '../events/catalogue.ts'
-import { encodeValue } from '../events/codec.ts'
+import { encodeForLog } from '../events/codec.ts'
 import { makeToken } from '../events/promise.ts'
-import { JobtreeError, oneLine } from '../errors.ts'
+import { JobtreeError } from '../errors.ts'
 
 // What a target sees while it runs in a worker. It records the successors
 // the attempt adds, in call order; they are reported only if the attempt
@@ -63,11 +63,7 @@ function targetSpec<I, O>(target: Target<I, O>, input: Resolvable<I>, options: J
     throw new JobtreeError('UNKNOWN_TARGET', `target ${name} is not the one registered under that name (made by hand, or by another copy of jobtree?)`, { name })
   }
   // Checked now, so that the error points at the call that added it.
-  try {
-    encodeValue(input)
-  } catch (err) {
-    throw new JobtreeError('NOT_ENCODABLE', `the input given to target ${name} cannot be stored: ${oneLine(err)}`, { target: name })
-  }
+  encodeForLog(input, `the input given to target ${name}`)
   return toSpec({ kind: 'target', target: name, input }, target.options, options)
 }
 

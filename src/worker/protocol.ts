@@ -1,7 +1,7 @@
 import type { IssuedJob } from '../batch/batchSystem.ts'
 import type { AttemptStats, FailureReason } from '../events/catalogue.ts'
 import type { SuccessorSpec } from '../engine/inputs.ts'
-import { decodeValue, encodeValue } from '../events/codec.ts'
+import { decodeValue, encodeForLog } from '../events/codec.ts'
 
 // The messages between the local batch system (leader side) and a warm worker
 // process, over Node's IPC channel with 'advanced' serialization.
@@ -54,9 +54,9 @@ export type WorkerMessage = ReadyMessage | SpawnedMessage | ResultMessage
  * Encodes with the log's own codec, so that a value the log could not store
  * fails in the worker, as the attempt's failure, and never in the leader.
  */
-export function encodeResult(payload: ResultPayload): Uint8Array {
+export function encodeResult(payload: ResultPayload, what: string): Uint8Array {
   // A copy: the codec's bytes are a view into a buffer it reuses on the next encode.
-  return new Uint8Array(encodeValue(payload))
+  return new Uint8Array(encodeForLog(payload, what))
 }
 
 export function decodeResult(bytes: Uint8Array): ResultPayload {

@@ -39,7 +39,7 @@ export function runCommand(run: CommandRun): Promise<AttemptResult> {
     child.once('exit', (code, signal) => {
       runningGroup = undefined
       if (signal !== null) resolve({ ok: false, reason: { kind: 'signal', signal } })
-      else if (code === 0) resolve({ ok: true, payload: encodeResult({ value: 0, successors: [] }) })
+      else if (code === 0) resolve({ ok: true, payload: encodeResult({ value: 0, successors: [] }, 'an exit code') })
       else resolve({ ok: false, reason: { kind: 'exit', code: code ?? -1 } })
     })
   })

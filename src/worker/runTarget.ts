@@ -44,9 +44,9 @@ export async function runTarget(run: TargetRun): Promise<AttemptResult> {
     run.log.uncapture()
   }
   try {
-    return { ok: true, payload: encodeResult({ value, successors: ctx.successors }) }
+    return { ok: true, payload: encodeResult({ value, successors: ctx.successors }, `the value returned by target ${run.target}`) }
   } catch (err) {
-    return { ok: false, reason: { kind: 'invalidResult', message: `the value returned by target ${run.target} cannot be stored: ${oneLine(err)}` } }
+    return { ok: false, reason: { kind: 'invalidResult', message: oneLine(err) } }
   }
 }
 

@@ -1,11 +1,18 @@
 import type { EventLog } from '../events/log.ts'
 import { JobtreeError } from '../errors.ts'
 import { evolve, initialState, ProjectionError, type JobTreeState } from '../projections/jobTree.ts'
+import { loadSnapshot } from './snapshots.ts'
+
+export interface ReplayOptions {
+  /** Start from the newest snapshot at or before `to` (default); false reads the whole log. */
+  snapshots?: boolean
+}
 
 /** Rebuilds the job tree from the log, up to and including event `to`. */
-export async function replay(log: EventLog, to = Infinity): Promise<JobTreeState> {
-  let state = initialState
-  for await (const { seq, event } of log.read(1, to)) {
+export async function replay(log: EventLog, to = Infinity, opts: ReplayOptions = {}): Promise<JobTreeState> {
+  const snapshot = opts.snapshots === false ? undefined : await loadSnapshot(log, to)
+  let state = snapshot?.state ?? initialState
+  for await (const { seq, event } of log.read((snapshot?.seq ?? 0) + 1, to)) {
     try {
       state = evolve(state, event)
     } catch (err) {

@@ -15,6 +15,7 @@ import { Leader } from './leader.ts'
 import { statusReport } from './statusReport.ts'
 import type { Logger } from './logger.ts'
 import { replay } from './replay.ts'
+import { SNAPSHOT_EVERY, Snapshotter } from './snapshots.ts'
 import { createStore, openStore, storePaths, type OpenStore } from './store.ts'
 
 // One run of a leader on a store, start or restart: the glue between the
@@ -34,6 +35,8 @@ export interface RunRequest {
   tickMs?: number
   onStart?: (leader: Leader) => void
   onCommit?: (state: JobTreeState, events: readonly JobEvent[]) => void
+  /** Events between snapshots of the state (default SNAPSHOT_EVERY; 0: none). */
+  snapshotEvery?: number
 }
 
 export interface RunOutcome {
@@ -94,7 +97,12 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
       throw new JobtreeError('STORE_INVALID', `the run in ${root} never started (its leader stopped before recording anything): restart it with --target and --input`, { store: root })
     }
     const config: RunConfig = { ...(state.config ?? defaultConfig(root)), ...req.config }
-    const leader = new Leader({ store, batch: new LocalBatchSystem(config), logger: req.logger, tickMs: req.tickMs, onCommit: req.onCommit }, state)
+    const snapshots = new Snapshotter(store.log, req.snapshotEvery ?? SNAPSHOT_EVERY)
+    const onCommit = (committed: JobTreeState, events: readonly JobEvent[]) => {
+      snapshots.committed(committed, events)
+      req.onCommit?.(committed, events)
+    }
+    const leader = new Leader({ store, batch: new LocalBatchSystem(config), logger: req.logger, tickMs: req.tickMs, onCommit }, state)
     req.onStart?.(leader)
     const endpoint = await serveLeader(store.paths, {
       status: () => statusReport(store.paths, leader.current, true),

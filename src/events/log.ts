@@ -8,22 +8,35 @@ import { JobtreeError } from '../errors.ts'
 // fixed-width hex, so LevelDB's byte order is the log's order. Every append is
 // one atomic, synced batch: after `append` resolves, the events survive a
 // crash or a power loss; before, none of them is visible after a restart.
+// Snapshots of projected state live beside the events under `s` + the
+// sequence number they were taken at; they are a cache the log can lose.
 
 const PREFIX = 'e'
+const SNAPSHOT = 's'
 const WIDTH = 16
 const READ_CHUNK = 1000
 
-function keyOf(seq: number): string {
-  return PREFIX + seq.toString(16).padStart(WIDTH, '0')
+function keyOf(seq: number, prefix = PREFIX): string {
+  return prefix + seq.toString(16).padStart(WIDTH, '0')
 }
 
 function seqOf(key: string): number {
   return parseInt(key.slice(PREFIX.length), 16)
 }
 
+/** An event as stored, before decoding. */
+export interface RawRecord {
+  seq: number
+  bytes: Uint8Array
+}
+
+/** Told of each batch once it is synced: its first sequence number and the stored bytes of its events. */
+export type AppendListener = (first: number, values: readonly Uint8Array[]) => void
+
 export class EventLog {
   private last: number
   private pending: Promise<unknown> = Promise.resolve()
+  private readonly listeners = new Set<AppendListener>()
 
   private constructor(
     private readonly db: Level<string, Uint8Array>,
@@ -51,6 +64,8 @@ export class EventLog {
     }
     let last = 0
     for await (const key of db.keys({ gte: PREFIX, lt: PREFIX + '~', reverse: true, limit: 1 })) last = seqOf(key)
+    // A snapshot past the end describes events the log no longer has.
+    await db.clear({ gt: keyOf(last, SNAPSHOT), lt: SNAPSHOT + '~' })
     return new EventLog(db, path, last)
   }
 
@@ -64,37 +79,77 @@ export class EventLog {
    * number of the last one. Appends are applied in call order.
    */
   append(events: readonly JobEvent[]): Promise<number> {
-    if (events.length === 0) return Promise.resolve(this.last)
+    return this.appendEncoded(events.map(encodeEvent))
+  }
+
+  /**
+   * Appends events already encoded as the log stores them (a log being
+   * copied, or a generated one), as `append` does.
+   */
+  appendEncoded(values: readonly Uint8Array[]): Promise<number> {
+    if (values.length === 0) return Promise.resolve(this.last)
     const first = this.last + 1
-    this.last += events.length
-    const ops = events.map((event, i) => ({ type: 'put' as const, key: keyOf(first + i), value: encodeEvent(event) }))
-    const done = this.pending.then(() => this.db.batch(ops, { sync: true } as object)).then(() => first + events.length - 1)
+    this.last += values.length
+    const ops = values.map((value, i) => ({ type: 'put' as const, key: keyOf(first + i), value }))
+    const done = this.pending.then(() => this.db.batch(ops, { sync: true } as object)).then(() => {
+      for (const listener of this.listeners) listener(first, values)
+      return first + values.length - 1
+    })
     this.pending = done.catch(() => undefined)
     return done
   }
 
+  /** Calls `listener` after each synced append until the returned function is called. */
+  onAppend(listener: AppendListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
   /** Reads events in order from `from` (inclusive) up to `to` (inclusive). */
   async *read(from = 1, to = Infinity): AsyncGenerator<Recorded> {
+    for await (const { seq, bytes } of this.readRaw(from, to)) yield { seq, event: this.decode(seq, bytes) }
+  }
+
+  /** Decodes the stored bytes of event `seq`, or throws LOG_CORRUPT naming it. */
+  decode(seq: number, bytes: Uint8Array): JobEvent {
+    try {
+      return decodeEvent(bytes)
+    } catch (err) {
+      const why = err instanceof UnreadableEvent ? err.message : `undecodable bytes (${(err as Error).message})`
+      throw new JobtreeError('LOG_CORRUPT', `event ${seq} in ${this.path} cannot be read: ${why}`, { seq, path: this.path })
+    }
+  }
+
+  /** The stored bytes of events `from` .. `to` (inclusive), in order. */
+  async *readRaw(from = 1, to = Infinity): AsyncGenerator<RawRecord> {
     const upper = Number.isFinite(to) ? keyOf(to) : PREFIX + '~'
     const it = this.db.iterator({ gte: keyOf(Math.max(1, from)), lte: upper })
     try {
       for (;;) {
         const entries = await it.nextv(READ_CHUNK)
         if (entries.length === 0) return
-        for (const [key, value] of entries) {
-          const seq = seqOf(key)
-          let event: JobEvent
-          try {
-            event = decodeEvent(value)
-          } catch (err) {
-            const why = err instanceof UnreadableEvent ? err.message : `undecodable bytes (${(err as Error).message})`
-            throw new JobtreeError('LOG_CORRUPT', `event ${seq} in ${this.path} cannot be read: ${why}`, { seq, path: this.path })
-          }
-          yield { seq, event }
-        }
+        for (const [key, bytes] of entries) yield { seq: seqOf(key), bytes }
       }
     } finally {
       await it.close()
+    }
+  }
+
+  /**
+   * Stores a snapshot taken after event `seq`. Not synced: a snapshot lost in
+   * a crash costs only a longer replay, and one that survives is whole.
+   */
+  putSnapshot(seq: number, bytes: Uint8Array): Promise<void> {
+    const done = this.pending.then(() => this.db.put(keyOf(seq, SNAPSHOT), bytes))
+    this.pending = done.catch(() => undefined)
+    return done
+  }
+
+  /** Snapshots taken at or before event `seq`, newest first. */
+  async *snapshots(seq = Infinity): AsyncGenerator<RawRecord> {
+    const upper = Number.isFinite(seq) ? keyOf(seq, SNAPSHOT) : SNAPSHOT + '~'
+    for await (const [key, bytes] of this.db.iterator({ gte: SNAPSHOT, lte: upper, reverse: true })) {
+      yield { seq: seqOf(key), bytes }
     }
   }
 

@@ -22,6 +22,26 @@ export class PVec<T> {
     return new PVec<T>([], 0)
   }
 
+  /** A vector of `entries` (any order), built in place: no path is copied. */
+  static fromEntries<T>(entries: Iterable<readonly [number, T]>): PVec<T> {
+    let root: Array<unknown> = []
+    let shift = 0
+    for (const [index, value] of entries) {
+      if (!Number.isInteger(index) || index < 0) throw new RangeError(`PVec index ${index}`)
+      while (index >= capacity(shift)) {
+        root = [root]
+        shift += BITS
+      }
+      let node = root
+      for (let s = shift; s > 0; s -= BITS) {
+        const slot = (index >>> s) & MASK
+        node = (node[slot] ??= []) as Array<unknown>
+      }
+      node[index & MASK] = value
+    }
+    return new PVec<T>(root as Node<T>, shift)
+  }
+
   get(index: number): T | undefined {
     if (index < 0 || index >= capacity(this.shift)) return undefined
     let node: Node<T> | undefined = this.root

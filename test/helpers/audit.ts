@@ -1,0 +1,43 @@
+// Running a workflow in this process for the audit tests, and digests of states.
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { silentLogger } from '../../src/engine/logger.ts'
+import { runWorkflow, type RunOutcome } from '../../src/engine/runWorkflow.ts'
+import type { JobTreeState } from '../../src/projections/jobTree.ts'
+import { encodeState } from '../../src/projections/stateCodec.ts'
+import '../fixtures/auditWorkflow.ts'
+
+export const AUDIT_MODULE = fileURLToPath(new URL('../fixtures/auditWorkflow.ts', import.meta.url))
+
+export function stateDigest(state: JobTreeState): string {
+  return createHash('sha256').update(encodeState(state)).digest('hex')
+}
+
+export interface RecordedRun {
+  outcome: RunOutcome
+  /** The leader's state after each committed batch, by the sequence number of the batch's last event. */
+  digests: Map<number, string>
+}
+
+/** Runs `target` on a fresh store in `dir`, recording the leader's state after every batch. */
+export async function recordedRun(dir: string, target: string, input: unknown, opts: { snapshotEvery?: number; maxCores?: number } = {}): Promise<RecordedRun> {
+  const digests = new Map<number, string>()
+  let seq = 0
+  const outcome = await runWorkflow({
+    module: AUDIT_MODULE,
+    target,
+    input,
+    store: join(dir, 'store'),
+    restart: false,
+    config: { maxCores: opts.maxCores ?? 2, retryCount: 1 },
+    logger: silentLogger,
+    tickMs: 20,
+    snapshotEvery: opts.snapshotEvery,
+    onCommit: (state, events) => {
+      seq += events.length
+      digests.set(seq, stateDigest(state))
+    },
+  })
+  return { outcome, digests }
+}

@@ -1,0 +1,114 @@
+// Snapshots never change the answer: replay to any position gives the state
+// the leader had there, with snapshots and without.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { encodeValue } from '../src/events/codec.ts'
+import { EventLog } from '../src/events/log.ts'
+import { replay } from '../src/engine/replay.ts'
+import { loadSnapshot } from '../src/engine/snapshots.ts'
+import { encodeState, decodeState } from '../src/projections/stateCodec.ts'
+import { recordedRun, stateDigest } from './helpers/audit.ts'
+import { scratch } from './helpers/cli.ts'
+
+test('snapshot: replay to every position equals the leader\'s state, with and without snapshots', async () => {
+  const s = scratch()
+  try {
+    const { outcome, digests } = await recordedRun(s.dir, 'tree', 6, { snapshotEvery: 5 })
+    assert.equal(outcome.ok, true)
+    assert.equal(outcome.value, 150 + 1070) // 10 × (0+…+5), and the flaky parent's grandchild: (7+100) × 10
+    const log = await EventLog.open(join(s.dir, 'store', 'events'), false)
+    try {
+      const taken: number[] = []
+      for await (const { seq } of log.snapshots()) taken.push(seq)
+      assert.ok(taken.length >= 4, `snapshots were taken (${taken.length})`)
+      assert.ok(digests.size >= 10, `the run committed in many batches (${digests.size})`)
+      // Every batch boundary: the leader's own state.
+      for (const [seq, digest] of digests) {
+        assert.equal(stateDigest(await replay(log, seq, { snapshots: false })), digest, `full replay to ${seq}`)
+        assert.equal(stateDigest(await replay(log, seq)), digest, `replay to ${seq} from a snapshot`)
+      }
+      // Every position, boundaries or not: the same state either way.
+      for (let seq = 1; seq <= log.lastSeq; seq++) {
+        const full = encodeState(await replay(log, seq, { snapshots: false }))
+        assert.equal(Buffer.compare(encodeState(await replay(log, seq)), full), 0, `position ${seq}`)
+      }
+      const last = await loadSnapshot(log)
+      assert.equal(last?.seq, taken[0])
+    } finally {
+      await log.close()
+    }
+  } finally {
+    s.cleanup()
+  }
+})
+
+test('snapshot: the encoding is canonical and decodes to an equal state', async () => {
+  const s = scratch()
+  try {
+    await recordedRun(s.dir, 'tree', 3, { snapshotEvery: 0 })
+    const log = await EventLog.open(join(s.dir, 'store', 'events'), false)
+    try {
+      for await (const _ of log.snapshots()) assert.fail('snapshotEvery 0 takes none')
+      for (const seq of [3, 10, log.lastSeq]) {
+        const state = await replay(log, seq)
+        const bytes = encodeState(state)
+        const back = decodeState(bytes)
+        assert.ok(back !== undefined)
+        assert.equal(Buffer.compare(encodeState(back), bytes), 0)
+        assert.deepEqual(back.counts, state.counts)
+        assert.deepEqual([...back.jobs.entries()], [...state.jobs.entries()])
+      }
+    } finally {
+      await log.close()
+    }
+  } finally {
+    s.cleanup()
+  }
+})
+
+test('snapshot: one that no longer matches its event, or lies past the end, is passed over', async () => {
+  const s = scratch()
+  try {
+    await recordedRun(s.dir, 'tree', 3, { snapshotEvery: 0 })
+    const path = join(s.dir, 'store', 'events')
+    let log = await EventLog.open(path, false)
+    const last = log.lastSeq
+    const at10 = await replay(log, 10)
+    const wrongDigest = encodeValue([new Uint8Array(32), encodeState(at10)]).slice()
+    await log.putSnapshot(10, wrongDigest)
+    assert.equal(await loadSnapshot(log), undefined, 'a snapshot whose event digest differs is not used')
+    let event10: Uint8Array | undefined
+    for await (const r of log.readRaw(10, 10)) event10 = r.bytes
+    const good = encodeValue([createHash('sha256').update(event10 ?? new Uint8Array()).digest(), encodeState(at10)]).slice()
+    await log.putSnapshot(10, good)
+    assert.equal((await loadSnapshot(log))?.seq, 10)
+    await log.putSnapshot(last + 5, good)
+    await log.close()
+    log = await EventLog.open(path, false)
+    try {
+      const seqs: number[] = []
+      for await (const r of log.snapshots()) seqs.push(r.seq)
+      assert.deepEqual(seqs, [10], 'the snapshot past the end was removed on opening')
+      assert.equal(stateDigest(await replay(log)), stateDigest(await replay(log, Infinity, { snapshots: false })))
+    } finally {
+      await log.close()
+    }
+  } finally {
+    s.cleanup()
+  }
+})
+
+test('snapshot: a trie built from entries equals one built by sets', async () => {
+  const { PVec } = await import('../src/projections/pvec.ts')
+  const ids = [0, 5, 31, 32, 1023, 1024, 40_000, 1_048_576]
+  let bySet = PVec.empty<number>()
+  for (const id of ids) bySet = bySet.set(id, id + 1)
+  const built = PVec.fromEntries(ids.map((id) => [id, id + 1] as const).reverse())
+  assert.deepEqual([...built.entries()], [...bySet.entries()])
+  for (const id of ids) assert.equal(built.get(id), id + 1)
+  assert.equal(built.get(6), undefined)
+  assert.equal(built.set(7, 1).get(7), 1)
+  assert.equal(built.get(7), undefined, 'a built trie is persistent like any other')
+})

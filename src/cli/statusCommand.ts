@@ -39,6 +39,7 @@ function formatStatus(r: StatusReport): string {
   if (r.complete && c.waiting > 0) lines.push(`          ${c.waiting} never ran because a job they depend on failed`)
   for (const f of r.failedJobs) {
     lines.push('', `failed: job ${f.jobId} (${f.name}) after ${f.attempts} attempt(s): ${f.reason}`)
+    if (f.input) lines.push(`  input: ${f.input}`)
     if (f.logTail) lines.push(`  last lines of ${f.logFile}:`, ...f.logTail.split('\n').map((l) => `  | ${l}`))
   }
   return lines.join('\n') + '\n'

@@ -2,7 +2,7 @@ import { Subject, defaultIfEmpty, interval, lastValueFrom, map, merge, of, takeU
 import type { BatchSystem } from '../batch/batchSystem.ts'
 import type { JobEvent } from '../events/catalogue.ts'
 import { resolveTokens } from '../events/promise.ts'
-import { describeReason, jobName } from '../projections/describe.ts'
+import { describeReason, inputSummary, jobName } from '../projections/describe.ts'
 import { evolve, valueOf, type JobTreeState } from '../projections/jobTree.ts'
 import { decide } from './decide.ts'
 import { groupCommit } from './groupCommit.ts'
@@ -141,6 +141,7 @@ export class Leader {
         logger.error(
           `job ${event.jobId} (${this.nameOf(event.jobId)}) failed completely after ${job?.failures ?? '?'} failed attempt(s)` +
             (job?.lastFailure ? `: ${describeReason(job.lastFailure)}` : '') +
+            (job && job.spec.work.kind === 'target' ? `\n  input: ${inputSummary(job.spec)}` : '') +
             (tail ? `\n--- last lines of ${file} ---\n${tail}\n---` : ''),
         )
         return

@@ -1,4 +1,4 @@
-import { describeReason, jobName } from '../projections/describe.ts'
+import { describeReason, inputSummary, jobName } from '../projections/describe.ts'
 import type { JobTreeState } from '../projections/jobTree.ts'
 import { logTail } from './logTail.ts'
 import { jobLogFile, type StorePaths } from './store.ts'
@@ -17,7 +17,7 @@ export interface StatusReport {
   complete: boolean
   ok: boolean
   counts: JobTreeState['counts']
-  failedJobs: Array<{ jobId: number; name: string; attempts: number; reason: string; logFile: string; logTail: string }>
+  failedJobs: Array<{ jobId: number; name: string; input: string; attempts: number; reason: string; logFile: string; logTail: string }>
 }
 
 export function statusReport(paths: StorePaths, state: JobTreeState, live: boolean): StatusReport {
@@ -29,6 +29,7 @@ export function statusReport(paths: StorePaths, state: JobTreeState, live: boole
       failedJobs.push({
         jobId: job.id,
         name: jobName(job.spec),
+        input: inputSummary(job.spec),
         attempts: job.attempts,
         reason: job.lastFailure ? describeReason(job.lastFailure) : 'unknown',
         logFile,

@@ -11,6 +11,18 @@ export function jobName(spec: JobSpec): string {
   return `command: ${text.length > 60 ? text.slice(0, 57) + '...' : text}`
 }
 
+/** A short, one-line rendering of a target job's input (for failure reports). */
+export function inputSummary(spec: JobSpec, max = 80): string {
+  if (spec.work.kind !== 'target') return ''
+  let text: string
+  try {
+    text = JSON.stringify(spec.work.input, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? 'undefined'
+  } catch {
+    text = String(spec.work.input)
+  }
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text
+}
+
 export function describeReason(reason: FailureReason): string {
   switch (reason.kind) {
     case 'exception':
@@ -29,7 +41,11 @@ export function describeReason(reason: FailureReason): string {
     case 'timeout':
       return `killed after running ${reason.ranSeconds} s, over its limit of ${reason.limitSeconds} s`
     case 'outOfMemory':
+      if (reason.usedBytes === 0) return `killed for using more than the ${formatSize(reason.askedBytes)} of memory it asked for: ask for more memory`
       return `killed for using ${formatSize(reason.usedBytes)} of memory when it asked for ${formatSize(reason.askedBytes)}: ask for more memory`
+    case 'cancelled':
+    case 'nodeFailure':
+      return reason.message
   }
 }
 

@@ -2,7 +2,7 @@
 // kill`, retry backoff, and a torn write at the log's tail.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { leaderStatus } from '../src/engine/endpoint.ts'
 import { storePaths } from '../src/engine/store.ts'
@@ -158,6 +158,38 @@ test('faults: a torn write at the log\'s tail loses no synced event, and the run
     const after = await readEvents(store)
     assert.deepEqual(after.slice(0, survived.length), survived, 'every event that survived the tear is still there, in order')
     assert.equal(readdirSync(s.dir).filter((f) => f.startsWith('leaf-')).length, 20)
+  } finally {
+    s.cleanup()
+  }
+})
+
+test('faults: damage in the middle of the log is refused with a clear error, never papered over', async () => {
+  const s = scratch()
+  try {
+    const store = join(s.dir, 'store')
+    const args = ['run', FIXTURE, '--target', 'slowFan', '--store', store, '--input', JSON.stringify({ n: 1500, ms: 1, dir: s.dir }), ...quiet]
+    const leader = startJobtree(args)
+    const result = finished(leader)
+    await untilIssued(store, 2)
+    await eventually('many jobs finished', () => readdirSync(s.dir).filter((f) => f.startsWith('leaf-')).length >= 700, 60_000)
+    leader.kill('SIGKILL')
+    await result
+    const events = join(store, 'events')
+    const wal = readdirSync(events).filter((f) => f.endsWith('.log')).sort().at(-1)
+    assert.ok(wal !== undefined)
+    const walPath = join(events, wal)
+    const bytes = readFileSync(walPath)
+    // LevelDB's write-ahead file is made of 32 KiB blocks and skips a damaged
+    // one; damage the second of at least three, so that events follow the hole.
+    const BLOCK = 32 * 1024
+    assert.ok(bytes.length > 3 * BLOCK, `the write-ahead file has three blocks (${bytes.length} bytes)`)
+    for (let i = BLOCK + 1000; i < BLOCK + 1064; i++) bytes[i] ^= 0xff
+    writeFileSync(walPath, bytes)
+    for (const command of [['status', store], [...args, '--restart']]) {
+      const r = await jobtree(command)
+      assert.equal(r.code, 2, r.stderr)
+      assert.match(r.stderr, /^jobtree: error: the log in \S+ is damaged: events \d+ to \d+ are missing\n$/)
+    }
   } finally {
     s.cleanup()
   }

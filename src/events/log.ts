@@ -33,6 +33,16 @@ export interface RawRecord {
 /** Told of each batch once it is synced: its first sequence number and the stored bytes of its events. */
 export type AppendListener = (first: number, values: readonly Uint8Array[]) => void
 
+/** Decodes the stored bytes of event `seq` of the log at `path`, or throws LOG_CORRUPT naming it. */
+export function decodeStored(path: string, seq: number, bytes: Uint8Array): JobEvent {
+  try {
+    return decodeEvent(bytes)
+  } catch (err) {
+    const why = err instanceof UnreadableEvent ? err.message : `undecodable bytes (${(err as Error).message})`
+    throw new JobtreeError('LOG_CORRUPT', `event ${seq} in ${path} cannot be read: ${why}`, { seq, path })
+  }
+}
+
 export class EventLog {
   private last: number
   private pending: Promise<unknown> = Promise.resolve()
@@ -107,28 +117,28 @@ export class EventLog {
 
   /** Reads events in order from `from` (inclusive) up to `to` (inclusive). */
   async *read(from = 1, to = Infinity): AsyncGenerator<Recorded> {
-    for await (const { seq, bytes } of this.readRaw(from, to)) yield { seq, event: this.decode(seq, bytes) }
-  }
-
-  /** Decodes the stored bytes of event `seq`, or throws LOG_CORRUPT naming it. */
-  decode(seq: number, bytes: Uint8Array): JobEvent {
-    try {
-      return decodeEvent(bytes)
-    } catch (err) {
-      const why = err instanceof UnreadableEvent ? err.message : `undecodable bytes (${(err as Error).message})`
-      throw new JobtreeError('LOG_CORRUPT', `event ${seq} in ${this.path} cannot be read: ${why}`, { seq, path: this.path })
-    }
+    for await (const { seq, bytes } of this.readRaw(from, to)) yield { seq, event: decodeStored(this.path, seq, bytes) }
   }
 
   /** The stored bytes of events `from` .. `to` (inclusive), in order. */
   async *readRaw(from = 1, to = Infinity): AsyncGenerator<RawRecord> {
     const upper = Number.isFinite(to) ? keyOf(to) : PREFIX + '~'
     const it = this.db.iterator({ gte: keyOf(Math.max(1, from)), lte: upper })
+    // Sequence numbers have no holes: a hole means LevelDB dropped a damaged
+    // record in the middle of the log, and nothing after it can be trusted.
+    let expected = Math.max(1, from)
     try {
       for (;;) {
         const entries = await it.nextv(READ_CHUNK)
         if (entries.length === 0) return
-        for (const [key, bytes] of entries) yield { seq: seqOf(key), bytes }
+        for (const [key, bytes] of entries) {
+          const seq = seqOf(key)
+          if (seq !== expected) {
+            throw new JobtreeError('LOG_CORRUPT', `the log in ${this.path} is damaged: events ${expected} to ${seq - 1} are missing`, { path: this.path, seq: expected })
+          }
+          expected += 1
+          yield { seq, bytes }
+        }
       }
     } finally {
       await it.close()

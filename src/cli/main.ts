@@ -8,7 +8,8 @@ import { statusCommand } from './statusCommand.ts'
 
 // The `jobtree` command line. Exit codes: 0 success, 1 the workflow failed
 // (or, for status --fail-if-not-complete, is not complete), 2 bad usage or
-// input, 130 interrupted.
+// input (or the machine refused: no space, no permission), 70 a bug in
+// jobtree, 130 interrupted.
 
 function wholeNumber(min: number) {
   return (value: string): number => {
@@ -104,6 +105,13 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? 0 : 2
+    }
+    // A system call that failed (no space, no permission) is the machine's doing, not a bug.
+    const systemError = typeof (err as NodeJS.ErrnoException | undefined)?.syscall === 'string'
+    if (!(err instanceof JobtreeError) && !systemError) {
+      // Not the user's doing: a bug in jobtree. Say so, with what is needed to report it.
+      process.stderr.write(`jobtree: internal error: ${oneLine(err)} (please report it, with this trace)\n${err instanceof Error ? err.stack : ''}\n`)
+      return 70
     }
     process.stderr.write(`jobtree: error: ${oneLine(err)}\n`)
     return err instanceof JobtreeError && err.code === 'WORKFLOW_FAILED' ? 1 : 2

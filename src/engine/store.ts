@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { EventLog } from '../events/log.ts'
 import { JobtreeError } from '../errors.ts'
@@ -51,11 +51,19 @@ export async function createStore(dir: string): Promise<OpenStore> {
       throw new JobtreeError('STORE_INVALID', `${paths.root} is not empty and is not a jobtree store: choose a new or empty directory`, { store: paths.root })
     }
   }
+  // The marker comes first, whole or not at all (write, then rename): a leader
+  // killed while creating the store leaves a store that --restart can use.
+  mkdirSync(paths.root, { recursive: true })
+  const marker = join(paths.root, MARKER)
+  writeFileSync(`${marker}.tmp`, JSON.stringify({ format: FORMAT, version: VERSION }) + '\n')
+  renameSync(`${marker}.tmp`, marker)
+  return openLog(paths)
+}
+
+async function openLog(paths: StorePaths): Promise<OpenStore> {
   mkdirSync(paths.logs, { recursive: true })
   mkdirSync(paths.global, { recursive: true })
-  const log = await EventLog.open(paths.events, true)
-  writeFileSync(join(paths.root, MARKER), JSON.stringify({ format: FORMAT, version: VERSION }) + '\n')
-  return { paths, log }
+  return { paths, log: await EventLog.open(paths.events, true) }
 }
 
 /** Opens an existing store for reading or for a new leader. */
@@ -63,8 +71,7 @@ export async function openStore(dir: string): Promise<OpenStore> {
   const paths = storePaths(dir)
   if (!existsSync(paths.root)) throw new JobtreeError('STORE_MISSING', `no store at ${paths.root}`, { store: paths.root })
   checkMarker(paths)
-  const log = await EventLog.open(paths.events, false)
-  return { paths, log }
+  return openLog(paths)
 }
 
 function checkMarker(paths: StorePaths): void {

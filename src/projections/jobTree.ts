@@ -156,11 +156,15 @@ function apply(s: S, e: JobEvent): void {
         firstChild: e.successors.first,
         firstFollowOn: e.successors.first + children,
         followOns,
-        waiters: [],
+        // Its value may name successors that the JobCreated events after this
+        // one create: waiters are released once the last of them exists.
+        waiters: children + followOns === 0 ? [] : job.waiters,
       })
       move(s, 'issued', 'succeeded')
-      for (const waiter of job.waiters) release(s, waiter)
-      if (children === 0 && followOns === 0) complete(s, e.jobId)
+      if (children === 0 && followOns === 0) {
+        for (const waiter of job.waiters) release(s, waiter)
+        complete(s, e.jobId)
+      }
       return
     }
     case 'JobFailed': {
@@ -224,6 +228,10 @@ function create(s: S, id: number, parent: number, relation: Relation, spec: JobS
   if (id !== p.firstFollowOn + p.followOns - 1) return
   for (let c = p.firstChild; c < p.firstFollowOn; c++) release(s, c)
   if (p.firstFollowOn === p.firstChild) releaseFollowOns(s, p)
+  const waiting = must(s, parent)
+  if (waiting.waiters.length === 0) return
+  put(s, { ...waiting, waiters: [] })
+  for (const waiter of waiting.waiters) release(s, waiter)
 }
 
 function releaseFollowOns(s: S, parent: JobRecord): void {

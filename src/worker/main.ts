@@ -26,10 +26,16 @@ function fatal(err: unknown): void {
   const attempt = current
   current = undefined
   if (attempt === undefined) {
-    console.error('jobtree worker: uncaught error between jobs:', err)
+    // The leader died while this worker was starting: nothing to report, nobody to report to.
+    if (!leaderGone(err)) console.error('jobtree worker: uncaught error between jobs:', err)
     process.exit(1)
   }
   send(attempt.finish({ ok: false, reason: exceptionReason(err) }, true), () => process.exit(1))
+}
+
+function leaderGone(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return code === 'EPIPE' || code === 'ERR_IPC_CHANNEL_CLOSED' || process.connected === false
 }
 
 if (process.send === undefined) {

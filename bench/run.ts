@@ -1,0 +1,107 @@
+// `npm run bench [-- --quick] [-- --repeat N]`: jobtree's figures beside
+// the raw limits of this machine, measured in the same run, as one table.
+import { availableParallelism, cpus, totalmem } from 'node:os'
+import { parseArgs } from 'node:util'
+import { fullScan, ipcRoundTrips, spawnTrue, syncedAppends } from './raw.ts'
+import { runWorkflow, type RunFigures } from './scenarios.ts'
+import { fmt, medianOf } from './stats.ts'
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    repeat: { type: 'string' },
+  },
+})
+const quick = values.quick === true
+const repeat = Number(values.repeat ?? (quick ? 1 : 3))
+const size = quick
+  ? { width: 20, fanout: 50, chain: 1_000, commands: 200, fan: 10_000, ipc: 2_000, appends: 500, scan: 100_000 }
+  : { width: 100, fanout: 100, chain: 10_000, commands: 1_000, fan: 100_000, ipc: 20_000, appends: 3_000, scan: 1_000_000 }
+const cores = availableParallelism()
+
+interface Row {
+  what: string
+  figure: string
+  limit: string
+  ratio: string
+}
+const rows: Row[] = []
+const say = (text: string) => process.stderr.write(`${text}\n`)
+
+/** The median run of a workflow, by jobs per second. */
+async function scenario(target: string, input: unknown, extra: string[] = []): Promise<RunFigures> {
+  const runs: RunFigures[] = []
+  for (let i = 0; i < repeat; i++) runs.push(await runWorkflow(target, input, extra))
+  runs.sort((a, b) => a.jobsPerSecond - b.jobsPerSecond)
+  return runs[Math.floor(runs.length / 2)]
+}
+
+say(`jobtree bench${quick ? ' (quick)' : ''}: ${cores} cores (${cpus()[0]?.model ?? '?'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}, ${repeat} run(s) each, medians`)
+
+say('raw limits...')
+const ipcOne = await medianOf(repeat, () => ipcRoundTrips(size.ipc, 'one'))
+const ipcAll = await medianOf(repeat, () => ipcRoundTrips(size.ipc * 5, 'all'))
+const append1 = await medianOf(repeat, () => syncedAppends(size.appends, 1))
+const append100 = await medianOf(repeat, () => syncedAppends(size.appends * 20, 100))
+const append1000 = await medianOf(repeat, () => syncedAppends(size.appends * 100, 1000))
+const scanSeconds = await medianOf(repeat, () => fullScan(size.scan))
+const spawnRate = await medianOf(repeat, () => spawnTrue(size.commands, cores))
+rows.push(
+  { what: 'raw: IPC round trip to a warm child, one in flight', figure: `${fmt(ipcOne)}/s`, limit: '', ratio: '' },
+  { what: 'raw: IPC round trips, pipelined', figure: `${fmt(ipcAll)}/s`, limit: '', ratio: '' },
+  { what: 'raw: synced LevelDB append, 1 event per batch', figure: `${fmt(append1)} events/s`, limit: '', ratio: '' },
+  { what: 'raw: synced LevelDB append, 100 per batch', figure: `${fmt(append100)} events/s`, limit: '', ratio: '' },
+  { what: 'raw: synced LevelDB append, 1,000 per batch', figure: `${fmt(append1000)} events/s`, limit: '', ratio: '' },
+  { what: `raw: full scan of ${fmt(size.scan)} events`, figure: `${fmt(scanSeconds, 2)} s`, limit: '', ratio: '' },
+  { what: `raw: spawn('true'), ${cores} at a time`, figure: `${fmt(spawnRate)}/s`, limit: '', ratio: '' },
+)
+
+say('wide tree...')
+const wide = await scenario('wide', { width: size.width, fanout: size.fanout })
+rows.push({
+  what: `1. wide tree of no-op targets (${fmt(wide.jobs)} jobs)`,
+  figure: `${fmt(wide.jobsPerSecond)} jobs/s`,
+  limit: `${fmt(ipcAll)} IPC/s pipelined`,
+  ratio: `${fmt((100 * wide.jobsPerSecond) / ipcAll, 1)}%`,
+})
+
+say('chain...')
+const chain = await scenario('chain', size.chain)
+rows.push({
+  what: `2. chain of follow-ons (${fmt(chain.jobs)} jobs)`,
+  figure: `${fmt(chain.jobsPerSecond)} jobs/s`,
+  limit: `${fmt(ipcOne)} IPC/s one in flight`,
+  ratio: `${fmt((100 * chain.jobsPerSecond) / ipcOne, 1)}%`,
+})
+
+say('commands...')
+const commands = await scenario('commands', size.commands)
+rows.push({
+  what: `3. shell commands \`true\` (${fmt(commands.jobs)} jobs, 1 core each)`,
+  figure: `${fmt(commands.jobsPerSecond)} jobs/s`,
+  limit: `${fmt(spawnRate)} spawns/s`,
+  ratio: `${fmt((100 * commands.jobsPerSecond) / spawnRate, 1)}%`,
+})
+
+say('memory with many queued jobs...')
+const baseline = await scenario('fan', 1)
+const fan = await scenario('fan', size.fan)
+const perJob = (fan.peakRss - baseline.peakRss) / size.fan
+rows.push({
+  what: `5. leader memory, ${fmt(size.fan)} children queued at once`,
+  figure: `${fmt(perJob)} B/job (peak ${fmt(fan.peakRss / 2 ** 20)} MiB)`,
+  limit: '1,024 B/job target',
+  ratio: `${fmt((100 * perJob) / 1024, 1)}%`,
+})
+rows.push({
+  what: '6. log bytes per job, wide tree (encoded events)',
+  figure: `${fmt(wide.logBytesPerJob)} B/job (${fmt(wide.events / wide.jobs, 1)} events/job)`,
+  limit: '200 B/job target',
+  ratio: `${fmt((100 * wide.logBytesPerJob) / 200, 1)}%`,
+})
+
+const widths = [0, 1, 2, 3].map((i) => Math.max(...[['scenario', 'figure', 'raw limit', 'ratio'], ...rows.map((r) => [r.what, r.figure, r.limit, r.ratio])].map((cells) => cells[i].length)))
+const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
+process.stdout.write(
+  [line(['scenario', 'figure', 'raw limit', 'ratio']), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map((r) => line([r.what, r.figure, r.limit, r.ratio]))].join('\n') + '\n',
+)

@@ -5,6 +5,7 @@ import { LOG_LEVELS } from '../engine/logger.ts'
 import { runCommand, type RunFlags } from './runCommand.ts'
 import { killCommand } from './killCommand.ts'
 import { statusCommand } from './statusCommand.ts'
+import { addAuditCommands } from './auditCommands.ts'
 
 // The `jobtree` command line. Exit codes: 0 success, 1 the workflow failed
 // (or, for status --fail-if-not-complete, is not complete), 2 bad usage or
@@ -95,6 +96,7 @@ export function program(): Command {
       process.exitCode = await killCommand(store, flags)
     })
 
+  addAuditCommands(cli)
   return cli
 }
 

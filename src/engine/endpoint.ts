@@ -4,6 +4,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { JobtreeError } from '../errors.ts'
+import type { EventsRequest } from './eventStreams.ts'
 import type { StatusReport } from './statusReport.ts'
 import type { StorePaths } from './store.ts'
 
@@ -21,6 +22,8 @@ export interface LeaderRequests {
   status(): StatusReport
   /** Stops the run as a signal would. */
   kill(): void
+  /** Streams the log's events on the socket, in binary frames (frames.ts), and ends it. */
+  events(socket: Socket, request: EventsRequest): void
 }
 
 export type RequestName = keyof LeaderRequests
@@ -48,12 +51,14 @@ export async function serveLeader(paths: StorePaths, requests: LeaderRequests): 
 }
 
 function answer(socket: Socket, requests: LeaderRequests, line: string): void {
-  let name: unknown
+  let message: Record<string, unknown> = {}
   try {
-    name = (JSON.parse(line) as { request?: unknown }).request
+    const parsed: unknown = JSON.parse(line)
+    if (typeof parsed === 'object' && parsed !== null) message = parsed as Record<string, unknown>
   } catch {
-    name = undefined
+    // Answered below as an unknown request.
   }
+  const name = message.request
   switch (name) {
     case 'status':
       socket.end(JSON.stringify({ ok: true, status: requests.status() }) + '\n')
@@ -62,6 +67,15 @@ function answer(socket: Socket, requests: LeaderRequests, line: string): void {
       requests.kill()
       socket.end(JSON.stringify({ ok: true }) + '\n')
       return
+    case 'events': {
+      const { from, to, follow } = message
+      if (typeof from === 'number' && (to === null || typeof to === 'number') && typeof follow === 'boolean') {
+        requests.events(socket, { request: 'events', from, to, follow })
+        return
+      }
+      socket.end(JSON.stringify({ ok: false, error: 'an events request needs from, to and follow' }) + '\n')
+      return
+    }
     default:
       socket.end(JSON.stringify({ ok: false, error: `unknown request ${JSON.stringify(name)}` }) + '\n')
   }

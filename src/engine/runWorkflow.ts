@@ -11,6 +11,7 @@ import { lookupTarget, targetNames } from '../api/target.ts'
 import { toSpec } from '../api/options.ts'
 import { valueOf, type JobTreeState } from '../projections/jobTree.ts'
 import { closeEndpoint, serveLeader } from './endpoint.ts'
+import { EventStreams } from './eventStreams.ts'
 import { Leader } from './leader.ts'
 import { statusReport } from './statusReport.ts'
 import type { Logger } from './logger.ts'
@@ -104,9 +105,11 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
     }
     const leader = new Leader({ store, batch: new LocalBatchSystem(config), logger: req.logger, tickMs: req.tickMs, onCommit }, state)
     req.onStart?.(leader)
+    const streams = new EventStreams(store.log)
     const endpoint = await serveLeader(store.paths, {
       status: () => statusReport(store.paths, leader.current, true),
       kill: () => leader.stop('jobtree kill'),
+      events: (socket, request) => streams.serve(socket, request),
     })
     const now = Date.now()
     const first = state.epoch === 0
@@ -119,6 +122,8 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
     try {
       return outcome(await leader.run(first), root)
     } finally {
+      // Followers get the last events and an end; then nothing reads the log.
+      await streams.close()
       await closeEndpoint(endpoint, store.paths)
     }
   } finally {

@@ -1,7 +1,11 @@
 // Running a workflow in this process for the audit tests, and digests of states.
 import { createHash } from 'node:crypto'
+import { copyFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { JobEvent, Recorded } from '../../src/events/catalogue.ts'
+import { decodeEvent, encodeEvent } from '../../src/events/codec.ts'
+import { EventLog } from '../../src/events/log.ts'
 import { silentLogger } from '../../src/engine/logger.ts'
 import { runWorkflow, type RunOutcome } from '../../src/engine/runWorkflow.ts'
 import type { JobTreeState } from '../../src/projections/jobTree.ts'
@@ -40,4 +44,28 @@ export async function recordedRun(dir: string, target: string, input: unknown, o
     },
   })
   return { outcome, digests }
+}
+
+/**
+ * Copies the store at `from` to `to` event by event, as stored, except that
+ * `alter` may replace an event (it gets the decoded event and returns it or
+ * another one): a log edited behind the engine's back.
+ */
+export async function copyStore(from: string, to: string, alter: (r: Recorded) => JobEvent = (r) => r.event): Promise<void> {
+  mkdirSync(to, { recursive: true })
+  copyFileSync(join(from, 'jobtree.json'), join(to, 'jobtree.json'))
+  const source = await EventLog.open(join(from, 'events'), false)
+  const target = await EventLog.open(join(to, 'events'), true)
+  try {
+    const values: Uint8Array[] = []
+    for await (const raw of source.readRaw()) {
+      const event = decodeEvent(raw.bytes)
+      const altered = alter({ seq: raw.seq, event })
+      values.push(altered === event ? raw.bytes : encodeEvent(altered).slice())
+    }
+    await target.appendEncoded(values)
+  } finally {
+    await source.close()
+    await target.close()
+  }
 }

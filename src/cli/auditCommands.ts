@@ -1,0 +1,48 @@
+import type { Command } from 'commander'
+import type { EventType } from '../events/catalogue.ts'
+import { eventsCommand } from './eventsCommand.ts'
+import { depth, eventTypes, jobId, moment, seqNumber, type Moment } from './options.ts'
+import { replayCommand } from './replayCommand.ts'
+import { statsCommand } from './statsCommand.ts'
+
+// The commands that question a store's log: replay, events, stats. Each
+// reads the log directly, or asks the running leader when one holds it.
+
+export function addAuditCommands(cli: Command): void {
+  cli
+    .command('replay')
+    .description('the run as it stood after any event: its job tree, one job\'s history, a walk through the log, or a determinism check')
+    .argument('<store>', 'store directory')
+    .option('--to <seq>', 'stop after this event (default: the last)', seqNumber)
+    .option('--at <time>', 'stop at this time: ISO 8601, ms since 1970, or +DURATION into the run (+90s, +2m)', moment)
+    .option('--job <id>', 'the whole history of one job, with its parents', jobId)
+    .option('--step', 'walk the log event by event (in a terminal)')
+    .option('--verify', 're-run decide over the recorded inputs and check it gives back the recorded events')
+    .option('--depth <n>', 'print the tree down to this depth', depth)
+    .option('--json', 'print JSON')
+    .action(async (store: string, flags: { to?: number; at?: Moment; job?: number; step?: boolean; verify?: boolean; depth?: number; json?: boolean }) => {
+      process.exitCode = await replayCommand(store, flags)
+    })
+
+  cli
+    .command('events')
+    .description('the log as JSON lines, one event a line, with its sequence number')
+    .argument('<store>', 'store directory')
+    .option('--from <seq>', 'first event (default 1)', seqNumber)
+    .option('--to <seq>', 'last event', seqNumber)
+    .option('--type <types>', 'only these event types (comma-separated; may be repeated)', eventTypes)
+    .option('--job <id>', 'only the events of this job', jobId)
+    .option('--follow', 'keep printing events as they are appended, until the run finishes')
+    .action(async (store: string, flags: { from?: number; to?: number; type?: EventType[]; job?: number; follow?: boolean }) => {
+      process.exitCode = await eventsCommand(store, flags)
+    })
+
+  cli
+    .command('stats')
+    .description('wall time, CPU time, waiting time and memory per target; totals; the critical path')
+    .argument('<store>', 'store directory')
+    .option('--json', 'print JSON')
+    .action(async (store: string, flags: { json?: boolean }) => {
+      process.exitCode = await statsCommand(store, flags)
+    })
+}

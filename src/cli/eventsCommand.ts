@@ -1,0 +1,36 @@
+import type { EventType, Recorded } from '../events/catalogue.ts'
+import { EventSource } from '../engine/eventSource.ts'
+import { followEvents } from '../engine/follow.ts'
+import { storePaths } from '../engine/store.ts'
+import { toJson } from './json.ts'
+
+export interface EventsFlags {
+  from?: number
+  to?: number
+  type?: EventType[]
+  job?: number
+  follow?: boolean
+}
+
+/** `jobtree events`: the log as JSON lines, one event a line with its sequence number first. */
+export async function eventsCommand(dir: string, flags: EventsFlags): Promise<number> {
+  const from = flags.from ?? 1
+  const to = flags.to ?? Infinity
+  const types = flags.type === undefined ? undefined : new Set(flags.type)
+  const write = (r: Recorded) => {
+    if (types !== undefined && !types.has(r.event.type)) return
+    if (flags.job !== undefined && !('jobId' in r.event && r.event.jobId === flags.job)) return
+    process.stdout.write(toJson({ seq: r.seq, ...r.event }) + '\n')
+  }
+  if (flags.follow) {
+    await followEvents(storePaths(dir), from, to, write)
+    return 0
+  }
+  const source = await EventSource.open(dir)
+  try {
+    for await (const r of source.events(from, to)) write(r)
+  } finally {
+    await source.close()
+  }
+  return 0
+}

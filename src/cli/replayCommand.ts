@@ -1,0 +1,137 @@
+import type { Recorded } from '../events/catalogue.ts'
+import { JobtreeError } from '../errors.ts'
+import { EventSource } from '../engine/eventSource.ts'
+import { firstEventAt, foldEvents, type FoldRange } from '../engine/fold.ts'
+import { emptyAudit, evolveAudit, type AuditState } from '../projections/audit.ts'
+import { describeEvent } from '../projections/describeEvent.ts'
+import { ancestry, emptyHistory, evolveHistory, historyEvents, type JobHistory } from '../projections/history.ts'
+import { treeView, type JobView } from '../projections/treeView.ts'
+import { toJson } from './json.ts'
+import type { Moment } from './options.ts'
+import { stepCommand } from './stepCommand.ts'
+import { duration, isoTime, table } from './units.ts'
+import { verifyCommand } from './verifyCommand.ts'
+
+export interface ReplayFlags {
+  to?: number
+  at?: Moment
+  job?: number
+  step?: boolean
+  verify?: boolean
+  depth?: number
+  json?: boolean
+}
+
+/** `jobtree replay`: the run as it stood after an event; returns the exit code. */
+export async function replayCommand(dir: string, flags: ReplayFlags): Promise<number> {
+  checkFlags(flags)
+  const source = await EventSource.open(dir)
+  try {
+    const last = await source.lastSeq()
+    if (flags.to !== undefined && flags.to > last) {
+      throw new JobtreeError('BAD_OPTION', `--to ${flags.to} is past the end of the log, which has ${last} events`, { to: flags.to, last })
+    }
+    const range = await rangeOf(source, flags)
+    if (flags.verify) return await verifyCommand(source, range, flags.json === true)
+    if (flags.step) return await stepCommand(source, range, last)
+    if (flags.job !== undefined) return await printHistory(source, range, flags.job, last, flags.json === true)
+    const state = await foldEvents(source, emptyAudit, evolveAudit, range)
+    const rows = treeView(state, flags.depth)
+    process.stdout.write(flags.json ? toJson(treeJson(source, state, last, rows)) + '\n' : formatTree(source, state, last, rows))
+    return 0
+  } finally {
+    await source.close()
+  }
+}
+
+function checkFlags(flags: ReplayFlags): void {
+  const bad = (message: string) => new JobtreeError('BAD_OPTION', message)
+  if (flags.to !== undefined && flags.at !== undefined) throw bad('give --to or --at, not both')
+  const modes = [flags.job !== undefined && '--job', flags.step && '--step', flags.verify && '--verify'].filter((m) => m)
+  if (modes.length > 1) throw bad(`${modes.join(' and ')} cannot be combined`)
+  if (flags.step && flags.json) throw bad('--step is interactive: it has no --json')
+  if (flags.depth !== undefined && modes.length > 0) throw bad('--depth limits the tree; it does not go with --job, --step or --verify')
+}
+
+/** The events to fold: up to --to, or those recorded at or before --at. */
+async function rangeOf(source: EventSource, flags: ReplayFlags): Promise<FoldRange> {
+  if (flags.at === undefined) return { to: flags.to }
+  const at = flags.at
+  let time: number
+  if ('absolute' in at) {
+    time = at.absolute
+  } else {
+    const first = await firstEventAt(source)
+    time = (first ?? 0) + at.afterStart
+  }
+  // The log's order is the truth: a clock that stepped back cannot bring an event before one it follows.
+  return { stopBefore: (r: Recorded) => r.event.at > time }
+}
+
+function header(source: EventSource, state: AuditState, last: number): string[] {
+  const t = state.timeline
+  const at = state.seq === 0 ? 'before the first event' : `event ${state.seq} of ${last}, at ${isoTime(state.at)} (${duration(state.at - t.firstAt)} into the run)`
+  const c = state.tree.counts
+  const finished = state.tree.finished
+  return [
+    `store:    ${source.paths.root}${source.live ? ' (a leader is running it)' : ''}`,
+    `position: ${at}`,
+    `jobs:     ${c.total} created: ${c.succeeded} succeeded, ${c.issued} issued, ${c.ready} ready, ${c.waiting} waiting, ${c.failed} failed` +
+      (finished === null ? '' : finished.ok ? '; the run had finished successfully' : '; the run had finished with failures'),
+  ]
+}
+
+function formatTree(source: EventSource, state: AuditState, last: number, rows: JobView[]): string {
+  const cells = rows.map((r) => [
+    `${'  '.repeat(r.depth)}${r.id} ${r.name}${r.relation === 'followOn' ? ' (follow-on)' : ''}`,
+    r.state,
+    r.failures > 0 ? `${r.attempts} (${r.failures} failed)` : String(r.attempts),
+    time(r.waitMs, r.ongoing && r.runMs === null),
+    time(r.runMs, r.ongoing && r.runMs !== null),
+  ])
+  const lines = rows.length === 0 ? ['(no jobs yet)'] : table([['JOB', 'STATE', 'ATTEMPTS', 'WAIT', 'RUN'], ...cells])
+  return [...header(source, state, last), '', ...lines].join('\n') + '\n'
+}
+
+function time(ms: number | null, growing: boolean): string {
+  return ms === null ? '-' : `${duration(ms)}${growing ? '+' : ''}`
+}
+
+function treeJson(source: EventSource, state: AuditState, last: number, rows: JobView[]) {
+  return {
+    store: source.paths.root, live: source.live, seq: state.seq, lastSeq: last, at: state.at,
+    counts: state.tree.counts, finished: state.tree.finished, jobs: rows,
+  }
+}
+
+async function printHistory(source: EventSource, range: FoldRange, jobId: number, last: number, json: boolean): Promise<number> {
+  const both = await foldEvents(
+    source,
+    { audit: emptyAudit, history: emptyHistory(jobId) },
+    (s: { audit: AuditState; history: JobHistory }, r: Recorded) => ({ audit: evolveAudit(s.audit, r), history: evolveHistory(s.history, r) }),
+    range,
+  )
+  const { audit, history } = both
+  const job = treeView(audit).find((v) => v.id === jobId)
+  if (job === undefined) {
+    const created = audit.tree.nextJobId
+    throw new JobtreeError('BAD_OPTION', `job ${jobId} does not exist at event ${audit.seq} (${created === 0 ? 'no job was created yet' : `jobs 0 to ${created - 1} were`})`, { jobId })
+  }
+  const chain = ancestry(history)
+  const events = historyEvents(history)
+  if (json) {
+    process.stdout.write(toJson({ store: source.paths.root, seq: audit.seq, lastSeq: last, job, ancestry: chain, events: events.map((r) => ({ seq: r.seq, ...r.event })) }) + '\n')
+    return 0
+  }
+  const name = (id: number) => history.lineage.get(id)?.name ?? '?'
+  const lineage = chain.slice(1).map((a, i) => `${chain[i].relation === 'followOn' ? 'follow-on' : 'child'} of job ${a.id} (${a.name})`)
+  const lines = [
+    `job ${jobId} (${job.name})${chain[0]?.relation === 'root' ? ', the root' : `: ${lineage.join(', ')}`}`,
+    `at event ${audit.seq} of ${last}: ${job.state}, ${job.attempts} attempt(s), ${job.failures} failed`,
+    '',
+    ...table(events.map((r) => [`#${r.seq}`, `+${duration(r.event.at - audit.timeline.firstAt)}`, r.event.type, describeEvent(r.event, name)]), 'rrll')
+      .map((l) => `  ${l}`),
+  ]
+  process.stdout.write(lines.join('\n') + '\n')
+  return 0
+}

@@ -1,0 +1,64 @@
+import { createConnection, type Socket } from 'node:net'
+import type { Recorded } from '../events/catalogue.ts'
+import { decodeStored } from '../events/log.ts'
+import { JobtreeError } from '../errors.ts'
+import { socketPath } from './endpoint.ts'
+import { FrameReader } from './frames.ts'
+import type { StorePaths } from './store.ts'
+
+// The client side of the leader's event stream (eventStreams.ts).
+
+export interface StreamEnd {
+  /** The leader ended the stream; the log's last event at that moment. Undefined: the connection was lost. */
+  lastSeq: number | undefined
+}
+
+/**
+ * Events `from` .. `to` from the store's running leader, then (with `follow`)
+ * each new one until the leader stops. Throws STORE_IN_USE when no leader answers.
+ */
+export async function* leaderEvents(paths: StorePaths, from: number, to: number, follow: boolean): AsyncGenerator<Recorded, StreamEnd> {
+  const socket = await connect(paths)
+  const reader = new FrameReader()
+  let first = true
+  try {
+    socket.write(JSON.stringify({ request: 'events', from, to: Number.isFinite(to) ? to : null, follow }) + '\n')
+    for await (const chunk of socket as AsyncIterable<Buffer>) {
+      // A frame starts with its length, whose first byte is never '{': this is a refusal in JSON.
+      if (first && chunk[0] === 0x7b) throw refused(paths, chunk.toString('utf8'))
+      first = false
+      for (const frame of reader.push(chunk)) {
+        if (frame[0] === 'event') yield { seq: frame[1], event: decodeStored(paths.events, frame[1], frame[2]) }
+        else if (frame[0] === 'end') return { lastSeq: frame[1] }
+        else throw new JobtreeError('STORE_IN_USE', `the leader of ${paths.root} stopped the stream: ${frame[1]}`, { store: paths.root })
+      }
+    }
+    return { lastSeq: undefined }
+  } finally {
+    socket.destroy()
+  }
+}
+
+function connect(paths: StorePaths): Promise<Socket> {
+  const path = socketPath(paths)
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path)
+    socket.once('connect', () => {
+      socket.off('error', onError)
+      resolve(socket)
+    })
+    const onError = (err: Error) =>
+      reject(new JobtreeError('STORE_IN_USE', `store ${paths.root} is in use by another process, and no leader answers at ${path} (${err.message})`, { store: paths.root }))
+    socket.once('error', onError)
+  })
+}
+
+function refused(paths: StorePaths, text: string): JobtreeError {
+  let why = text.trim()
+  try {
+    why = (JSON.parse(why) as { error?: string }).error ?? why
+  } catch {
+    // Not JSON after all: shown as it came.
+  }
+  return new JobtreeError('STORE_IN_USE', `the leader of ${paths.root} refused to stream its events: ${why}`, { store: paths.root })
+}

@@ -1,0 +1,117 @@
+import type { JobCreated, JobEvent, JobFailed, JobFinished, JobSpec, MessageLogged } from '../events/catalogue.ts'
+import { makeToken, mapTokens } from '../events/promise.ts'
+import type { JobTreeState } from '../projections/jobTree.ts'
+import type { HeldAttempt, Input, SuccessorSpec } from './inputs.ts'
+
+// The log records decisions, not the inputs that led to them; but every
+// input leaves its facts in the events it caused. This rebuilds, from the
+// events at the head of the unverified log, the inputs that may have caused
+// them, most telling first: the verifier keeps the first whose decision is
+// exactly what was recorded. An input that caused no event (a stale outcome,
+// a clock tick with nothing to do) left nothing to check, and changed nothing.
+
+/** The events from the head of the unverified part of the log on (undefined past its end). */
+export type Peek = (offset: number) => Promise<JobEvent | undefined>
+
+export async function candidateInputs(state: JobTreeState, peek: Peek): Promise<Input[]> {
+  const e = await peek(0)
+  if (e === undefined) return []
+  const now = e.at
+  switch (e.type) {
+    case 'WorkflowStarted': {
+      const root = await peek(1)
+      if (root?.type !== 'JobCreated') return []
+      return [{ type: 'Start', now, runId: e.runId, module: e.module, target: e.target, root: root.spec, config: e.config }]
+    }
+    case 'WorkflowResumed':
+      return [{ type: 'Resume', now, config: e.config }]
+    case 'WorkflowInterrupted':
+      return [{ type: 'Interrupt', now, reason: e.reason }]
+    case 'JobIssued':
+    case 'JobBackoffElapsed':
+    case 'WorkflowFinished':
+      return [{ type: 'Schedule', now }]
+    case 'MessageLogged':
+    case 'JobFinished':
+      return outcome(peek)
+    case 'JobFailed':
+      if (e.reason.kind === 'deadlock') return [{ type: 'Schedule', now }]
+      if (e.reason.kind === 'lost' || e.reason.kind === 'timeout') return [await rescue(state, peek), ...(await outcome(peek))]
+      return outcome(peek)
+    default:
+      // Created, retried, given up, abandoned, revived: only ever part of another input's decision.
+      return []
+  }
+}
+
+/** An attempt's outcome: its messages, then JobFinished and the jobs it created, or JobFailed. */
+async function outcome(peek: Peek): Promise<Input[]> {
+  const messages: MessageLogged[] = []
+  let i = 0
+  let e = await peek(0)
+  for (; e?.type === 'MessageLogged'; e = await peek(++i)) messages.push(e)
+  if (e === undefined) return []
+  if (e.type !== 'JobFinished' && e.type !== 'JobFailed') return []
+  const texts = messages.filter((m) => m.jobId === e.jobId && m.attempt === e.attempt && m.at === e.at).map((m) => m.text)
+  if (texts.length !== messages.length) return []
+  if (e.type === 'JobFailed') {
+    return [{ type: 'AttemptFailed', now: e.at, jobId: e.jobId, attempt: e.attempt, reason: e.reason, messages: texts, ...(e.stats ? { stats: e.stats } : {}) }]
+  }
+  return [succeeded(e, texts, await createdAfter(e, peek, i + 1))]
+}
+
+async function createdAfter(e: JobFinished, peek: Peek, offset: number): Promise<JobCreated[]> {
+  const created: JobCreated[] = []
+  const n = e.successors.children + e.successors.followOns
+  for (let k = 0; k < n; k++) {
+    const c = await peek(offset + k)
+    if (c?.type !== 'JobCreated' || c.parent !== e.jobId) break
+    created.push(c)
+  }
+  return created
+}
+
+/**
+ * The leader turns a worker's local promise tokens (a successor named by
+ * its position among those the attempt added) into job ids; this turns the
+ * new jobs' ids back into positions. A token could not name one of them
+ * otherwise: they had no ids before this attempt ended.
+ */
+function succeeded(e: JobFinished, messages: string[], created: JobCreated[]): Input {
+  const first = e.successors.first
+  const localize = (value: unknown): unknown =>
+    mapTokens(value, (ref) =>
+      ref.job !== undefined && ref.job >= first && ref.job < first + created.length ? makeToken({ local: ref.job - first, path: ref.path }) : makeToken(ref))
+  const successors: SuccessorSpec[] = created.map((c) => ({ relation: c.relation === 'followOn' ? 'followOn' : 'child', spec: localizeSpec(c.spec, localize) }))
+  return { type: 'AttemptSucceeded', now: e.at, jobId: e.jobId, attempt: e.attempt, value: localize(e.value), successors, messages, stats: e.stats }
+}
+
+function localizeSpec(spec: JobSpec, localize: (v: unknown) => unknown): JobSpec {
+  if (spec.work.kind !== 'target') return spec
+  return { ...spec, work: { ...spec.work, input: localize(spec.work.input) } }
+}
+
+/**
+ * A rescue check: the batch system held every issued attempt but those found
+ * lost; those failed for running too long had started long enough ago to
+ * have run the seconds recorded, and the others are taken as not started.
+ */
+async function rescue(state: JobTreeState, peek: Peek): Promise<Input> {
+  const first = (await peek(0)) as JobFailed
+  const failed = new Map<number, JobFailed>()
+  for (let i = 0; ; i += 2) {
+    const e = await peek(i)
+    if (e?.type !== 'JobFailed' || e.at !== first.at || (e.reason.kind !== 'lost' && e.reason.kind !== 'timeout')) break
+    failed.set(e.jobId, e)
+  }
+  const held: HeldAttempt[] = []
+  for (const [, job] of state.jobs.entries()) {
+    if (job.phase !== 'issued') continue
+    const f = failed.get(job.id)
+    if (f?.reason.kind === 'lost') continue
+    let startedAt: number | null = null
+    if (f?.reason.kind === 'timeout') startedAt = first.at - Math.max(f.reason.ranSeconds * 1000, Math.floor(f.reason.limitSeconds * 1000) + 1)
+    held.push({ jobId: job.id, attempt: job.attempts, startedAt })
+  }
+  return { type: 'Rescue', now: first.at, held }
+}

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'UNKNOWN_TARGET'
   | 'NOT_ENCODABLE'
   | 'WORKFLOW_FAILED'
+  | 'BATCH_SYSTEM'
 
 export class JobtreeError extends Error {
   override readonly name = 'JobtreeError'

@@ -2,9 +2,18 @@ import type { Observable } from 'rxjs'
 import type { JobSpec, Resources } from '../events/catalogue.ts'
 import type { AttemptOutcome, HeldAttempt } from '../engine/inputs.ts'
 
-// The one interface every batch system implements (local today; Slurm, Grid
-// Engine, LSF, PBS or HTCondor the same way). The leader calls `issue` only
-// after the JobIssued event is synced, and turns each outcome into an input.
+// The one interface every batch system implements: local (src/batch/local.ts)
+// and Slurm (src/batch/slurm/); Grid Engine, LSF, PBS or HTCondor would be
+// added the same way, in a folder of their own, named in src/batch/choose.ts,
+// which the engine uses to open one. The leader calls `issue` only after the
+// JobIssued event is synced, and turns each outcome into an input.
+//
+// A cluster batch system cannot keep its jobs in the leader's process tree,
+// so its jobs outlive a leader that dies. Two rules keep them from reporting
+// into a later leader unseen: an attempt's result names its job and attempt
+// number, and a leader accepts only attempts it issued itself; and
+// `reconcile` cancels, before anything is issued, whatever an earlier leader
+// of the run left in the cluster (found by a tag such as the job name).
 
 export interface IssuedJob {
   jobId: number
@@ -38,6 +47,13 @@ export interface BatchSystem {
   held(): HeldAttempt[]
   /** Stops an attempt (its whole process group) without reporting an outcome for it. */
   kill(jobId: number): void
+  /**
+   * Called once by every leader before its first `issue`: cancels (and waits
+   * for the end of) the run's jobs an earlier leader left in the batch
+   * system, and discards their results. Batch systems whose jobs die with
+   * their leader (local) need none.
+   */
+  reconcile?(): Promise<void>
   /** Kills everything still running and releases the workers. */
   shutdown(): Promise<void>
 }

@@ -2,9 +2,9 @@ import { Subject, type Observable } from 'rxjs'
 import { formatSize } from '../api/sizes.ts'
 import type { AttemptOutcome, HeldAttempt } from '../engine/inputs.ts'
 import type { Resources } from '../events/catalogue.ts'
-import { decodeResult, type ResultMessage } from '../worker/protocol.ts'
 import type { BatchSystem, IssuedJob } from './batchSystem.ts'
 import { groupsRss, memoryCeiling, rssOf } from './memoryWatch.ts'
+import { resultOutcome } from './outcome.ts'
 import { WorkerPool } from './workerPool.ts'
 
 // The batch system of one machine: attempts wait in a FIFO queue until their
@@ -41,7 +41,7 @@ export class LocalBatchSystem implements BatchSystem {
   readonly outcomes: Observable<AttemptOutcome> = this.subject.asObservable()
   private readonly maxLogBytes: number
   private readonly pool = new WorkerPool({
-    result: (message) => this.finished(message.jobId, message.attempt, () => toOutcome(message)),
+    result: (message) => this.finished(message.jobId, message.attempt, () => resultOutcome(message)),
     died: (job, code, signal) =>
       this.finished(job.jobId, job.attempt, () => ({
         type: 'AttemptFailed', now: Date.now(), jobId: job.jobId, attempt: job.attempt, reason: { kind: 'workerDied', code, signal }, messages: [],
@@ -173,14 +173,6 @@ export class LocalBatchSystem implements BatchSystem {
     this.subject.next(outcome())
     this.startWhatFits()
   }
-}
-
-function toOutcome(message: ResultMessage): AttemptOutcome {
-  const { jobId, attempt, messages, stats, result } = message
-  const now = Date.now()
-  if (!result.ok) return { type: 'AttemptFailed', now, jobId, attempt, reason: result.reason, messages, stats }
-  const { value, successors } = decodeResult(result.payload)
-  return { type: 'AttemptSucceeded', now, jobId, attempt, value, successors, messages, stats }
 }
 
 /** Why a job can never run here, or undefined if it can. */

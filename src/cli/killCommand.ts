@@ -2,12 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { JobtreeError } from '../errors.ts'
 import { askLeader } from '../engine/endpoint.ts'
 import { isStore, openStore, storePaths } from '../engine/store.ts'
+import { cancelLeftJobs } from './leftJobs.ts'
 
 /** `jobtree kill`: stops the store's running leader as SIGINT would, and waits until it is gone. Returns the exit code. */
 export async function killCommand(dir: string, flags: { wait: number }): Promise<number> {
   const paths = storePaths(dir)
   if (!isStore(paths.root)) throw new JobtreeError('STORE_MISSING', `no store at ${paths.root}`, { store: paths.root })
-  if (await released(paths.root)) {
+  if (await cancelLeftJobs(paths.root)) {
     process.stderr.write(`jobtree: no leader is running on ${paths.root}\n`)
     return 0
   }

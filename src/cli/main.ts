@@ -2,6 +2,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { JobtreeError, oneLine } from '../errors.ts'
 import { parseSize } from '../api/sizes.ts'
 import { LOG_LEVELS } from '../engine/logger.ts'
+import { BATCH_SYSTEMS } from '../batch/choose.ts'
+import { parseSiteArgs } from '../batch/slurm/siteArgs.ts'
 import { runCommand, type RunFlags } from './runCommand.ts'
 import { killCommand } from './killCommand.ts'
 import { statusCommand } from './statusCommand.ts'
@@ -40,6 +42,16 @@ function size(value: string): number {
   }
 }
 
+function siteArgs(value: string): string[] {
+  try {
+    return parseSiteArgs(value)
+  } catch (err) {
+    // Commander says which option and value; the rest is ours, as a sentence.
+    const why = oneLine(err).replace(/^--slurm-args /, '')
+    throw new InvalidArgumentError(why.charAt(0).toUpperCase() + why.slice(1))
+  }
+}
+
 function json(value: string): unknown {
   try {
     return JSON.parse(value)
@@ -71,6 +83,10 @@ export function program(): Command {
     .option('--max-job-duration <seconds>', 'kill attempts running longer, and count them as failed (default: no limit)', nonNegativeNumber)
     .option('--time-limit-factor <factor>', 'kill attempts running longer than their declared time × factor', nonNegativeNumber)
     .option('--rescue-frequency <seconds>', 'how often to look for over-long and lost jobs (default 60)', positiveNumber)
+    .addOption(new Option('--batch-system <name>', 'what runs the jobs (default local)').choices(BATCH_SYSTEMS))
+    .option('--slurm-args <options>', 'site options for sbatch, e.g. "--partition=short --account=lab" (quoted as in a shell, never run by one)', siteArgs)
+    .option('--job-time <seconds>', 'on a cluster, pack jobs declaring at most this time into one cluster job up to this much in all (default 30; 0: never)', nonNegativeNumber)
+    .option('--poll-interval <seconds>', 'on a cluster, how often the states of the run\'s jobs are read (default 2)', positiveNumber)
     .addOption(new Option('--log-level <level>', 'how much the leader says').choices(LOG_LEVELS).default('info'))
     .option('--no-progress', 'no progress line')
     .action(async (module: string, flags: RunFlags) => {

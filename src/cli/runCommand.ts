@@ -22,6 +22,10 @@ export interface RunFlags {
   maxJobDuration?: number
   timeLimitFactor?: number
   rescueFrequency?: number
+  batchSystem?: string
+  slurmArgs?: string[]
+  jobTime?: number
+  pollInterval?: number
   logLevel: LogLevel
   progress: boolean
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { availableParallelism, totalmem } from 'node:os'
 import { statfsSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { LocalBatchSystem } from '../batch/local.ts'
+import { checkBatchSystem, openBatchSystem, pickBatchConfig, type BatchOptions } from '../batch/choose.ts'
 import type { JobEvent, RunConfig } from '../events/catalogue.ts'
 import { encodeForLog } from '../events/codec.ts'
 import { resolveTokens } from '../events/promise.ts'
@@ -56,8 +56,8 @@ const CONFIG_KEYS = [
 ] as const satisfies ReadonlyArray<keyof RunConfig>
 
 /** The run options given (those not undefined) among `options`. */
-export function pickConfig(options: Partial<Record<keyof RunConfig, number | undefined>>): Partial<RunConfig> {
-  const config: Partial<RunConfig> = {}
+export function pickConfig(options: Partial<Record<(typeof CONFIG_KEYS)[number], number>> & BatchOptions): Partial<RunConfig> {
+  const config: Partial<RunConfig> = pickBatchConfig(options)
   for (const key of CONFIG_KEYS) {
     const value = options[key]
     if (value !== undefined) config[key] = value
@@ -103,7 +103,15 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
       snapshots.committed(committed, events)
       req.onCommit?.(committed, events)
     }
-    const leader = new Leader({ store, batch: new LocalBatchSystem(config), logger: req.logger, tickMs: req.tickMs, onCommit }, state)
+    const runId = state.epoch === 0 ? randomUUID() : state.runId
+    const batch = await openBatchSystem(config, { runId, storeRoot: root, logger: req.logger })
+    try {
+      await batch.reconcile?.()
+    } catch (err) {
+      await batch.shutdown()
+      throw err
+    }
+    const leader = new Leader({ store, batch, logger: req.logger, tickMs: req.tickMs, onCommit }, state)
     req.onStart?.(leader)
     const streams = new EventStreams(store.log)
     const endpoint = await serveLeader(store.paths, {
@@ -113,7 +121,7 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
     })
     const now = Date.now()
     const first = state.epoch === 0
-      ? { type: 'Start' as const, now, runId: randomUUID(), module: req.module, target: req.target, root: rootSpec(req), config }
+      ? { type: 'Start' as const, now, runId, module: req.module, target: req.target, root: rootSpec(req), config }
       : { type: 'Resume' as const, now, config }
     if (state.epoch !== 0) {
       const { succeeded, issued, failed } = state.counts
@@ -135,6 +143,7 @@ async function newStore(req: RunRequest, root: string): Promise<OpenStore> {
   // Everything that can be wrong with the request is checked before the
   // store exists, so a bad request leaves nothing behind.
   rootSpec(req)
+  await checkBatchSystem(req.config)
   return createStore(root)
 }
 

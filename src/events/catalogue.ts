@@ -38,8 +38,12 @@ export type FailureReason =
   | { kind: 'lost'; message: string }
   /** Killed for running past its time limit (`--max-job-duration`, or its declared time × `--time-limit-factor`). */
   | { kind: 'timeout'; limitSeconds: number; ranSeconds: number }
-  /** Killed for using more memory than it asked for, beyond a margin. */
+  /** Killed for using more memory than it asked for, beyond a margin (usedBytes 0: the batch system did not say how much). */
   | { kind: 'outOfMemory'; usedBytes: number; askedBytes: number }
+  /** Stopped by the cluster's scheduler or an administrator, not by jobtree (scancel, preemption, a deadline). */
+  | { kind: 'cancelled'; message: string }
+  /** The cluster node running it failed. */
+  | { kind: 'nodeFailure'; message: string }
 
 /** Measurements of one attempt, taken by the batch system. */
 export interface AttemptStats {
@@ -63,6 +67,14 @@ export interface RunConfig {
   timeLimitFactor?: number
   /** Seconds between checks for over-long and lost attempts (absent: 60). */
   rescueFrequency?: number
+  /** The batch system that runs the jobs: 'local' or 'slurm' (absent: 'local'). */
+  batchSystem?: string
+  /** Site options for sbatch (partition, account, QoS, …), as argv words. */
+  slurmArgs?: string[]
+  /** A cluster batch system packs jobs declaring at most this many seconds into one cluster job, up to this much in all (0: never; absent: 30). */
+  jobTime?: number
+  /** Seconds between two queries of a cluster batch system for the states of the run's jobs (absent: 2). */
+  pollInterval?: number
 }
 
 interface Base { v: 1; at: number }

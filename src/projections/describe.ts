@@ -41,7 +41,11 @@ export function describeReason(reason: FailureReason): string {
     case 'timeout':
       return `killed after running ${reason.ranSeconds} s, over its limit of ${reason.limitSeconds} s`
     case 'outOfMemory':
+      if (reason.usedBytes === 0) return `killed for using more than the ${formatSize(reason.askedBytes)} of memory it asked for: ask for more memory`
       return `killed for using ${formatSize(reason.usedBytes)} of memory when it asked for ${formatSize(reason.askedBytes)}: ask for more memory`
+    case 'cancelled':
+    case 'nodeFailure':
+      return reason.message
   }
 }
 

@@ -1,0 +1,78 @@
+import type { RunConfig } from '../events/catalogue.ts'
+import type { Logger } from '../engine/logger.ts'
+import { JobtreeError } from '../errors.ts'
+import type { BatchSystem } from './batchSystem.ts'
+import { LocalBatchSystem } from './local.ts'
+
+// The one place that knows the batch systems by name. The engine imports
+// only this file; a cluster batch system's code is imported when a run asks
+// for it, so that a machine without Slurm never loads it. Another one (Grid
+// Engine, LSF, PBS, HTCondor) is a folder beside slurm/, a name in
+// BATCH_SYSTEMS and a case in each switch below.
+
+export const BATCH_SYSTEMS = ['local', 'slurm'] as const
+export type BatchSystemName = (typeof BATCH_SYSTEMS)[number]
+
+/** What a batch system learns about the run it serves. */
+export interface BatchContext {
+  runId: string
+  /** The store's root: a cluster batch system exchanges tickets and results with its nodes there. */
+  storeRoot: string
+  logger: Logger
+}
+
+/** The options of cluster batch systems, as given (to the CLI or run()). */
+export interface BatchOptions {
+  batchSystem?: string
+  slurmArgs?: string[]
+  jobTime?: number
+  pollInterval?: number
+}
+
+const CLUSTER_ONLY = ['slurmArgs', 'jobTime', 'pollInterval'] as const
+const FLAG: Record<(typeof CLUSTER_ONLY)[number], string> = { slurmArgs: '--slurm-args', jobTime: '--job-time', pollInterval: '--poll-interval' }
+
+export function batchSystemName(config: BatchOptions): BatchSystemName {
+  const name = config.batchSystem ?? 'local'
+  const known: readonly string[] = BATCH_SYSTEMS
+  if (!known.includes(name)) {
+    throw new JobtreeError('BAD_OPTION', `unknown batch system ${JSON.stringify(name)} (known: ${BATCH_SYSTEMS.join(', ')})`, { batchSystem: name })
+  }
+  return name as BatchSystemName
+}
+
+/** The batch options given (not undefined) among `options`. */
+export function pickBatchConfig(options: BatchOptions): Partial<RunConfig> {
+  const config: Partial<RunConfig> = {}
+  if (options.batchSystem !== undefined) config.batchSystem = batchSystemName(options)
+  if (options.slurmArgs !== undefined) config.slurmArgs = options.slurmArgs
+  if (options.jobTime !== undefined) config.jobTime = options.jobTime
+  if (options.pollInterval !== undefined) config.pollInterval = options.pollInterval
+  return config
+}
+
+/**
+ * For a new run, before anything is created: the options fit the batch
+ * system, and it can be reached from here (for Slurm: its commands answer).
+ */
+export async function checkBatchSystem(config: BatchOptions): Promise<void> {
+  const name = batchSystemName(config)
+  if (name === 'local') {
+    const misplaced = CLUSTER_ONLY.find((key) => config[key] !== undefined)
+    if (misplaced !== undefined) throw new JobtreeError('BAD_OPTION', `${FLAG[misplaced]} applies to a cluster batch system: add --batch-system slurm`)
+    return
+  }
+  const { checkSlurm } = await import('./slurm/open.ts')
+  await checkSlurm()
+}
+
+export async function openBatchSystem(config: RunConfig, ctx: BatchContext): Promise<BatchSystem> {
+  switch (batchSystemName(config)) {
+    case 'local':
+      return new LocalBatchSystem(config)
+    case 'slurm': {
+      const { openSlurm } = await import('./slurm/open.ts')
+      return openSlurm(config, ctx)
+    }
+  }
+}

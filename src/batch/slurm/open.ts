@@ -1,0 +1,30 @@
+import type { RunConfig } from '../../events/catalogue.ts'
+import type { BatchContext } from '../choose.ts'
+import { resultGraceMs } from './files.ts'
+import { largestNode } from './queue.ts'
+import { SlurmBatchSystem } from './slurmBatch.ts'
+
+// The Slurm batch system's entry point, imported by choose.ts only when a run
+// asks for Slurm.
+
+const DEFAULT_JOB_TIME = 30
+const DEFAULT_POLL_SECONDS = 2
+
+/** Throws BATCH_SYSTEM unless Slurm's commands are here and its controller answers. */
+export async function checkSlurm(): Promise<void> {
+  await largestNode()
+}
+
+export async function openSlurm(config: RunConfig, ctx: BatchContext): Promise<SlurmBatchSystem> {
+  const largest = await largestNode()
+  return new SlurmBatchSystem({
+    runId: ctx.runId,
+    storeRoot: ctx.storeRoot,
+    logger: ctx.logger,
+    limits: { ...largest, time: 0 },
+    siteArgs: config.slurmArgs ?? [],
+    jobTime: config.jobTime ?? DEFAULT_JOB_TIME,
+    pollMs: 1000 * (config.pollInterval ?? DEFAULT_POLL_SECONDS),
+    resultGraceMs: resultGraceMs(ctx.storeRoot),
+  })
+}

@@ -1,0 +1,34 @@
+import { openBatchSystem } from '../batch/choose.ts'
+import { JobtreeError } from '../errors.ts'
+import { stderrLogger } from '../engine/logger.ts'
+import { replay } from '../engine/replay.ts'
+import { openStore } from '../engine/store.ts'
+
+/**
+ * When no leader holds the store: cancels what the run's last leader left in
+ * its batch system (a cluster's jobs outlive a leader that was SIGKILLed),
+ * holding the store meanwhile so that no leader starts under it. False when a
+ * leader holds the store: it is the one to stop its jobs.
+ */
+export async function cancelLeftJobs(root: string): Promise<boolean> {
+  let store
+  try {
+    store = await openStore(root)
+  } catch (err) {
+    if (err instanceof JobtreeError && err.code === 'STORE_IN_USE') return false
+    throw err
+  }
+  try {
+    const state = await replay(store.log)
+    if (state.config === null) return true
+    const batch = await openBatchSystem(state.config, { runId: state.runId, storeRoot: store.paths.root, logger: stderrLogger('info') })
+    try {
+      await batch.reconcile?.()
+    } finally {
+      await batch.shutdown()
+    }
+    return true
+  } finally {
+    await store.log.close()
+  }
+}

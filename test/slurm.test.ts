@@ -1,0 +1,220 @@
+// jobtree on a real Slurm cluster: the one-node cluster of
+// test/slurm/start-local-slurm.sh (.ci/run starts it). Without a cluster these
+// tests fail, saying how to start one; they are never skipped.
+import assert from 'node:assert/strict'
+import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+import { readLines } from '../examples/sort.ts'
+import type { JobEvent } from '../src/events/catalogue.ts'
+import { finished, jobtree, readEvents, repo, scratch, sleep, startJobtree, type CliResult } from './helpers/cli.ts'
+
+const MODULE = 'test/fixtures/slurmTargets.ts'
+const SLURM = ['--batch-system', 'slurm', '--poll-interval', '1', '--no-progress']
+
+let cluster: string | undefined
+/** Fails the calling test, loudly, unless the Slurm controller answers and has a usable node. */
+function requireCluster(): void {
+  cluster ??= checkCluster()
+  if (cluster !== '') assert.fail(`no Slurm cluster to test on: ${cluster}. Start one with: sudo bash test/slurm/start-local-slurm.sh`)
+}
+
+function checkCluster(): string {
+  const ping = spawnSync('scontrol', ['ping'], { encoding: 'utf8' })
+  if (ping.error !== undefined) return `scontrol cannot run (${ping.error.message})`
+  if (ping.status !== 0 || !/UP/.test(ping.stdout)) return `scontrol ping says: ${(ping.stdout + ping.stderr).trim()}`
+  const nodes = spawnSync('sinfo', ['--noheader', '--format=%T'], { encoding: 'utf8' }).stdout.split('\n')
+  return nodes.some((state) => /^(idle|mixed|allocated|completing)/.test(state)) ? '' : `no node is up (sinfo: ${nodes.join(' ').trim()})`
+}
+
+/** The run's Slurm jobs in `states` (squeue's default: pending and running), by id. */
+function squeue(tag: string, states?: string): Map<string, string> {
+  const args = ['--noheader', `--name=${tag}`, '--Format=JobID:|,State:|', ...(states ? [`--states=${states}`] : [])]
+  const jobs = new Map<string, string>()
+  for (const line of execFileSync('squeue', args, { encoding: 'utf8' }).split('\n')) {
+    const [id, state] = line.split('|')
+    if (id) jobs.set(id, state)
+  }
+  return jobs
+}
+
+function running(tag: string): number {
+  return [...squeue(tag).values()].filter((state) => state === 'RUNNING').length
+}
+
+/** A leader started in the background, with its stderr readable while it runs. */
+function startLeader(args: string[]): { child: ChildProcess; stderr: () => string; done: Promise<CliResult> } {
+  const child = startJobtree(args)
+  let text = ''
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()))
+  return { child, stderr: () => text, done: finished(child) }
+}
+
+function tagIn(stderr: string): string | undefined {
+  return /jobs of this run are named (jobtree-[0-9a-f-]+)/.exec(stderr)?.[1]
+}
+
+async function waitFor<T>(what: string, seconds: number, probe: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + seconds * 1000
+  for (;;) {
+    const value = probe()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) assert.fail(`timed out after ${seconds} s waiting for ${what}`)
+    await sleep(200)
+  }
+}
+
+/** Starts a fan of sleepers and returns once Slurm runs some of them. */
+async function fanRunning(store: string, input: object, extra: string[] = []) {
+  const leader = startLeader(['run', MODULE, '--target', 'fan', '--store', store, '--input', JSON.stringify(input), ...SLURM, ...extra])
+  const tag = await waitFor('the leader to name its Slurm jobs', 30, () => tagIn(leader.stderr()))
+  // Two at least: the root alone runs first.
+  await waitFor('Slurm jobs of the run to run', 60, () => (running(tag) >= 2 ? true : undefined))
+  return { leader, tag }
+}
+
+/** A test on the cluster, with a fresh scratch directory and a store path in it. */
+function slurmTest(name: string, seconds: number, body: (store: string, dir: string) => Promise<void>): void {
+  test(name, { timeout: seconds * 1000 }, async () => {
+    requireCluster()
+    const s = scratch('jobtree-slurm-')
+    try {
+      await body(join(s.dir, 'store'), s.dir)
+    } finally {
+      s.cleanup()
+    }
+  })
+}
+
+function failures(events: JobEvent[]) {
+  return events.flatMap((e) => (e.type === 'JobFailed' ? [e.reason] : []))
+}
+
+describe('Slurm', { concurrency: 2 }, () => {
+  // The slowest test (Slurm checks time limits about every 30 s) runs beside all the others.
+  slurmTest('a job over its declared time is reported as a timeout', 180, async (store) => {
+    const r = await jobtree(['run', MODULE, '--target', 'overtime', '--store', store, ...SLURM])
+    assert.equal(r.code, 1, r.stderr)
+    const [reason] = failures(await readEvents(store))
+    assert.ok(reason?.kind === 'timeout', JSON.stringify(reason))
+    assert.equal(reason.limitSeconds, 60)
+    assert.ok(reason.ranSeconds >= 60, `ran ${reason.ranSeconds} s`)
+    assert.match(r.stderr, /over its limit of 60 s/)
+    const status = await jobtree(['status', store])
+    assert.match(status.stdout, /failed: job 1 \(command: sleep 600\) after 1 attempt\(s\): killed after running \d+ s, over its limit of 60 s/)
+    assert.match(status.stdout, /ended TIMEOUT/)
+  })
+
+  describe('one at a time', () => {
+    slurmTest('the merge-sort example sorts its file', 120, async (store, dir) => {
+      const input = join(dir, 'lines.txt')
+      const output = join(dir, 'sorted.txt')
+      execFileSync(process.execPath, [join(repo, 'examples', 'make-lines.mjs'), input, '3000', '7'])
+      const r = await jobtree(['run', 'examples/sort.ts', '--target', 'sort', '--store', store, ...SLURM,
+        '--input', JSON.stringify({ file: input, output, maxBytes: 20_000 })])
+      assert.equal(r.code, 0, r.stderr)
+      assert.deepEqual(readLines(output), readLines(input).sort())
+      assert.deepEqual(JSON.parse(r.stdout), { output, lines: 3000 })
+      const events = await readEvents(store)
+      assert.equal(events.filter((e) => e.type === 'JobFinished').length, events.filter((e) => e.type === 'JobCreated').length)
+      // Every Slurm job's files were cleaned up as its results came in.
+      for (const sub of ['jobs', 'results', 'out']) assert.deepEqual(readdirSync(join(store, 'slurm', sub)), [], sub)
+    })
+
+    slurmTest('a job that exits 3 is reported with exit code 3 after its retries', 90, async (store) => {
+      const r = await jobtree(['run', MODULE, '--target', 'exits3', '--store', store, ...SLURM])
+      assert.equal(r.code, 1, r.stderr)
+      const events = await readEvents(store)
+      assert.deepEqual(failures(events), [{ kind: 'exit', code: 3 }, { kind: 'exit', code: 3 }])
+      assert.ok(events.some((e) => e.type === 'JobFailedCompletely' && e.jobId === 1))
+      assert.match(r.stderr, /failed completely after 2 failed attempt\(s\): exited with code 3/)
+      const status = await jobtree(['status', store])
+      assert.match(status.stdout, /after 2 attempt\(s\): exited with code 3/)
+      assert.match(status.stdout, /about to fail/)
+    })
+
+    slurmTest('a job asking for more memory than any node has is refused, clearly', 60, async (store) => {
+      const r = await jobtree(['run', MODULE, '--target', 'huge', '--store', store, ...SLURM])
+      assert.equal(r.code, 1, r.stderr)
+      const [reason] = failures(await readEvents(store))
+      assert.equal(reason?.kind, 'unschedulable')
+      assert.match(r.stderr, /Slurm refused it: Memory specification can not be satisfied.*it asks for 1T of memory \(the largest node has [\d.]+G\)/)
+    })
+
+    slurmTest('short jobs are packed into few Slurm jobs, each with its own events', 90, async (store) => {
+      const r = await jobtree(['run', MODULE, '--target', 'trivial', '--input', '20', '--store', store, ...SLURM, '--job-time', '10'])
+      assert.equal(r.code, 0, r.stderr)
+      const events = await readEvents(store)
+      assert.equal(events.filter((e) => e.type === 'JobIssued').length, 21)
+      assert.equal(events.filter((e) => e.type === 'JobFinished').length, 21)
+      // Each child's log names the Slurm job it rode in: 20 jobs of 1 s, 10 s a pack.
+      const slurmJobs = new Set<string>()
+      for (let job = 1; job <= 20; job++) {
+        const log = readFileSync(join(store, 'logs', `${job}.log`), 'utf8')
+        const m = /=== Slurm job (\d+) on \S+, packed: \d+ of 10 ===/.exec(log)
+        assert.ok(m !== null, log)
+        slurmJobs.add(m[1])
+      }
+      assert.equal(slurmJobs.size, 2)
+    })
+
+    slurmTest('a leader SIGKILLed mid-run is restarted; no job of the first leader reports into the second', 150, async (store) => {
+      // Six sleepers of 6 s, declared 10 s, in packs of two.
+      const { leader, tag } = await fanRunning(store, { n: 6, seconds: 6, time: 10 }, ['--job-time', '20'])
+      leader.child.kill('SIGKILL')
+      await leader.done
+      // Slurm jobs outlive their leader: they are still there.
+      const left = [...squeue(tag).keys()]
+      assert.ok(left.length > 0, 'the first leader left Slurm jobs behind')
+
+      const r = await jobtree(['run', MODULE, '--store', store, '--restart', '--no-progress'])
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stderr, /cancelling \d+ Slurm job\(s\) left by an earlier leader of this run/)
+      const states = squeue(tag, 'all')
+      for (const id of left) assert.ok(['CANCELLED', 'COMPLETED'].includes(states.get(id) ?? ''), `Slurm job ${id}: ${states.get(id)}`)
+
+      const events = await readEvents(store)
+      const resumed = events.find((e) => e.type === 'WorkflowResumed')
+      assert.ok(resumed !== undefined)
+      const epochOf = new Map(events.flatMap((e) => (e.type === 'JobIssued' ? [[`${e.jobId}/${e.attempt}`, e.epoch] as const] : [])))
+      const finishedAfter = events.filter((e) => e.type === 'JobFinished' && e.at >= resumed.at)
+      for (const e of finishedAfter) assert.ok(e.type === 'JobFinished' && epochOf.get(`${e.jobId}/${e.attempt}`) === 2, `job ${JSON.stringify(e)} finished for the first leader`)
+      assert.equal(new Set(events.flatMap((e) => (e.type === 'JobFinished' ? [e.jobId] : []))).size, 7)
+      // The first leader's sleepers that ran on after its death ended before the second leader took over.
+      const markers = readFileSync(join(store, 'global', 'markers'), 'utf8').trim().split('\n').map((line) => line.split(' ').map(Number))
+      for (const [job, attempt, at] of markers) {
+        if (epochOf.get(`${job}/${attempt}`) === 1) assert.ok(at < resumed.at, `job ${job} attempt ${attempt} of the first leader wrote at ${at}, after the restart at ${resumed.at}`)
+      }
+      assert.deepEqual(readdirSync(join(store, 'slurm', 'results')), [])
+    })
+
+    slurmTest('a leader stopped with SIGTERM leaves no job of the run in squeue', 90, async (store) => {
+      const { leader, tag } = await fanRunning(store, { n: 4, seconds: 120, time: 0 })
+      leader.child.kill('SIGTERM')
+      const r = await leader.done
+      assert.equal(r.code, 130, r.stderr)
+      assert.deepEqual([...squeue(tag).keys()], [])
+      assert.ok([...squeue(tag, 'all').values()].includes('CANCELLED'))
+    })
+
+    slurmTest('jobtree kill leaves no job of the run in squeue, with its leader alive or dead', 120, async (store) => {
+      const first = await fanRunning(store, { n: 4, seconds: 120, time: 0 })
+      const killed = await jobtree(['kill', store])
+      assert.equal(killed.code, 0, killed.stderr)
+      assert.equal((await first.leader.done).code, 130)
+      assert.deepEqual([...squeue(first.tag).keys()], [])
+
+      // A leader that died leaves its jobs running; kill cancels them from the log.
+      const second = startLeader(['run', MODULE, '--store', store, '--restart', '--no-progress'])
+      await waitFor('the restarted run to run in Slurm', 60, () => (running(first.tag) >= 2 ? true : undefined))
+      second.child.kill('SIGKILL')
+      await second.done
+      assert.ok(squeue(first.tag).size > 0)
+      const cleaned = await jobtree(['kill', store])
+      assert.equal(cleaned.code, 0, cleaned.stderr)
+      assert.match(cleaned.stderr, /cancelling \d+ Slurm job/)
+      assert.deepEqual([...squeue(first.tag).keys()], [])
+    })
+  })
+})

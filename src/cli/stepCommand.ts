@@ -33,24 +33,30 @@ export async function stepCommand(source: EventSource, range: FoldRange, last: n
   try {
     await new Promise<void>((resolve, reject) => {
       let queue = Promise.resolve()
+      const press = (key: string): boolean => {
+        if (jumping !== undefined) {
+          if (/^\d$/.test(key)) jumping += key
+          else if (key === '\x7f' || key === '\b') jumping = jumping.slice(0, -1)
+          else if (key === '\r' || key === '\n') {
+            if (jumping !== '') position = Math.min(last, Math.max(1, Number(jumping)))
+            jumping = undefined
+          } else if (key === '\x1b' || key === 'q' || key === '\x03') jumping = undefined
+          return true
+        }
+        if (key === 'q' || key === '\x03' || key === '\x04') return false
+        if (key === 'n' || key === ' ' || key === '\r' || key === '\x1b[C') position = Math.min(last, position + 1)
+        else if (key === 'p' || key === '\x1b[D') position = Math.max(1, position - 1)
+        else if (key === 'g') position = 1
+        else if (key === 'G') position = last
+        else if (key === 'j') jumping = ''
+        return true
+      }
       process.stdin.on('data', (data: Buffer) => {
         queue = queue.then(async () => {
-          const key = data.toString('utf8')
-          if (jumping !== undefined) {
-            if (/^\d+$/.test(key)) jumping += key
-            else if (key === '\x7f' || key === '\b') jumping = jumping.slice(0, -1)
-            else if (key === '\r' || key === '\n') {
-              if (jumping !== '') position = Math.min(last, Math.max(1, Number(jumping)))
-              jumping = undefined
-            } else if (key === '\x1b' || key === 'q' || key === '\x03') jumping = undefined
-            return draw()
+          // One read may hold several keys (typed ahead, or pasted); an arrow is one escape sequence.
+          for (const key of data.toString('utf8').match(/\x1b\[[0-9;]*[A-Za-z~]|[^]/g) ?? []) {
+            if (!press(key)) return resolve()
           }
-          if (key === 'q' || key === '\x03' || key === '\x04') return resolve()
-          if (key === 'n' || key === ' ' || key === '\r' || key === '\x1b[C') position = Math.min(last, position + 1)
-          else if (key === 'p' || key === '\x1b[D') position = Math.max(1, position - 1)
-          else if (key === 'g') position = 1
-          else if (key === 'G') position = last
-          else if (key === 'j') jumping = ''
           await draw()
         }).catch(reject)
       })
@@ -98,7 +104,7 @@ class Walker {
     }
     lines.push('', jumping === undefined ? HELP : `jump to event: ${jumping}`)
     // Clear the screen and draw from its top; long lines are cut to the terminal's width.
-    const width = process.stdout.columns ?? 120
+    const width = process.stdout.columns || 120
     return '\x1b[2J\x1b[H' + lines.map((l) => (l.length > width ? l.slice(0, width - 1) + '…' : l)).join('\r\n') + '\r\n'
   }
 

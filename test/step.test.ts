@@ -1,0 +1,76 @@
+// `jobtree replay --step` in a real pseudo-terminal (util-linux `script`),
+// driven by keys as a person would press them.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { recordedRun } from './helpers/audit.ts'
+import { bin, readEvents, repo, scratch } from './helpers/cli.ts'
+
+/** A command in a pseudo-terminal: send keys, wait for the screen to show something. */
+class Terminal {
+  private output = ''
+  private readonly closed: Promise<number | null>
+  private readonly child
+
+  constructor(command: string) {
+    this.child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm' } })
+    this.child.stdout.on('data', (c: Buffer) => (this.output += c.toString('utf8')))
+    this.child.stderr.on('data', (c: Buffer) => (this.output += c.toString('utf8')))
+    this.closed = new Promise((resolve) => this.child.on('close', (code) => resolve(code)))
+  }
+
+  /** What the latest screen shows (the command clears the screen before drawing one). */
+  get screen(): string {
+    const last = this.output.lastIndexOf('\x1b[2J')
+    return this.output.slice(last === -1 ? 0 : last).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
+  }
+
+  async press(keys: string, until: RegExp): Promise<string> {
+    this.child.stdin.write(keys)
+    for (let waited = 0; !until.test(this.screen); waited += 20) {
+      if (waited > 15_000) assert.fail(`the screen never showed ${until}; it shows:\n${this.screen}`)
+      await sleep(20)
+    }
+    return this.screen
+  }
+
+  async exit(): Promise<number | null> {
+    return Promise.race([this.closed, sleep(10_000).then(() => -1)])
+  }
+}
+
+test('replay --step: next, previous, jump, first, last and quit, in a terminal', { timeout: 120_000 }, async () => {
+  const s = scratch()
+  try {
+    await recordedRun(s.dir, 'tree', 2)
+    const store = join(s.dir, 'store')
+    const events = await readEvents(store)
+    const n = events.length
+    const term = new Terminal(`stty cols 200 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} replay ${JSON.stringify(store)} --step`)
+    const at = (seq: number) => new RegExp(`event ${seq} of ${n} `)
+    let screen = await term.press('', at(1))
+    assert.match(screen, /WorkflowStarted: run .* started: target tree/)
+    assert.match(screen, /\[n\]ext/)
+    screen = await term.press('n', at(2))
+    assert.match(screen, /JobCreated: job 0 \(tree\) created as the root/)
+    await term.press('n', at(3))
+    screen = await term.press('p', at(2))
+    assert.match(screen, /^> +2 +JobCreated /m)
+    screen = await term.press('G', at(n))
+    assert.match(screen, /WorkflowFinished: the run finished successfully/)
+    assert.match(screen, new RegExp(`jobs: ${events.filter((e) => e.type === 'JobCreated').length} created`))
+    await term.press('j', /jump to event: $/m)
+    screen = await term.press('12\r', at(12))
+    assert.match(screen, new RegExp(`^> +12 +${events[11].type} `, 'm'))
+    // Stepping back across many events replays from a checkpoint.
+    screen = await term.press('\x1b[D', at(11))
+    assert.match(screen, new RegExp(`^> +11 +${events[10].type} `, 'm'))
+    await term.press('g', at(1))
+    term.press('q', /$^/).catch(() => undefined)
+    assert.equal(await term.exit(), 0)
+  } finally {
+    s.cleanup()
+  }
+})

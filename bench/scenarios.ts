@@ -23,12 +23,12 @@ export interface RunFigures {
   logBytesPerJob: number
 }
 
-/** Runs `jobtree run bench/workflows.ts --target <target>` in a fresh store and reads the figures off its log. */
-export async function runWorkflow(target: string, input: unknown, extra: string[] = []): Promise<RunFigures> {
+/** Runs `jobtree run <module> --target <target>` (bench/workflows.ts by default) in a fresh store and reads the figures off its log. */
+export async function runWorkflow(target: string, input: unknown, extra: string[] = [], module = WORKFLOWS): Promise<RunFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'jobtree-bench-'))
   const store = join(dir, 'store')
   try {
-    const args = [BIN, 'run', WORKFLOWS, '--target', target, '--input', JSON.stringify(input), '--store', store, '--no-progress', '--log-level', 'error', ...extra]
+    const args = [BIN, 'run', module, '--target', target, '--input', JSON.stringify(input), '--store', store, '--no-progress', '--log-level', 'error', ...extra]
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))

@@ -106,7 +106,7 @@ describe('Slurm', { concurrency: 2 }, () => {
     assert.match(status.stdout, /ended TIMEOUT/)
   })
 
-  describe('one at a time', () => {
+  describe('one at a time', { concurrency: 1 }, () => {
     slurmTest('the merge-sort example sorts its file', 120, async (store, dir) => {
       const input = join(dir, 'lines.txt')
       const output = join(dir, 'sorted.txt')
@@ -157,6 +157,31 @@ describe('Slurm', { concurrency: 2 }, () => {
         slurmJobs.add(m[1])
       }
       assert.equal(slurmJobs.size, 2)
+    })
+
+    slurmTest('a job cancelled outside jobtree is reported as cancelled, and retried', 90, async (store) => {
+      const { leader, tag } = await fanRunning(store, { n: 2, seconds: 8, time: 0 }, ['--retry-count', '1'])
+      const [victim] = [...squeue(tag, 'running').keys()]
+      execFileSync('scancel', [victim])
+      const r = await leader.done
+      assert.equal(r.code, 0, r.stderr)
+      const [reason] = failures(await readEvents(store))
+      assert.deepEqual(reason, { kind: 'cancelled', message: `Slurm job ${victim} was cancelled outside jobtree` })
+      assert.match(r.stderr, new RegExp(`failed: Slurm job ${victim} was cancelled outside jobtree`))
+    })
+
+    slurmTest('over-long packed jobs are stopped one at a time; the rest of their pack is not blamed', 90, async (store) => {
+      // Three sleepers of 30 s declared 10 s each: one pack; each is killed after 4 s.
+      const r = await jobtree(['run', MODULE, '--target', 'fan', '--store', store, '--input', JSON.stringify({ n: 3, seconds: 30, time: 10 }), ...SLURM,
+        '--job-time', '30', '--max-job-duration', '4', '--rescue-frequency', '1', '--retry-count', '0'])
+      assert.equal(r.code, 1, r.stderr)
+      const reasons = failures(await readEvents(store))
+      assert.equal(reasons.length, 3)
+      // Each ran about 4 s from its own start, not from its pack's.
+      for (const reason of reasons) assert.ok(reason.kind === 'timeout' && reason.ranSeconds >= 4 && reason.ranSeconds < 8, JSON.stringify(reason))
+      // Those behind the killed one went on in a new pack.
+      const packs = [1, 2, 3].map((job) => /packed: 1 of (\d)|Slurm job \d+ on \S+ ===/.exec(readFileSync(join(store, 'logs', `${job}.log`), 'utf8'))?.[1] ?? '1')
+      assert.deepEqual(packs, ['3', '2', '1'])
     })
 
     slurmTest('a leader SIGKILLed mid-run is restarted; no job of the first leader reports into the second', 150, async (store) => {

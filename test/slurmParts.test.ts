@@ -5,10 +5,10 @@ import { test } from 'node:test'
 import { toSpec, type JobOptions } from '../src/api/options.ts'
 import type { IssuedJob } from '../src/batch/batchSystem.ts'
 import { packJobs } from '../src/batch/slurm/packing.ts'
-import { parseDuration, parseQueue } from '../src/batch/slurm/queue.ts'
+import { isStuck, parseDuration, parseQueue } from '../src/batch/slurm/queue.ts'
 import { parseSiteArgs } from '../src/batch/slurm/siteArgs.ts'
 import { submission } from '../src/batch/slurm/submission.ts'
-import { verdict, type EndedJob } from '../src/batch/slurm/verdict.ts'
+import { blame, verdict, type EndedJob } from '../src/batch/slurm/verdict.ts'
 import { JobtreeError } from '../src/errors.ts'
 
 const MiB = 2 ** 20
@@ -74,17 +74,19 @@ test('resources become sbatch options, argv words only, with the site options la
 })
 
 test('squeue answers are read, whatever their padding; durations in every Slurm form', () => {
-  const queue = parseQueue('12|RUNNING|0|1:05|\n13|FAILED|768|0:00|\n14|CANCELLED by 0|15|1-02:03:04|\n\n')
-  assert.deepEqual(queue.get('12'), { id: '12', state: 'RUNNING', waitStatus: 0, ranSeconds: 65 })
+  const queue = parseQueue('12|RUNNING|0|1:05|None|\n13|FAILED|768|0:00|NonZeroExitCode|\n14|CANCELLED by 0|15|1-02:03:04|None|\n\n')
+  assert.deepEqual(queue.get('12'), { id: '12', state: 'RUNNING', waitStatus: 0, ranSeconds: 65, reason: 'None' })
   assert.equal(queue.get('13')?.waitStatus, 768)
-  assert.deepEqual(queue.get('14'), { id: '14', state: 'CANCELLED', waitStatus: 15, ranSeconds: 93784 })
+  assert.deepEqual(queue.get('14'), { id: '14', state: 'CANCELLED', waitStatus: 15, ranSeconds: 93784, reason: 'None' })
+  assert.ok(isStuck('PartitionTimeLimit') && isStuck('QOSMaxWallDurationPerJobLimit') && isStuck('ReqNodeNotAvail, UnavailableNodes:n1'))
+  assert.ok(!isStuck('Resources') && !isStuck('Priority') && !isStuck('None'))
   assert.equal(parseDuration('02:00:01'), 7201)
   assert.equal(parseDuration('INVALID'), 0)
 })
 
 test('a Slurm job that ended without a result is judged by its state', () => {
   const ended = (state: string | undefined, extra: Partial<EndedJob> = {}): EndedJob => ({
-    slurmId: '7', entry: state === undefined ? undefined : { id: '7', state, waitStatus: 0, ranSeconds: 75 },
+    slurmId: '7', entry: state === undefined ? undefined : { id: '7', state, waitStatus: 0, ranSeconds: 75, reason: 'None' },
     limitSeconds: 60, askedBytes: 64 * MiB, slurmMemoryBytes: 256 * MiB, output: '', members: 1, ...extra,
   })
   assert.deepEqual(verdict(ended('TIMEOUT')), { kind: 'timeout', limitSeconds: 60, ranSeconds: 75 })
@@ -98,10 +100,17 @@ test('a Slurm job that ended without a result is judged by its state', () => {
   assert.equal(verdict(ended('PREEMPTED')).kind, 'cancelled')
   assert.equal(verdict(ended('NODE_FAIL')).kind, 'nodeFailure')
   const crashed = ended('FAILED')
-  crashed.entry = { id: '7', state: 'FAILED', waitStatus: 9, ranSeconds: 1 }
+  crashed.entry = { id: '7', state: 'FAILED', waitStatus: 9, ranSeconds: 1, reason: 'JobLaunchFailure' }
   assert.deepEqual(verdict(crashed), { kind: 'workerDied', code: null, signal: 'SIGKILL' })
-  crashed.entry = { id: '7', state: 'FAILED', waitStatus: 1 << 8, ranSeconds: 1 }
+  crashed.entry = { id: '7', state: 'FAILED', waitStatus: 1 << 8, ranSeconds: 1, reason: 'NonZeroExitCode' }
   assert.deepEqual(verdict(crashed), { kind: 'workerDied', code: 1, signal: null })
   assert.match(JSON.stringify(verdict(ended('COMPLETED'))), /"lost".*filesystem the nodes share/)
   assert.match(JSON.stringify(verdict(ended(undefined, { members: 3 }))), /"lost".*no longer knows its Slurm job 7 \(a pack of 3 jobs\)/)
+})
+
+test('in a pack that ended, the attempts that ran fail and those that never started go again', () => {
+  const claimed = new Set(['b'])
+  assert.deepEqual(blame(['a', 'b', 'c'], (m) => claimed.has(m), false), { failed: ['b'], again: ['a', 'c'] })
+  assert.deepEqual(blame(['a', 'b', 'c'], () => false, false), { failed: ['a'], again: ['b', 'c'] })
+  assert.deepEqual(blame(['a', 'b'], (m) => claimed.has(m), true), { failed: [], again: ['a', 'b'] })
 })

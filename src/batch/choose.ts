@@ -1,6 +1,6 @@
 import type { RunConfig } from '../events/catalogue.ts'
 import type { Logger } from '../engine/logger.ts'
-import { JobtreeError } from '../errors.ts'
+import { JobtreeError, oneLine } from '../errors.ts'
 import type { BatchSystem } from './batchSystem.ts'
 import { LocalBatchSystem } from './local.ts'
 
@@ -19,6 +19,8 @@ export interface BatchContext {
   /** The store's root: a cluster batch system exchanges tickets and results with its nodes there. */
   storeRoot: string
   logger: Logger
+  /** The options of the run's earlier leader, on a restart: it may have used another batch system. */
+  previous?: RunConfig | null
 }
 
 /** The options of cluster batch systems, as given (to the CLI or run()). */
@@ -67,6 +69,30 @@ export async function checkBatchSystem(config: BatchOptions): Promise<void> {
 }
 
 export async function openBatchSystem(config: RunConfig, ctx: BatchContext): Promise<BatchSystem> {
+  const previous = ctx.previous
+  if (previous != null && batchSystemName(previous) !== batchSystemName(config)) await leaveEarlier(previous, ctx)
+  return open(config, ctx)
+}
+
+/**
+ * A run restarted on another batch system: what the earlier one still runs
+ * for it is stopped first, so that nothing runs twice at once. When the
+ * earlier one cannot be reached (which may be why the run moved), say so.
+ */
+async function leaveEarlier(previous: RunConfig, ctx: BatchContext): Promise<void> {
+  try {
+    const earlier = await open(previous, ctx)
+    try {
+      await earlier.reconcile?.()
+    } finally {
+      await earlier.shutdown()
+    }
+  } catch (err) {
+    ctx.logger.warn(`the run's jobs on ${batchSystemName(previous)} could not be stopped (${oneLine(err)}): stop them there by hand`)
+  }
+}
+
+async function open(config: RunConfig, ctx: BatchContext): Promise<BatchSystem> {
   switch (batchSystemName(config)) {
     case 'local':
       return new LocalBatchSystem(config)

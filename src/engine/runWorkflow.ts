@@ -104,7 +104,7 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
       req.onCommit?.(committed, events)
     }
     const runId = state.epoch === 0 ? randomUUID() : state.runId
-    const batch = await openBatchSystem(config, { runId, storeRoot: root, logger: req.logger })
+    const batch = await openBatchSystem(config, { runId, storeRoot: root, logger: req.logger, previous: state.config })
     try {
       await batch.reconcile?.()
     } catch (err) {

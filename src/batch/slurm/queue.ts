@@ -14,9 +14,19 @@ export interface QueueEntry {
   waitStatus: number
   /** Seconds the job has run. */
   ranSeconds: number
+  /** Why it waits, or why it ended (None, Resources, Priority, NonZeroExitCode, …). */
+  reason: string
 }
 
-const FORMAT = 'JobID:|,State:|,exit_code:|,TimeUsed:|'
+const FORMAT = 'JobID:|,State:|,exit_code:|,TimeUsed:|,Reason:|'
+
+// Reasons a pending job waits that do not pass as other jobs end: a limit of
+// the partition, account or QoS, a node or partition that is down, a hold.
+const STUCK = /Limit|NotAvail|BadConstraints|PartitionDown|PartitionInactive|Invalid|NotAllowed|Held|NeverSatisfied|LaunchFailed/i
+
+export function isStuck(reason: string): boolean {
+  return STUCK.test(reason)
+}
 
 // States in which a job has not ended yet (COMPLETING: its processes are
 // still being cleaned up, and the final state is not known).
@@ -39,9 +49,9 @@ export async function readQueue(tag: string, all: boolean): Promise<Map<string, 
 export function parseQueue(text: string): Map<string, QueueEntry> {
   const entries = new Map<string, QueueEntry>()
   for (const line of text.split('\n')) {
-    const [id, state, status, used] = line.trim().split('|')
+    const [id, state, status, used, reason] = line.trim().split('|')
     if (id === undefined || id === '' || state === undefined) continue
-    entries.set(id, { id, state: state.split(' ')[0], waitStatus: Number(status) || 0, ranSeconds: parseDuration(used ?? '') })
+    entries.set(id, { id, state: state.split(' ')[0], waitStatus: Number(status) || 0, ranSeconds: parseDuration(used ?? ''), reason: reason ?? '' })
   }
   return entries
 }

@@ -1,4 +1,4 @@
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Subject, type Observable } from 'rxjs'
@@ -16,10 +16,10 @@ import { runSlurm } from './commands.ts'
 import {
   RESULT_SUFFIX, appendNote, claimFile, outFile, outPattern, resultFile, slurmDirs, tail, ticketFile, ticketName, type SlurmDirs,
 } from './files.ts'
-import { isLive, readQueue, type QueueEntry } from './queue.ts'
+import { isLive, isStuck, readQueue, type QueueEntry } from './queue.ts'
 import type { Submission } from './submission.ts'
 import { Submitter } from './submitter.ts'
-import { verdict } from './verdict.ts'
+import { blame, verdict } from './verdict.ts'
 
 // The Slurm batch system. Each attempt gets a ticket in the store; sbatch
 // runs a worker (nodeMain.ts) that claims tickets and writes results back;
@@ -52,9 +52,6 @@ interface SlurmJob {
   readonly limitSeconds: number
   readonly memoryBytes: number
   readonly submittedAt: number
-  startedAt: number | null
-  /** When a member last reported: about when the next one started. */
-  progressAt: number
   endedAt: number | null
   /** jobtree cancelled it to stop one member: the others are not to blame. */
   cancelledByUs: boolean
@@ -82,6 +79,8 @@ export class SlurmBatchSystem implements BatchSystem {
   private readonly warnedAt = new Map<string, number>()
   private polling = false
   private closed = false
+  /** The run's tag was told to the user. */
+  private named = false
 
   constructor(private readonly opts: SlurmOptions) {
     this.limits = opts.limits
@@ -103,7 +102,6 @@ export class SlurmBatchSystem implements BatchSystem {
   /** Before this leader issues anything: nothing an earlier leader left can run or report. */
   async reconcile(): Promise<void> {
     await clearEarlierLeader(this.dirs, this.tag, this.logger)
-    this.logger.info(`Slurm: the jobs of this run are named ${this.tag} (squeue --name=${this.tag})`)
   }
 
   issue(job: IssuedJob): void {
@@ -133,8 +131,9 @@ export class SlurmBatchSystem implements BatchSystem {
     const running = existsSync(claimFile(this.dirs, member.ticket))
     this.forget(member)
     const slurm = member.slurm
-    // Unclaimed, it is only withdrawn: its worker skips it. Claimed, it is running: its Slurm job goes.
-    if (slurm === undefined || !running) return
+    if (slurm === undefined) return
+    // Unclaimed in a pack that goes on, it is only withdrawn: the worker skips it.
+    if (!running && this.openMembers(slurm).length > 0) return
     slurm.cancelledByUs = true
     runSlurm('scancel', [slurm.id]).catch((err: unknown) => this.warn('scancel', `cannot cancel Slurm job ${slurm.id}: ${oneLine(err)}`))
   }
@@ -156,7 +155,11 @@ export class SlurmBatchSystem implements BatchSystem {
 
   private submitted(members: Member[], id: string, plan: Submission, submittedAt: number): void {
     const { limitSeconds, memoryBytes } = plan
-    const job: SlurmJob = { id, members, limitSeconds, memoryBytes, submittedAt, startedAt: null, progressAt: 0, endedAt: null, cancelledByUs: false }
+    if (!this.named) {
+      this.named = true
+      this.logger.info(`Slurm: the jobs of this run are named ${this.tag} (squeue --name=${this.tag})`)
+    }
+    const job: SlurmJob = { id, members, limitSeconds, memoryBytes, submittedAt, endedAt: null, cancelledByUs: false }
     this.slurmJobs.set(id, job)
     for (const m of members) m.slurm = job
     const what = members.map((m) => `job ${m.job.jobId} attempt ${m.job.attempt}`).join(', ')
@@ -186,13 +189,15 @@ export class SlurmBatchSystem implements BatchSystem {
         // Submitted while squeue ran: not in its answer yet.
         if (entry === undefined && job.submittedAt >= asked) continue
         if (entry !== undefined && isLive(entry.state)) {
-          if (entry.state === 'RUNNING' && job.startedAt === null) job.startedAt = now - entry.ranSeconds * 1000
+          if (entry.state === 'PENDING' && isStuck(entry.reason)) {
+            this.warn(`stuck ${entry.reason}`, `Slurm job ${job.id} waits because of ${entry.reason}, which may never pass by itself (squeue --name=${this.tag})`)
+          }
           continue
         }
         this.ended(job, entry, now)
       }
     } catch (err) {
-      this.logger.error(`Slurm poll failed: ${oneLine(err)}`)
+      this.warn('poll', `cannot read the run's results in ${this.dirs.results}: ${oneLine(err)}`)
     } finally {
       this.polling = false
     }
@@ -216,17 +221,12 @@ export class SlurmBatchSystem implements BatchSystem {
         continue
       }
       if (!this.isOpen(member)) continue
-      if (member.slurm !== undefined) member.slurm.progressAt = Date.now()
       this.forget(member)
       this.subject.next(resultOutcome(message))
     }
   }
 
-  /**
-   * A Slurm job ended (or Slurm forgot it) with attempts unreported. Those
-   * its worker claimed failed, for the reason Slurm gives; those it never
-   * claimed are submitted again, at no cost to their retries.
-   */
+  /** A Slurm job ended (or Slurm forgot it) with attempts unreported: see `blame`. */
   private ended(job: SlurmJob, entry: QueueEntry | undefined, now: number): void {
     const open = this.openMembers(job)
     if (open.length === 0) {
@@ -240,20 +240,15 @@ export class SlurmBatchSystem implements BatchSystem {
     this.slurmJobs.delete(job.id)
     const output = tail(outFile(this.dirs, job.id))
     rmSync(outFile(this.dirs, job.id), { force: true })
-    let claimed = job.cancelledByUs ? [] : open.filter((m) => existsSync(claimFile(this.dirs, m.ticket)))
-    // A worker that failed before claiming anything (a broken node) must still cost someone a try.
-    if (claimed.length === 0 && !job.cancelledByUs) claimed = open.slice(0, 1)
-    for (const m of open) {
-      if (claimed.includes(m)) {
-        const reason = verdict({
-          slurmId: job.id, entry, limitSeconds: job.limitSeconds, askedBytes: m.job.spec.resources.memory, slurmMemoryBytes: job.memoryBytes, output, members: job.members.length,
-        })
-        appendNote(m.job.logFile, `=== Slurm job ${job.id} ended ${entry?.state ?? '(forgotten by Slurm)'} without this job's result; its last output:\n${output}\n`)
-        this.fail(m, reason)
-      } else {
-        this.resubmit(m)
-      }
+    const { failed, again } = blame(open, (m) => existsSync(claimFile(this.dirs, m.ticket)), job.cancelledByUs)
+    for (const m of failed) {
+      const reason = verdict({
+        slurmId: job.id, entry, limitSeconds: job.limitSeconds, askedBytes: m.job.spec.resources.memory, slurmMemoryBytes: job.memoryBytes, output, members: job.members.length,
+      })
+      appendNote(m.job.logFile, `=== Slurm job ${job.id} ended ${entry?.state ?? '(forgotten by Slurm)'} without this job's result; its last output:\n${output}\n`)
+      this.fail(m, reason)
     }
+    for (const m of again) this.resubmit(m)
   }
 
   private resubmit(member: Member): void {
@@ -263,11 +258,14 @@ export class SlurmBatchSystem implements BatchSystem {
     this.submitter.add(member)
   }
 
+  /** When its worker claimed it, which in a pack may be long after the Slurm job started. */
   private startedAt(member: Member): number | null {
-    const job = member.slurm
-    if (job === undefined || job.startedAt === null) return null
-    // In a pack only the first unreported member runs; it started when the one before it ended.
-    return this.openMembers(job)[0] === member ? Math.max(job.startedAt, job.progressAt) : null
+    if (member.slurm === undefined) return null
+    try {
+      return statSync(claimFile(this.dirs, member.ticket)).ctimeMs
+    } catch {
+      return null
+    }
   }
 
   private openMembers(job: SlurmJob): Member[] {

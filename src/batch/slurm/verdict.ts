@@ -71,3 +71,17 @@ function overMemory(job: EndedJob): FailureReason | undefined {
   if (/oom[-_ ]kill|exceeded job memory limit/i.test(job.output)) return { kind: 'outOfMemory', usedBytes: 0, askedBytes: job.askedBytes }
   return undefined
 }
+
+/**
+ * Which unreported attempts of a Slurm job that ended failed: those its
+ * worker claimed (it ran them). Those it never claimed go again, at no cost
+ * to their retries. A job jobtree cancelled itself fails none; a worker that
+ * claimed nothing at all (a broken node) still costs the first one a try, or
+ * the same jobs would be submitted forever.
+ */
+export function blame<M>(open: readonly M[], claimed: (member: M) => boolean, cancelledByUs: boolean): { failed: M[]; again: M[] } {
+  if (cancelledByUs) return { failed: [], again: [...open] }
+  const ran = open.filter(claimed)
+  const failed = ran.length > 0 ? ran : open.slice(0, 1)
+  return { failed, again: open.filter((m) => !failed.includes(m)) }
+}

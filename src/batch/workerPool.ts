@@ -13,6 +13,9 @@ import { removeTempDirs } from '../worker/tempDir.ts'
 const WORKER_MAIN = fileURLToPath(new URL('../worker/main.ts', import.meta.url))
 // Absolute, so that workers start whatever the user's cwd is.
 const TSX_LOADER = import.meta.resolve('tsx')
+// Extra options for the workers' node, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'
+// to profile them (node refuses --cpu-prof in NODE_OPTIONS).
+const WORKER_NODE_ARGS = (process.env.JOBTREE_WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
 
 export interface PoolListener {
   result(message: ResultMessage): void
@@ -75,7 +78,7 @@ export class WorkerPool {
 
   private fork(): Worker {
     const child = fork(WORKER_MAIN, [], {
-      execArgv: ['--import', TSX_LOADER],
+      execArgv: ['--import', TSX_LOADER, ...WORKER_NODE_ARGS],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })

@@ -1,19 +1,22 @@
 import { Encoder } from 'cbor-x'
 import type { JobEvent } from './catalogue.ts'
+import { pack, unpack } from './layout.ts'
 import { upcast } from './upcast.ts'
 import { formatSize } from '../api/sizes.ts'
 import { JobtreeError, oneLine } from '../errors.ts'
 
 // CBOR without shared record structures: every stored event decodes on its
-// own, so a log stays readable with no side table to lose.
+// own, so a log stays readable with no side table to lose. The per-job
+// events are stored in the compact positional form of layout.ts.
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: true })
 
 export function encodeEvent(event: JobEvent): Uint8Array {
-  return cbor.encode(event)
+  return cbor.encode(pack(event) ?? event)
 }
 
 export function decodeEvent(bytes: Uint8Array): JobEvent {
-  return upcast(cbor.decode(bytes))
+  const raw: unknown = cbor.decode(bytes)
+  return upcast(Array.isArray(raw) ? unpack(raw) : raw)
 }
 
 /** Encodes any value the way the log will, or throws naming what cannot be encoded. */

@@ -29,13 +29,18 @@ export class Attempt {
     const { job } = this
     try {
       const log = (this.log = new JobLog(job.logFile, header(job)))
-      const tempDir = (this.tempDir = makeTempDir(job.jobId, job.attempt))
       const { work } = job.spec
-      if (work.kind === 'command') return await runCommand({ command: work.command, tempDir, logFd: log.fd, onSpawn })
-      return await runTarget({ job, target: work.target, input: work.input, tempDir, log, messages: this.messages })
+      if (work.kind === 'command') return await runCommand({ command: work.command, tempDir: this.ensureTempDir(), logFd: log.fd, onSpawn })
+      // A target's temp dir is made when it first asks for it: most never do.
+      return await runTarget({ job, target: work.target, input: work.input, tempDir: () => this.ensureTempDir(), log, messages: this.messages })
     } catch (err) {
       return { ok: false, reason: exceptionReason(err) }
     }
+  }
+
+  private ensureTempDir(): string {
+    this.tempDir ??= makeTempDir(this.job.jobId, this.job.attempt)
+    return this.tempDir
   }
 
   /** Cleans up and makes the message that reports `result`. */

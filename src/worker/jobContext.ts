@@ -19,10 +19,14 @@ export class WorkerJobContext implements JobContext {
   constructor(
     readonly jobId: number,
     readonly attempt: number,
-    readonly tempDir: string,
+    private readonly makeTempDir: () => string,
     readonly globalDir: string,
     private readonly messages: string[],
   ) {}
+
+  get tempDir(): string {
+    return this.makeTempDir()
+  }
 
   log(message: string): void {
     this.messages.push(String(message))

@@ -1,24 +1,35 @@
 import { closeSync, mkdirSync, openSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 
-// A job's log file during one attempt. Every write is synchronous, so that
-// output reaches the file even when the target ends the process abruptly.
+// A job's log file during one attempt. The file is opened (and its header
+// written) only when the job writes something: most jobs print nothing, and
+// a no-op job should cost no file operations. Every write is synchronous, so
+// that output reaches the file even when the target ends the process abruptly.
 
 type WriteCallback = (err?: Error | null) => void
 
 export class JobLog {
-  readonly fd: number
+  private opened: number | undefined
   private undoCapture: (() => void) | undefined
 
-  constructor(readonly file: string, header: string) {
-    mkdirSync(dirname(file), { recursive: true })
-    this.fd = openSync(file, 'a')
-    writeSync(this.fd, `${header}\n`)
+  constructor(
+    readonly file: string,
+    private readonly header: string,
+  ) {}
+
+  /** The file, open for appending (opened now if it was not). */
+  get fd(): number {
+    if (this.opened === undefined) {
+      mkdirSync(dirname(this.file), { recursive: true })
+      this.opened = openSync(this.file, 'a')
+      writeSync(this.opened, `${this.header}\n`)
+    }
+    return this.opened
   }
 
   /** Sends what the process writes to stdout and stderr (console.log and friends) here, until uncapture() or close(). */
   capture(): void {
-    const undo = [process.stdout, process.stderr].map((stream) => redirect(stream, this.fd))
+    const undo = [process.stdout, process.stderr].map((stream) => redirect(stream, () => this.fd))
     this.undoCapture = () => undo.forEach((restore) => restore())
   }
 
@@ -27,19 +38,21 @@ export class JobLog {
     this.undoCapture = undefined
   }
 
-  /** Closes the file and, when it has grown past `maxBytes`, keeps only its newest lines. */
+  /** Closes the file, if it was opened, and when it has grown past `maxBytes`, keeps only its newest lines. */
   close(maxBytes: number): void {
     this.uncapture()
-    closeSync(this.fd)
+    if (this.opened === undefined) return
+    closeSync(this.opened)
+    this.opened = undefined
     keepTail(this.file, maxBytes)
   }
 }
 
-function redirect(stream: NodeJS.WriteStream, fd: number): () => void {
+function redirect(stream: NodeJS.WriteStream, fd: () => number): () => void {
   const original = stream.write
   const write = (chunk: string | Uint8Array, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean => {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk
-    writeSync(fd, bytes)
+    writeSync(fd(), bytes)
     const done = typeof encoding === 'function' ? encoding : callback
     if (done !== undefined) process.nextTick(done)
     return true

@@ -12,12 +12,15 @@ import { exceptionReason } from './failure.ts'
 
 // Importing registers the module's targets; a warm worker does it once per module.
 const imports = new Map<string, Promise<unknown>>()
+// The run's shared directories this worker has already made sure of.
+const globalDirs = new Set<string>()
 
 export interface TargetRun {
   job: IssuedJob
   target: string
   input: unknown
-  tempDir: string
+  /** Makes (the first time) and returns the attempt's temp dir. */
+  tempDir: () => string
   log: JobLog
   messages: string[]
 }
@@ -32,7 +35,10 @@ export async function runTarget(run: TargetRun): Promise<AttemptResult> {
   const target = lookupTarget(run.target)
   if (target === undefined) return failure(`unknown target ${run.target} in ${job.module} (known: ${targetNames().join(', ')})`)
 
-  mkdirSync(job.globalDir, { recursive: true })
+  if (!globalDirs.has(job.globalDir)) {
+    mkdirSync(job.globalDir, { recursive: true })
+    globalDirs.add(job.globalDir)
+  }
   const ctx = new WorkerJobContext(job.jobId, job.attempt, run.tempDir, job.globalDir, run.messages)
   run.log.capture()
   let value: unknown

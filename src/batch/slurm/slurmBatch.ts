@@ -53,12 +53,16 @@ interface SlurmJob {
   readonly memoryBytes: number
   readonly submittedAt: number
   endedAt: number | null
+  /** Since when it has waited for a reason that may not pass by itself. */
+  stuckSince: number | null
   /** jobtree cancelled it to stop one member: the others are not to blame. */
   cancelledByUs: boolean
 }
 
 const MAX_LOG_BYTES = 2 ** 20
 const WARN_EVERY_MS = 60_000
+// A node that is briefly unavailable (a restarting slurmd) is no cause for alarm.
+const STUCK_WARNING_MS = 60_000
 // States in which a lone job's worker is not expected to have left a result.
 const NO_RESULT_EXPECTED = new Set(['TIMEOUT', 'CANCELLED', 'OUT_OF_MEMORY', 'NODE_FAIL', 'BOOT_FAIL', 'PREEMPTED', 'DEADLINE'])
 
@@ -159,7 +163,7 @@ export class SlurmBatchSystem implements BatchSystem {
       this.named = true
       this.logger.info(`Slurm: the jobs of this run are named ${this.tag} (squeue --name=${this.tag})`)
     }
-    const job: SlurmJob = { id, members, limitSeconds, memoryBytes, submittedAt, endedAt: null, cancelledByUs: false }
+    const job: SlurmJob = { id, members, limitSeconds, memoryBytes, submittedAt, endedAt: null, stuckSince: null, cancelledByUs: false }
     this.slurmJobs.set(id, job)
     for (const m of members) m.slurm = job
     const what = members.map((m) => `job ${m.job.jobId} attempt ${m.job.attempt}`).join(', ')
@@ -189,8 +193,9 @@ export class SlurmBatchSystem implements BatchSystem {
         // Submitted while squeue ran: not in its answer yet.
         if (entry === undefined && job.submittedAt >= asked) continue
         if (entry !== undefined && isLive(entry.state)) {
-          if (entry.state === 'PENDING' && isStuck(entry.reason)) {
-            this.warn(`stuck ${entry.reason}`, `Slurm job ${job.id} waits because of ${entry.reason}, which may never pass by itself (squeue --name=${this.tag})`)
+          job.stuckSince = entry.state === 'PENDING' && isStuck(entry.reason) ? (job.stuckSince ?? now) : null
+          if (job.stuckSince !== null && now - job.stuckSince > STUCK_WARNING_MS) {
+            this.warn(`stuck ${entry.reason}`, `Slurm job ${job.id} has waited over a minute because of ${entry.reason}, which may never pass by itself (squeue --name=${this.tag})`)
           }
           continue
         }

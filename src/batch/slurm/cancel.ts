@@ -20,16 +20,16 @@ export function runTag(runId: string): string {
 export async function cancelAndWait(tag: string, ids: readonly string[], logger: Logger): Promise<void> {
   if (ids.length === 0) return
   await scancel(ids)
-  const deadline = Date.now() + WAIT_MS
+  const started = Date.now()
   let said = false
   for (;;) {
     const live = [...(await readQueue(tag, false)).keys()].filter((id) => ids.includes(id))
     if (live.length === 0) return
-    if (Date.now() > deadline) {
+    if (Date.now() - started > WAIT_MS) {
       logger.warn(`Slurm job(s) ${live.join(' ')} still not gone ${WAIT_MS / 1000} s after scancel; they can no longer report into this run`)
       return
     }
-    if (!said && Date.now() + WAIT_MS - deadline > 2000) {
+    if (!said && Date.now() - started > 2000) {
       logger.info(`waiting for ${live.length} cancelled Slurm job(s) to end`)
       said = true
     }
@@ -38,11 +38,10 @@ export async function cancelAndWait(tag: string, ids: readonly string[], logger:
 }
 
 /** The run's jobs that are still pending or running (by its tag), cancelled, and gone when this resolves. */
-export async function cancelRun(tag: string, logger: Logger, why: string): Promise<string[]> {
+async function cancelRun(tag: string, logger: Logger, why: string): Promise<void> {
   const ids = [...(await readQueue(tag, false)).keys()]
   if (ids.length > 0) logger.info(`cancelling ${ids.length} Slurm job(s) ${why}: ${ids.join(' ')}`)
   await cancelAndWait(tag, ids, logger)
-  return ids
 }
 
 /**

@@ -69,9 +69,11 @@ export function writeDurably(path: string, bytes: Uint8Array): void {
   }
 }
 
-// Filesystems whose files one machine sees as soon as another writes them:
-// ext2-4, XFS, Btrfs, tmpfs, overlayfs, ZFS, F2FS. On any other (NFS, Lustre,
-// GPFS, …) a result written on a node may show up late on the leader's host.
+// Filesystems local to one machine: ext2-4, XFS, Btrfs, tmpfs, overlayfs,
+// ZFS, F2FS. A store on one means the nodes are the leader's own machine,
+// where a result is visible the moment it is renamed into place. On a network
+// filesystem (NFS, Lustre, GPFS, …) a result written on a node may show up
+// late on the leader's host: directory listings are cached.
 const LOCAL_FILESYSTEMS = new Set([0xef53, 0x58465342, 0x9123683e, 0x01021994, 0x794c7630, 0x2fc12fc1, 0xf2f52010])
 
 /** How long to wait for the results of a Slurm job that ended before judging it: none on a local filesystem. */

@@ -169,7 +169,8 @@ it('a worker SIGKILLed from outside is reported as died, and its temp dir remove
   const h = new Harness(t)
   const pidFile = join(h.dir, 'worker.pid')
   const outcome = h.issue(h.targetJob('hang', pidFile))
-  await eventually('the target wrote its pid', () => existsSync(pidFile))
+  // The file exists, empty, a moment before its content is written.
+  await eventually('the target wrote its pid', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').includes(' '))
   const [pid, tempDir] = readFileSync(pidFile, 'utf8').split(' ')
   assert.ok(existsSync(tempDir))
   process.kill(Number(pid), 'SIGKILL')

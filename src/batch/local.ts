@@ -26,7 +26,8 @@ type Packed = Pick<Resources, 'cores' | 'memory' | 'disk'>
 
 interface Running {
   job: IssuedJob
-  startedAt: number
+  /** When a worker took the attempt (null while one starts up for it): its time limit runs from then, not from a worker's start-up. */
+  startedAt: number | null
   /** The worker's resident memory when the attempt was handed to it; undefined until then. */
   baseline: number | undefined
 }
@@ -46,9 +47,11 @@ export class LocalBatchSystem implements BatchSystem {
       this.finished(job.jobId, job.attempt, () => ({
         type: 'AttemptFailed', now: Date.now(), jobId: job.jobId, attempt: job.attempt, reason: { kind: 'workerDied', code, signal }, messages: [],
       })),
-    dispatched: (jobId, pid) => {
+    dispatched: (jobId, rss) => {
       const run = this.running.get(jobId)
-      if (run !== undefined) run.baseline = rssOf(pid)
+      if (run === undefined) return
+      run.startedAt = Date.now()
+      run.baseline = rss
     },
   })
   private readonly queue: IssuedJob[] = []
@@ -136,14 +139,15 @@ export class LocalBatchSystem implements BatchSystem {
   }
 
   private startWhatFits(): void {
-    for (let i = 0; i < this.queue.length; ) {
+    // Once every core is taken nothing else fits: stop rather than walk a long queue after each job.
+    for (let i = 0; i < this.queue.length && this.used.cores < this.limits.cores - CORE_SLACK; ) {
       const job = this.queue[i]
       if (!this.fits(job.spec.resources)) {
         i += 1
         continue
       }
       this.queue.splice(i, 1)
-      this.running.set(job.jobId, { job, startedAt: Date.now(), baseline: undefined })
+      this.running.set(job.jobId, { job, startedAt: null, baseline: undefined })
       this.adjustUsed(job.spec.resources, 1)
       this.pool.run({ type: 'run', job, maxLogBytes: this.maxLogBytes })
     }

@@ -17,12 +17,15 @@ const TSX_LOADER = import.meta.resolve('tsx')
 // to profile them (node refuses --cpu-prof in NODE_OPTIONS).
 const WORKER_NODE_ARGS = (process.env.JOBTREE_WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
 
+/** How long an idle worker has to leave once told to, before it is killed. */
+const IDLE_EXIT_MS = 2000
+
 export interface PoolListener {
   result(message: ResultMessage): void
   /** The worker running the attempt died before it reported. */
   died(job: RunMessage['job'], code: number | null, signal: NodeJS.Signals | null): void
-  /** The attempt was handed to worker process `pid` (now it runs). */
-  dispatched(jobId: number, pid: number): void
+  /** The attempt was handed to a worker (now it runs) whose resident memory, idle, was `rss`. */
+  dispatched(jobId: number, rss: number): void
 }
 
 interface Worker {
@@ -38,6 +41,8 @@ interface Worker {
   retired: boolean
   /** Killed by us: its attempt gets no outcome. */
   killed: boolean
+  /** Resident memory as it last said, between attempts. */
+  rss: number
 }
 
 export class WorkerPool {
@@ -62,7 +67,7 @@ export class WorkerPool {
 
   private dispatch(worker: Worker, message: RunMessage): void {
     worker.child.send(message)
-    if (worker.child.pid !== undefined) this.listener.dispatched(message.job.jobId, worker.child.pid)
+    this.listener.dispatched(message.job.jobId, worker.rss)
   }
 
   /** Kills the attempt's worker and command, reporting nothing for it. */
@@ -71,9 +76,23 @@ export class WorkerPool {
   }
 
   async shutdown(): Promise<void> {
-    const all = [...this.workers]
-    all.forEach((worker) => this.destroy(worker))
-    await Promise.all(all.map((worker) => worker.closed))
+    const gone = [...this.workers].map((worker) => {
+      if (worker.running !== undefined || !worker.ready || !worker.child.connected) {
+        this.destroy(worker)
+        return worker.closed
+      }
+      // An idle worker leaves on its own when its channel closes (and can
+      // write a profile on the way out). Node emits no 'close' for a child
+      // whose channel was closed from this side: wait for 'exit'.
+      worker.retired = true
+      this.workers.delete(worker)
+      worker.child.ref()
+      const exited = new Promise<void>((resolve) => worker.child.once('exit', () => resolve()))
+      const timer = setTimeout(() => worker.child.kill('SIGKILL'), IDLE_EXIT_MS)
+      worker.child.disconnect()
+      return exited.then(() => clearTimeout(timer))
+    })
+    await Promise.all(gone)
   }
 
   private fork(): Worker {
@@ -91,6 +110,7 @@ export class WorkerPool {
       group: undefined,
       retired: false,
       killed: false,
+      rss: 0,
     }
     child.on('message', (message) => this.received(worker, message as WorkerMessage))
     // A failed fork, send or kill is followed by 'close', which reports what matters.
@@ -104,6 +124,7 @@ export class WorkerPool {
     switch (message.type) {
       case 'ready':
         worker.ready = true
+        worker.rss = message.rss
         if (worker.running !== undefined && !worker.killed) this.dispatch(worker, worker.running)
         return
       case 'spawned':
@@ -116,6 +137,7 @@ export class WorkerPool {
         worker.running = undefined
         worker.group = undefined
         worker.retired ||= message.exiting
+        worker.rss = message.rss
         setKeepsAlive(worker.child, false)
         this.listener.result(message)
         return

@@ -31,7 +31,8 @@ export async function replayCommand(dir: string, flags: ReplayFlags): Promise<nu
     if (flags.to !== undefined && flags.to > last) {
       throw new JobtreeError('BAD_OPTION', `--to ${flags.to} is past the end of the log, which has ${last} events`, { to: flags.to, last })
     }
-    const range = await rangeOf(source, flags)
+    // A live log grows while it is read: stay with the events there were when the command began.
+    const range = { ...(await rangeOf(source, flags)), to: flags.to ?? last }
     if (flags.verify) return await verifyCommand(source, range, flags.json === true)
     if (flags.step) return await stepCommand(source, range, last)
     if (flags.job !== undefined) return await printHistory(source, range, flags.job, last, flags.json === true)

@@ -19,14 +19,20 @@ export interface EventsRequest {
 /** Events a follower may fall behind by before the leader drops it. */
 const MAX_QUEUED = 100_000
 
+/** How long a reader that stopped reading may hold a stopping leader back. */
+const GRACE_MS = 1000
+
 export class EventStreams {
   private readonly open = new Set<Promise<void>>()
   private readonly stops = new Set<() => void>()
+  private readonly sockets = new Set<Socket>()
 
   constructor(private readonly log: EventLog) {}
 
   /** Answers one request on `socket`; the socket is ended when the stream is. */
   serve(socket: Socket, req: EventsRequest): void {
+    this.sockets.add(socket)
+    socket.once('close', () => this.sockets.delete(socket))
     const done = this.stream(socket, req).catch(() => {
       socket.destroy()
     })
@@ -34,10 +40,14 @@ export class EventStreams {
     void done.finally(() => this.open.delete(done))
   }
 
-  /** Ends every stream (they send their end frame) and waits for them to stop reading the log. */
+  /**
+   * Ends every stream (each sends its end frame) and waits until none reads
+   * the log; a reader that does not take its last frames is cut off soon after.
+   */
   async close(): Promise<void> {
     for (const stop of this.stops) stop()
     await Promise.all(this.open)
+    for (const socket of this.sockets) setTimeout(() => socket.destroy(), GRACE_MS).unref()
   }
 
   private async stream(socket: Socket, req: EventsRequest): Promise<void> {
@@ -59,7 +69,7 @@ export class EventStreams {
       const to = req.follow ? (req.to ?? Infinity) : Math.min(req.to ?? Infinity, this.log.lastSeq)
       let sent = Math.max(1, req.from) - 1
       const send = async (frame: Frame) => {
-        if (!socket.write(encodeFrame(frame))) await new Promise<void>((resolve) => { wake = resolve; socket.once('drain', resolve) })
+        if (!socket.write(encodeFrame(frame)) && !stopped) await new Promise<void>((resolve) => { wake = resolve; socket.once('drain', resolve) })
       }
       for await (const r of this.log.readRaw(sent + 1, to)) {
         if (stopped) break
@@ -67,7 +77,10 @@ export class EventStreams {
         sent = r.seq
       }
       while (!stopped && sent < to) {
-        if (queue.length > MAX_QUEUED) return void (await send(['error', `the reader fell more than ${MAX_QUEUED} events behind`]))
+        if (queue.length > MAX_QUEUED) {
+          socket.end(encodeFrame(['error', `the reader fell more than ${MAX_QUEUED} events behind`]))
+          return
+        }
         const next = queue.shift()
         if (next === undefined) {
           await new Promise<void>((resolve) => (wake = resolve))
@@ -77,8 +90,7 @@ export class EventStreams {
         await send(['event', next.seq, next.bytes])
         sent = next.seq
       }
-      if (!socket.destroyed) await send(['end', this.log.lastSeq])
-      socket.end()
+      socket.end(encodeFrame(['end', this.log.lastSeq]))
     } finally {
       unsubscribe()
       this.stops.delete(stop)

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { JobEvent } from '../events/catalogue.ts'
 import { decodeValue, encodeEvent, encodeValue } from '../events/codec.ts'
 import type { EventLog } from '../events/log.ts'
 import type { JobTreeState } from '../projections/jobTree.ts'
-import { decodeState, encodeState } from '../projections/stateCodec.ts'
+import { decodeState, joinParts, stateParts } from '../projections/stateCodec.ts'
 
 // Snapshots of the job tree in the log's own LevelDB, so that a restart or a
 // status reads one snapshot and the events after it instead of the whole
@@ -18,54 +19,80 @@ function digest(bytes: Uint8Array): Uint8Array {
   return createHash('sha256').update(bytes).digest()
 }
 
-/** Takes a snapshot after every `every` events the leader commits. */
+/**
+ * Takes a snapshot after every `every` events the leader commits. The state
+ * is immutable, so it is encoded a part at a time on later turns of the
+ * event loop, between the leader's batches, and then written unsynced: the
+ * leader never waits for a snapshot, and the next synced batch carries it to
+ * the disk. One snapshot is written at a time; one falling due meanwhile is
+ * skipped.
+ */
 export class Snapshotter {
   private since = 0
+  private writing: Promise<void> | undefined
 
   constructor(
     private readonly log: EventLog,
     private readonly every = SNAPSHOT_EVERY,
   ) {}
 
-  /**
-   * Called after a batch is synced, with the state it produced; the log's
-   * last event is the batch's last. The write is not awaited: it is queued
-   * behind the batch and lands before the next one.
-   */
+  /** Called after a batch is synced, with the state it produced; the log's last event is the batch's last. */
   committed(state: JobTreeState, events: readonly JobEvent[]): void {
     if (this.every <= 0 || events.length === 0) return
     this.since += events.length
-    if (this.since < this.every) return
+    if (this.since < this.every || this.writing !== undefined) return
     this.since = 0
+    const seq = this.log.lastSeq
     const last = events[events.length - 1]
-    const bytes = encodeValue([digest(encodeEvent(last)), encodeState(state)]).slice()
     // A snapshot that fails to land costs a longer replay, nothing more; the
     // next synced append reports a failing disk.
-    this.log.putSnapshot(this.log.lastSeq, bytes).catch(() => undefined)
+    this.writing = this.write(seq, state, last).catch(() => undefined).finally(() => (this.writing = undefined))
   }
+
+  /** Waits for the snapshot being written, if any (before the log is closed). */
+  async settled(): Promise<void> {
+    await this.writing
+  }
+
+  private async write(seq: number, state: JobTreeState, last: JobEvent): Promise<void> {
+    const parts: Uint8Array[] = []
+    for (const part of stateParts(state)) {
+      parts.push(part)
+      await nextTurn()
+    }
+    await this.log.putSnapshot(seq, packSnapshot(last, parts))
+  }
+}
+
+/** A snapshot of `state`, the state after `last`, at once. */
+export function encodeSnapshot(state: JobTreeState, last: JobEvent): Uint8Array {
+  return packSnapshot(last, [...stateParts(state)])
+}
+
+function packSnapshot(last: JobEvent, parts: Uint8Array[]): Uint8Array {
+  return encodeValue([digest(encodeEvent(last)), joinParts(parts)]).slice()
 }
 
 /** The newest usable snapshot at or before event `to`, with the sequence number it was taken after. */
 export async function loadSnapshot(log: EventLog, to = Infinity): Promise<{ seq: number; state: JobTreeState } | undefined> {
   for await (const { seq, bytes } of log.snapshots(to)) {
-    const unpacked = unpack(bytes)
-    if (unpacked === undefined) continue
-    const [eventDigest, stateBytes] = unpacked
     let current: Uint8Array | undefined
     for await (const raw of log.readRaw(seq, seq)) current = raw.bytes
-    if (current === undefined || Buffer.compare(digest(current), eventDigest) !== 0) continue
-    const state = decodeState(stateBytes)
+    const state = current === undefined ? undefined : unpack(bytes, digest(current))
     if (state !== undefined) return { seq, state }
   }
   return undefined
 }
 
-function unpack(bytes: Uint8Array): [Uint8Array, Uint8Array] | undefined {
+/** The state in a snapshot taken after the event of digest `eventDigest`; undefined when it is of another event, or unreadable here. */
+function unpack(bytes: Uint8Array, eventDigest: Uint8Array): JobTreeState | undefined {
   try {
     const value = decodeValue(bytes)
-    if (Array.isArray(value) && value[0] instanceof Uint8Array && value[1] instanceof Uint8Array) return [value[0], value[1]]
+    if (!Array.isArray(value) || !(value[0] instanceof Uint8Array) || !(value[1] instanceof Uint8Array)) return undefined
+    if (Buffer.compare(value[0], eventDigest) !== 0) return undefined
+    return decodeState(value[1])
   } catch {
-    // Unreadable: written by another version; the log still has the events.
+    // Written by another version, or damaged: the log still has the events.
+    return undefined
   }
-  return undefined
 }

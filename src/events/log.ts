@@ -146,11 +146,17 @@ export class EventLog {
   }
 
   /**
-   * Stores a snapshot taken after event `seq`. Not synced: a snapshot lost in
-   * a crash costs only a longer replay, and one that survives is whole.
+   * Stores a snapshot taken after event `seq`, and drops all but the `keep`
+   * newest (restarts and status read the newest; the one before stands in
+   * if a crash loses it). Not synced: a snapshot lost in a crash costs only a
+   * longer replay, and one that survives is whole.
    */
-  putSnapshot(seq: number, bytes: Uint8Array): Promise<void> {
-    const done = this.pending.then(() => this.db.put(keyOf(seq, SNAPSHOT), bytes))
+  putSnapshot(seq: number, bytes: Uint8Array, keep = 2): Promise<void> {
+    const done = this.pending.then(async () => {
+      await this.db.put(keyOf(seq, SNAPSHOT), bytes)
+      const kept = await this.db.keys({ gte: SNAPSHOT, lt: SNAPSHOT + '~', reverse: true, limit: keep }).all()
+      if (kept.length === keep) await this.db.clear({ gte: SNAPSHOT, lt: kept[kept.length - 1] })
+    })
     this.pending = done.catch(() => undefined)
     return done
   }

@@ -6,9 +6,11 @@ import { PVec } from './pvec.ts'
 // for comparing states. Tries are written as their entries in index order, so
 // two states that hold the same jobs encode to the same bytes whatever the
 // shape of their tries; every other field is written as it is, in the
-// state's own field order. Repeated record shapes (one per job) are written
-// once per snapshot (cbor-x records, defined inline), which makes a snapshot
-// about a third of the size of plain CBOR.
+// state's own field order. The encoding comes in parts, a few thousand jobs
+// each, so that a leader can write a snapshot a slice at a time between its
+// other work. Within a part, repeated record shapes (one per job) are written
+// once (cbor-x records, defined inline), which makes a snapshot about a third
+// of the size of plain CBOR.
 
 /**
  * Bump when `evolve` changes what it computes from the same events, even if
@@ -17,43 +19,62 @@ import { PVec } from './pvec.ts'
  */
 export const STATE_FORMAT = 1
 
-// A fresh encoder each time: one instance learns record shapes across calls
-// and then writes later snapshots in terms of earlier ones.
-const cbor = () => new Encoder({ useRecords: true, mapsAsObjects: true })
+/** Trie entries per part. */
+const ENTRIES_PER_PART = 2048
 
-type Field = [name: string, isTrie: boolean, value: unknown]
+// A fresh encoder each time: one instance learns record shapes across calls
+// and then writes later parts in terms of earlier ones.
+const cbor = () => new Encoder({ useRecords: true, mapsAsObjects: true })
 
 const FIELDS = Object.keys(initialState) as Array<keyof JobTreeState>
 
+/** The first part: [format, fields], a trie field's value null; then [field, index, value, index, value, …] parts. */
+type Header = [format: number, fields: Array<[name: string, value: unknown]>]
+type TriePart = [name: string, ...flat: unknown[]]
+
+/** The encoding of `state`, part by part; the state is immutable, so the parts may be taken at any pace. */
+export function* stateParts(state: JobTreeState): Generator<Uint8Array> {
+  // Copies, trimmed: an encoding is a view into the encoder's larger buffer.
+  yield cbor().encode([STATE_FORMAT, FIELDS.map((name) => [name, state[name] instanceof PVec ? null : state[name]])] satisfies Header).slice()
+  for (const name of FIELDS) {
+    const trie = state[name]
+    if (!(trie instanceof PVec)) continue
+    let part: TriePart = [name]
+    for (const [index, item] of (trie as PVec<unknown>).entries()) {
+      part.push(index, item)
+      if (part.length > 2 * ENTRIES_PER_PART) {
+        yield cbor().encode(part).slice()
+        part = [name]
+      }
+    }
+    if (part.length > 1) yield cbor().encode(part).slice()
+  }
+}
+
+/** The whole encoding at once: the parts as one CBOR array. */
 export function encodeState(state: JobTreeState): Uint8Array {
-  const fields: Field[] = FIELDS.map((name) => {
-    const value = state[name]
-    if (!(value instanceof PVec)) return [name, false, value]
-    const flat: unknown[] = []
-    for (const [index, item] of (value as PVec<unknown>).entries()) flat.push(index, item)
-    return [name, true, flat]
-  })
-  // A copy, trimmed: the encoding is a view into the encoder's larger buffer.
-  return cbor().encode([STATE_FORMAT, fields]).slice()
+  return joinParts([...stateParts(state)])
+}
+
+export function joinParts(parts: Uint8Array[]): Uint8Array {
+  return cbor().encode(parts).slice()
 }
 
 /** The state `bytes` encode, or undefined when they were written in another format or for another shape of state. */
 export function decodeState(bytes: Uint8Array): JobTreeState | undefined {
-  const decoded = cbor().decode(bytes) as unknown
-  if (!Array.isArray(decoded) || decoded[0] !== STATE_FORMAT || !Array.isArray(decoded[1])) return undefined
-  const fields = decoded[1] as Field[]
+  const parts = cbor().decode(bytes) as unknown
+  if (!Array.isArray(parts) || parts.length === 0 || !parts.every((p) => p instanceof Uint8Array)) return undefined
+  const [format, fields] = cbor().decode(parts[0]) as Header
+  if (format !== STATE_FORMAT || !Array.isArray(fields)) return undefined
   if (fields.length !== FIELDS.length || fields.some(([name], i) => name !== FIELDS[i])) return undefined
-  const state: Record<string, unknown> = {}
-  for (const [name, isTrie, value] of fields) {
-    if (!isTrie) {
-      state[name] = value
-      continue
-    }
-    state[name] = PVec.fromEntries(pairs(value as unknown[]))
+  const entries = new Map<string, Array<[number, unknown]>>()
+  for (const part of parts.slice(1)) {
+    const [name, ...flat] = cbor().decode(part) as TriePart
+    let list = entries.get(name)
+    if (list === undefined) entries.set(name, (list = []))
+    for (let i = 0; i < flat.length; i += 2) list.push([flat[i] as number, flat[i + 1]])
   }
+  const state: Record<string, unknown> = {}
+  for (const [name, value] of fields) state[name] = value === null && initialState[name as keyof JobTreeState] instanceof PVec ? PVec.fromEntries(entries.get(name) ?? []) : value
   return state as unknown as JobTreeState
-}
-
-function* pairs(flat: unknown[]): Generator<[number, unknown]> {
-  for (let i = 0; i < flat.length; i += 2) yield [flat[i] as number, flat[i + 1]]
 }

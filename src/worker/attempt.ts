@@ -49,7 +49,7 @@ export class Attempt {
     this.log?.close(this.message.maxLogBytes)
     this.log = undefined
     const { jobId, attempt } = this.job
-    return { type: 'result', jobId, attempt, result, messages: this.messages, stats: this.stats(), exiting }
+    return { type: 'result', jobId, attempt, result, messages: this.messages, stats: this.stats(), exiting, rss: process.memoryUsage.rss() }
   }
 
   /** Removes the temp dir (when the worker exits before the attempt could finish). */

@@ -52,4 +52,4 @@ process.on('disconnect', () => {
 process.on('exit', () => current?.discard())
 process.on('uncaughtException', fatal)
 process.on('unhandledRejection', fatal)
-send({ type: 'ready' })
+send({ type: 'ready', rss: process.memoryUsage.rss() })

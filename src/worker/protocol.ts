@@ -19,6 +19,8 @@ export type LeaderMessage = RunMessage
 /** Worker → leader: listening; messages sent before this could be lost while tsx loads the worker. */
 export interface ReadyMessage {
   type: 'ready'
+  /** This worker's resident memory, idle: the baseline its first attempt's memory is measured against. */
+  rss: number
 }
 
 /** Worker → leader: a command started in process group `pgid`, which must die with the attempt. */
@@ -46,6 +48,8 @@ export interface ResultMessage {
   stats: AttemptStats
   /** The worker exits after sending this (its state is suspect): give it no other attempt. */
   exiting: boolean
+  /** This worker's resident memory after the attempt: the baseline for its next one. */
+  rss: number
 }
 
 export type WorkerMessage = ReadyMessage | SpawnedMessage | ResultMessage

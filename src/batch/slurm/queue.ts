@@ -21,8 +21,10 @@ export interface QueueEntry {
 const FORMAT = 'JobID:|,State:|,exit_code:|,TimeUsed:|,Reason:|'
 
 // Reasons a pending job waits that do not pass as other jobs end: a limit of
-// the partition, account or QoS, a node or partition that is down, a hold.
-const STUCK = /Limit|NotAvail|BadConstraints|PartitionDown|PartitionInactive|Invalid|NotAllowed|Held|NeverSatisfied|LaunchFailed/i
+// the partition, account or QoS, a request no node of the partition can hold
+// (PartitionConfig, when the site does not refuse it at submission), a node
+// or partition that is down, a hold.
+const STUCK = /Limit|NotAvail|BadConstraints|PartitionConfig|PartitionDown|PartitionInactive|Invalid|NotAllowed|Held|NeverSatisfied|LaunchFailed/i
 
 export function isStuck(reason: string): boolean {
   return STUCK.test(reason)

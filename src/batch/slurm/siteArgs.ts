@@ -14,8 +14,9 @@ const RESERVED: Record<string, string> = {
   error: 'jobtree keeps each Slurm job\'s output in the store',
   requeue: 'jobtree reissues failed jobs itself and must see each Slurm job end',
   parsable: 'jobtree reads sbatch\'s answer itself',
+  clusters: 'jobtree follows its jobs on the local cluster only',
 }
-const SHORT: Record<string, string> = { J: 'job-name', a: 'array', o: 'output', e: 'error' }
+const SHORT: Record<string, string> = { J: 'job-name', a: 'array', o: 'output', e: 'error', M: 'clusters' }
 
 /** Splits `text` into words; throws BAD_OPTION naming the problem. */
 export function parseSiteArgs(text: string): string[] {

@@ -17,10 +17,16 @@ export async function eventsCommand(dir: string, flags: EventsFlags): Promise<nu
   const from = flags.from ?? 1
   const to = flags.to ?? Infinity
   const types = flags.type === undefined ? undefined : new Set(flags.type)
-  const write = (r: Recorded) => {
-    if (types !== undefined && !types.has(r.event.type)) return
-    if (flags.job !== undefined && !('jobId' in r.event && r.event.jobId === flags.job)) return
-    process.stdout.write(toJson({ seq: r.seq, ...r.event }) + '\n')
+  // A reader that stops reading (`| head`) ends the command, as it would `cat`.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+    process.exit(0)
+  })
+  /** Writes the event if it passes the filters; false when stdout wants a pause. */
+  const write = (r: Recorded): boolean => {
+    if (types !== undefined && !types.has(r.event.type)) return true
+    if (flags.job !== undefined && !('jobId' in r.event && r.event.jobId === flags.job)) return true
+    return process.stdout.write(toJson({ seq: r.seq, ...r.event }) + '\n')
   }
   if (flags.follow) {
     await followEvents(storePaths(dir), from, to, write)
@@ -28,7 +34,9 @@ export async function eventsCommand(dir: string, flags: EventsFlags): Promise<nu
   }
   const source = await EventSource.open(dir)
   try {
-    for await (const r of source.events(from, to)) write(r)
+    for await (const r of source.events(from, to)) {
+      if (!write(r)) await new Promise((resolve) => process.stdout.once('drain', resolve))
+    }
   } finally {
     await source.close()
   }

@@ -1,8 +1,13 @@
 // The Slurm batch system's pure parts, without a cluster: site options,
-// packing, sbatch's argv, squeue's answers and how an ended job is judged.
+// packing, sbatch's argv, squeue's answers, how an ended job is judged,
+// and the checks run() makes of its Slurm options.
 import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { toSpec, type JobOptions } from '../src/api/options.ts'
+import { run } from '../src/api/run.ts'
 import type { IssuedJob } from '../src/batch/batchSystem.ts'
 import { packJobs } from '../src/batch/slurm/packing.ts'
 import { isStuck, parseDuration, parseQueue } from '../src/batch/slurm/queue.ts'
@@ -10,6 +15,7 @@ import { parseSiteArgs } from '../src/batch/slurm/siteArgs.ts'
 import { submission } from '../src/batch/slurm/submission.ts'
 import { blame, verdict, type EndedJob } from '../src/batch/slurm/verdict.ts'
 import { JobtreeError } from '../src/errors.ts'
+import { trivial } from './fixtures/slurmTargets.ts'
 
 const MiB = 2 ** 20
 
@@ -114,4 +120,17 @@ test('in a pack that ended, the attempts that ran fail and those that never star
   assert.deepEqual(blame(['a', 'b', 'c'], (m) => claimed.has(m), false), { failed: ['b'], again: ['a', 'c'] })
   assert.deepEqual(blame(['a', 'b', 'c'], () => false, false), { failed: ['a'], again: ['b', 'c'] })
   assert.deepEqual(blame(['a', 'b'], (m) => claimed.has(m), true), { failed: [], again: ['a', 'b'] })
+})
+
+test('run() checks its Slurm options as the command line does, before the store exists', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jobtree-slurmParts-'))
+  try {
+    const store = join(dir, 'store')
+    await assert.rejects(run(trivial, 1, { store, batchSystem: 'slurm', slurmArgs: ['-J', 'mine'] }), /may not set --job-name/)
+    await assert.rejects(run(trivial, 1, { store, batchSystem: 'pbs' }), /unknown batch system "pbs" \(known: local, slurm\)/)
+    await assert.rejects(run(trivial, 1, { store, jobTime: 10 }), /--job-time applies to a cluster batch system/)
+    assert.ok(!existsSync(store))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })

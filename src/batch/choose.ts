@@ -65,7 +65,7 @@ export async function checkBatchSystem(config: BatchOptions): Promise<void> {
     return
   }
   const { checkSlurm } = await import('./slurm/open.ts')
-  await checkSlurm()
+  await checkSlurm(config)
 }
 
 export async function openBatchSystem(config: RunConfig, ctx: BatchContext): Promise<BatchSystem> {

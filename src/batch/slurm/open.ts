@@ -2,6 +2,7 @@ import type { RunConfig } from '../../events/catalogue.ts'
 import type { BatchContext } from '../choose.ts'
 import { resultGraceMs } from './files.ts'
 import { largestNode } from './queue.ts'
+import { checkSiteArgs } from './siteArgs.ts'
 import { SlurmBatchSystem } from './slurmBatch.ts'
 
 // The Slurm batch system's entry point, imported by choose.ts only when a run
@@ -10,12 +11,14 @@ import { SlurmBatchSystem } from './slurmBatch.ts'
 const DEFAULT_JOB_TIME = 30
 const DEFAULT_POLL_SECONDS = 2
 
-/** Throws BATCH_SYSTEM unless Slurm's commands are here and its controller answers. */
-export async function checkSlurm(): Promise<void> {
+/** Throws BAD_OPTION for site options jobtree cannot let through, BATCH_SYSTEM unless Slurm's commands are here and its controller answers. */
+export async function checkSlurm(config: Pick<RunConfig, 'slurmArgs'>): Promise<void> {
+  checkSiteArgs(config.slurmArgs ?? [])
   await largestNode()
 }
 
 export async function openSlurm(config: RunConfig, ctx: BatchContext): Promise<SlurmBatchSystem> {
+  checkSiteArgs(config.slurmArgs ?? [])
   const largest = await largestNode()
   return new SlurmBatchSystem({
     runId: ctx.runId,

@@ -21,7 +21,16 @@ const SHORT: Record<string, string> = { J: 'job-name', a: 'array', o: 'output', 
 /** Splits `text` into words; throws BAD_OPTION naming the problem. */
 export function parseSiteArgs(text: string): string[] {
   const words = splitWords(text)
-  words.forEach((word, i) => {
+  checkSiteArgs(words)
+  return words
+}
+
+/** Throws BAD_OPTION unless `words` are sbatch options jobtree can let the site set (they may come from run() as well as the CLI). */
+export function checkSiteArgs(words: readonly unknown[]): void {
+  if (!Array.isArray(words) || !words.every((word) => typeof word === 'string')) {
+    throw new JobtreeError('BAD_OPTION', `--slurm-args must be a list of words (strings), got ${JSON.stringify(words)}`)
+  }
+  words.forEach((word: string, i) => {
     const reserved = reservedOption(word)
     if (reserved !== undefined) {
       throw new JobtreeError('BAD_OPTION', `--slurm-args may not set --${reserved}: ${RESERVED[reserved]}`, { word })
@@ -33,7 +42,6 @@ export function parseSiteArgs(text: string): string[] {
       throw new JobtreeError('BAD_OPTION', `--slurm-args takes sbatch options only, got ${JSON.stringify(word)} (write --partition=short or -p short)`, { word })
     }
   })
-  return words
 }
 
 function reservedOption(word: string): string | undefined {

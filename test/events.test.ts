@@ -11,6 +11,18 @@ import { finished, jobtree, readEvents, scratch, startJobtree } from './helpers/
 
 type Line = JobEvent & { seq: number }
 
+const RUN = ['run', 'test/fixtures/auditWorkflow.ts', '--no-progress', '--log-level', 'error']
+
+/** Waits until `status` counts at least `jobs` jobs succeeded. */
+async function succeeded(store: string, jobs: number): Promise<void> {
+  for (let i = 0; ; i++) {
+    const r = await jobtree(['status', store, '--json'])
+    if (r.code === 0 && (JSON.parse(r.stdout) as { counts: { succeeded: number } }).counts.succeeded >= jobs) return
+    assert.ok(i < 300, `${jobs} jobs succeeded in time`)
+    await sleep(100)
+  }
+}
+
 function lines(stdout: string): Line[] {
   return stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line)
 }
@@ -53,15 +65,9 @@ test('events, stats and replay ask a running leader; --follow ends with the run 
   try {
     const store = join(s.dir, 'store')
     const gate = join(s.dir, 'gate')
-    const leader = startJobtree(['run', 'test/fixtures/auditWorkflow.ts', '--target', 'gated', '--input', JSON.stringify({ gate, leaves: 3 }), '--store', store, '--no-progress', '--log-level', 'warn'])
-    const leaderDone = finished(leader)
-    // Wait until the three leaves are done and only the gate holds the run open.
-    for (let i = 0; ; i++) {
-      const r = await jobtree(['status', store, '--json'])
-      if (r.code === 0 && (JSON.parse(r.stdout) as { counts: { succeeded: number } }).counts.succeeded >= 4) break
-      assert.ok(i < 300, 'the leaves finished')
-      await sleep(100)
-    }
+    const leaderDone = finished(startJobtree([...RUN, '--store', store, '--target', 'gated', '--input', JSON.stringify({ gate, leaves: 3 })]))
+    // Until the three leaves are done and only the gate holds the run open.
+    await succeeded(store, 4)
     const follower = startJobtree(['events', store, '--follow'])
     const followed = finished(follower)
 
@@ -100,14 +106,8 @@ test('events --follow waits for the next leader without holding the store, and f
   try {
     const store = join(s.dir, 'store')
     const gate = join(s.dir, 'gate')
-    const args = ['run', 'test/fixtures/auditWorkflow.ts', '--store', store, '--no-progress', '--log-level', 'error']
-    const first = finished(startJobtree([...args, '--target', 'gated', '--input', JSON.stringify({ gate, leaves: 1 })]))
-    for (let i = 0; ; i++) {
-      const r = await jobtree(['status', store, '--json'])
-      if (r.code === 0 && (JSON.parse(r.stdout) as { counts: { issued: number; succeeded: number } }).counts.succeeded >= 2) break
-      assert.ok(i < 300, 'the first leader got going')
-      await sleep(100)
-    }
+    const first = finished(startJobtree([...RUN, '--store', store, '--target', 'gated', '--input', JSON.stringify({ gate, leaves: 1 })]))
+    await succeeded(store, 2)
     const kill = await jobtree(['kill', store])
     assert.equal(kill.code, 0, kill.stderr)
     assert.equal((await first).code, 130)
@@ -117,7 +117,7 @@ test('events --follow waits for the next leader without holding the store, and f
     const followed = finished(follower)
     await sleep(1500)
     writeFileSync(gate, '')
-    const second = await jobtree([...args, '--restart'])
+    const second = await jobtree([...RUN, '--store', store, '--restart'])
     assert.equal(second.code, 0, second.stderr)
     const f = await Promise.race([followed, sleep(20_000).then(() => undefined)])
     assert.ok(f !== undefined, 'the follower ended with the run')

@@ -37,9 +37,4 @@ export class FrameReader {
     this.pending = this.pending.subarray(offset)
     return frames
   }
-
-  /** True when bytes of an unfinished frame are left. */
-  get partial(): boolean {
-    return this.pending.length > 0
-  }
 }

@@ -15,12 +15,23 @@ import { decodeState, joinParts, stateParts } from '../projections/stateCodec.ts
 /** Events between snapshots, by default: a replay reads at most this many events past a snapshot. */
 export const SNAPSHOT_EVERY = 10_000
 
+/**
+ * Events between snapshots per job the run has created, when that is more
+ * than SNAPSHOT_EVERY. A snapshot holds the live jobs and the values kept for
+ * promises, at most one record per job created, so its cost grows with the
+ * jobs; spacing snapshots as they grow keeps encoding them a small, fixed
+ * share of the leader's work per event (and a replay reads at most a quarter
+ * as many events past one as the run has jobs).
+ */
+const INTERVAL_PER_JOB = 0.25
+
 function digest(bytes: Uint8Array): Uint8Array {
   return createHash('sha256').update(bytes).digest()
 }
 
 /**
- * Takes a snapshot after every `every` events the leader commits. The state
+ * Takes a snapshot after every `every` events the leader commits (more on
+ * runs with many jobs: see INTERVAL_PER_JOB). The state
  * is immutable, so it is encoded a part at a time on later turns of the
  * event loop, between the leader's batches, and then written unsynced: the
  * leader never waits for a snapshot, and the next synced batch carries it to
@@ -30,6 +41,7 @@ function digest(bytes: Uint8Array): Uint8Array {
 export class Snapshotter {
   private since = 0
   private writing: Promise<void> | undefined
+  private started = 0
 
   constructor(
     private readonly log: EventLog,
@@ -40,13 +52,19 @@ export class Snapshotter {
   committed(state: JobTreeState, events: readonly JobEvent[]): void {
     if (this.every <= 0 || events.length === 0) return
     this.since += events.length
-    if (this.since < this.every || this.writing !== undefined) return
+    if (this.since < Math.max(this.every, state.counts.total * INTERVAL_PER_JOB) || this.writing !== undefined) return
     this.since = 0
+    this.started += 1
     const seq = this.log.lastSeq
     const last = events[events.length - 1]
     // A snapshot that fails to land costs a longer replay, nothing more; the
     // next synced append reports a failing disk.
     this.writing = this.write(seq, state, last).catch(() => undefined).finally(() => (this.writing = undefined))
+  }
+
+  /** Snapshots started so far. */
+  get taken(): number {
+    return this.started
   }
 
   /** Waits for the snapshot being written, if any (before the log is closed). */

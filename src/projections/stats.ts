@@ -126,7 +126,7 @@ function statsName(job: JobTimeline): string {
   return `command ${job.name.slice('command: '.length).trim().split(/\s+/)[0] ?? ''}`
 }
 
-export function spread(values: number[]): Spread {
+function spread(values: number[]): Spread {
   if (values.length === 0) return { count: 0, min: 0, median: 0, mean: 0, max: 0, total: 0 }
   const sorted = [...values].sort((a, b) => a - b)
   const total = sorted.reduce((a, b) => a + b, 0)

@@ -48,7 +48,8 @@ test('stats: per-target spreads, waits, CPU, the critical path and lost time, fr
     const spin = stats.targets.find((t) => t.name === 'spin')
     assert.ok(spin)
     within(spin.cpuMs.max, 300, 400, 'spin CPU')
-    within(spin.wallMs.max, spin.cpuMs.max - 5, 5000, 'spin wall')
+    // Its process's CPU time counts V8's helper threads too, so it may pass the wall time a little.
+    within(spin.wallMs.max, 0.8 * spin.cpuMs.max, 5000, 'spin wall')
     // The spin waited for a core until the 800 ms nap ended.
     within(spin.waitMs.max, 760, 3000, 'spin wait')
     // Of the naps, the 1200 ms one waited for the 400 ms one.

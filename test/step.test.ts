@@ -70,6 +70,13 @@ test('replay --step: next, previous, jump, first, last and quit, in a terminal',
     await term.press('g', at(1))
     term.press('q', /$^/).catch(() => undefined)
     assert.equal(await term.exit(), 0)
+
+    // --to starts the walk there.
+    const from7 = new Terminal(`stty cols 200 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} replay ${JSON.stringify(store)} --step --to 7`)
+    await from7.press('', at(7))
+    await from7.press('n', at(8))
+    from7.press('q', /$^/).catch(() => undefined)
+    assert.equal(await from7.exit(), 0)
   } finally {
     s.cleanup()
   }

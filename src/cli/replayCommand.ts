@@ -31,10 +31,12 @@ export async function replayCommand(dir: string, flags: ReplayFlags): Promise<nu
     if (flags.to !== undefined && flags.to > last) {
       throw new JobtreeError('BAD_OPTION', `--to ${flags.to} is past the end of the log, which has ${last} events`, { to: flags.to, last })
     }
+    const asked = await rangeOf(source, flags)
+    // Stepping starts at the first event unless told otherwise.
+    if (flags.step) return await stepCommand(source, asked, last)
     // A live log grows while it is read: stay with the events there were when the command began.
-    const range = { ...(await rangeOf(source, flags)), to: flags.to ?? last }
+    const range = { ...asked, to: flags.to ?? last }
     if (flags.verify) return await verifyCommand(source, range, flags.json === true)
-    if (flags.step) return await stepCommand(source, range, last)
     if (flags.job !== undefined) return await printHistory(source, range, flags.job, last, flags.json === true)
     const state = await foldEvents(source, emptyAudit, evolveAudit, range)
     const rows = treeView(state, flags.depth)

@@ -82,7 +82,14 @@ export class Leader {
 
   private async commit(group: LoopInput[]): Promise<void> {
     const events: JobEvent[] = []
-    for (const loopInput of [...group, { type: 'Schedule', now: Date.now() } as const]) {
+    // A rescue check compares the log with what the batch system holds now:
+    // it comes after the outcomes the batch system has already reported (they
+    // are in this group, and it holds those attempts no more), and before any
+    // issue decided here (the batch system gets those only after the append).
+    // Otherwise either looks lost.
+    const order = (i: LoopInput) => (i.type === 'Schedule' ? 2 : i.type === 'RescueDue' ? 1 : 0)
+    const ordered = [...group].sort((a, b) => order(a) - order(b))
+    for (const loopInput of [...ordered, { type: 'Schedule', now: Date.now() } as const]) {
       const input: Input = loopInput.type === 'RescueDue' ? { type: 'Rescue', now: Date.now(), held: this.opts.batch.held() } : loopInput
       for (const event of decide(this.state, input)) {
         this.state = evolve(this.state, event)

@@ -19,9 +19,9 @@ export interface CliResult {
   stderr: string
 }
 
-/** Starts `jobtree <args>`; the caller waits for it or kills it. */
-export function startJobtree(args: string[], cwd = repo): ChildProcess {
-  return spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+/** Starts `jobtree <args>` (with `env` added to the environment); the caller waits for it or kills it. */
+export function startJobtree(args: string[], cwd = repo, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } })
 }
 
 export function finished(child: ChildProcess): Promise<CliResult> {

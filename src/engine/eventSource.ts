@@ -1,7 +1,7 @@
 import type { Recorded } from '../events/catalogue.ts'
 import type { EventLog } from '../events/log.ts'
 import { JobtreeError } from '../errors.ts'
-import { leaderEvents } from './leaderEvents.ts'
+import { leaderEvents, noLeaderAnswers, type StreamEnd } from './leaderEvents.ts'
 import { openStore, storePaths, type StorePaths } from './store.ts'
 
 // Where `events`, `stats` and `replay` read a store's log: from the LevelDB
@@ -28,14 +28,20 @@ export class EventSource {
   /** The newest event's sequence number. */
   async lastSeq(): Promise<number> {
     if (this.log !== undefined) return this.log.lastSeq
+    // Asking for the events past any there can be: the stream is only its end, which names the last event.
     const stream = leaderEvents(this.paths, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, false)
-    for (;;) {
-      const next = await stream.next()
-      if (next.done) {
-        if (next.value.lastSeq !== undefined) return next.value.lastSeq
-        return this.fallBack().then(() => this.lastSeq())
-      }
+    let item: IteratorResult<Recorded, StreamEnd>
+    try {
+      do item = await stream.next()
+      while (!item.done)
+    } catch (err) {
+      // The leader stopped between our finding the log locked and asking it.
+      if (!noLeaderAnswers(err)) throw err
+      item = { done: true, value: { lastSeq: undefined } }
     }
+    if (item.value.lastSeq !== undefined) return item.value.lastSeq
+    await this.fallBack()
+    return this.lastSeq()
   }
 
   /** Events `from` .. `to` (inclusive), in order. */
@@ -47,7 +53,13 @@ export class EventSource {
         return
       }
       const stream = leaderEvents(this.paths, next, to, false)
-      let item = await stream.next()
+      let item: IteratorResult<Recorded, StreamEnd>
+      try {
+        item = await stream.next()
+      } catch (err) {
+        if (!noLeaderAnswers(err)) throw err
+        item = { done: true, value: { lastSeq: undefined } }
+      }
       for (; !item.done; item = await stream.next()) {
         yield item.value
         next = item.value.seq + 1

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs'
 import type { Recorded } from '../events/catalogue.ts'
 import { JobtreeError } from '../errors.ts'
 import { socketPath } from './endpoint.ts'
-import { leaderEvents } from './leaderEvents.ts'
+import { leaderEvents, noLeaderAnswers } from './leaderEvents.ts'
 import { openStore, type StorePaths } from './store.ts'
 
 // `events --follow`: every event from a position on, as it is appended, across
@@ -58,7 +58,7 @@ async function streamFromLeader(paths: StorePaths, next: number, to: number, tak
     return true
   } catch (err) {
     // A leader starting or stopping holds the log without a socket for a moment.
-    if (err instanceof JobtreeError && err.code === 'STORE_IN_USE' && /no leader answers/.test(err.message)) return false
+    if (noLeaderAnswers(err)) return false
     throw err
   }
 }

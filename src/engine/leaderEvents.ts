@@ -39,6 +39,11 @@ export async function* leaderEvents(paths: StorePaths, from: number, to: number,
   }
 }
 
+/** The store is locked but no leader listens: one is starting or stopping. */
+export function noLeaderAnswers(err: unknown): boolean {
+  return err instanceof JobtreeError && err.code === 'STORE_IN_USE' && err.context.noLeader === true
+}
+
 function connect(paths: StorePaths): Promise<Socket> {
   const path = socketPath(paths)
   return new Promise((resolve, reject) => {
@@ -48,7 +53,7 @@ function connect(paths: StorePaths): Promise<Socket> {
       resolve(socket)
     })
     const onError = (err: Error) =>
-      reject(new JobtreeError('STORE_IN_USE', `store ${paths.root} is in use by another process, and no leader answers at ${path} (${err.message})`, { store: paths.root }))
+      reject(new JobtreeError('STORE_IN_USE', `store ${paths.root} is in use by another process, and no leader answers at ${path} (${err.message})`, { store: paths.root, noLeader: true }))
     socket.once('error', onError)
   })
 }

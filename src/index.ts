@@ -1,7 +1,19 @@
 // jobtree's public API: register targets in a workflow module, run them.
+import type { Target } from './api/target.ts'
+import type { RunOptions } from './api/workflowFailed.ts'
 export { target, type Target, type TargetFn } from './api/target.ts'
 export type { JobContext, JobHandle, Promised, Resolvable } from './api/context.ts'
 export type { JobOptions } from './api/options.ts'
-export { run, WorkflowFailedError, type RunOptions } from './api/run.ts'
+export { WorkflowFailedError, type RunOptions } from './api/workflowFailed.ts'
 export { JobtreeError, type ErrorCode } from './errors.ts'
 export type { JobEvent, RunConfig } from './events/catalogue.ts'
+
+/**
+ * Runs a workflow from inside a program and returns the root job's value.
+ * The engine is loaded on first use: workers import workflow modules, which
+ * import this file, and need none of it.
+ */
+export async function run<I, O>(root: Target<I, O>, input: I, options?: RunOptions): Promise<O> {
+  const engine = await import('./api/run.ts')
+  return engine.run(root, input, options)
+}

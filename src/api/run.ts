@@ -1,37 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { RunConfig } from '../events/catalogue.ts'
 import { JobtreeError } from '../errors.ts'
-import { silentLogger, stderrLogger, type LogLevel, type Logger } from '../engine/logger.ts'
-import { pickConfig, runWorkflow, type RunOutcome } from '../engine/runWorkflow.ts'
-import { failedJobsSummary } from '../projections/describe.ts'
+import { silentLogger, stderrLogger } from '../engine/logger.ts'
+import { pickConfig, runWorkflow } from '../engine/runWorkflow.ts'
+import { WorkflowFailedError, type RunOptions } from './workflowFailed.ts'
 import type { Target } from './target.ts'
-
-export interface RunOptions extends Partial<RunConfig> {
-  /** Store directory; by default a temporary one, removed after a successful run. */
-  store?: string
-  /** Resume the run in an existing store. */
-  restart?: boolean
-  /** The workflow module the workers import; by default the file that defined the target. */
-  module?: string
-  logLevel?: LogLevel | 'silent'
-  logger?: Logger
-}
-
-/** The run did not succeed: `outcome` holds the final state; the store is kept. */
-export class WorkflowFailedError extends JobtreeError {
-  constructor(readonly outcome: RunOutcome) {
-    const f = outcome.state.finished
-    super(
-      'WORKFLOW_FAILED',
-      f === null
-        ? `the workflow was stopped before it finished (store ${outcome.store})`
-        : `workflow failed: ${failedJobsSummary(outcome.state)}; ${f.neverRan} job(s) never ran because of them; see: jobtree status ${outcome.store}`,
-      { store: outcome.store },
-    )
-  }
-}
 
 /** Runs a workflow from inside a program and returns the root job's value. */
 export async function run<I, O>(root: Target<I, O>, input: I, options: RunOptions = {}): Promise<O> {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { WorkflowFailedError } from '../api/run.ts'
+import { WorkflowFailedError } from '../api/workflowFailed.ts'
 import { JobtreeError } from '../errors.ts'
 import { stderrLogger, type LogLevel } from '../engine/logger.ts'
 import type { Leader } from '../engine/leader.ts'

@@ -39,16 +39,27 @@ class Terminal {
   async exit(): Promise<number | null> {
     return Promise.race([this.closed, sleep(10_000).then(() => -1)])
   }
+
+  /** Ends it if it still runs (a failed test must not leave it, and the test run, hanging). */
+  close(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL')
+  }
 }
 
 test('replay --step: next, previous, jump, first, last and quit, in a terminal', { timeout: 120_000 }, async () => {
   const s = scratch()
+  const terminals: Terminal[] = []
+  const open = (command: string) => {
+    const term = new Terminal(command)
+    terminals.push(term)
+    return term
+  }
   try {
     await recordedRun(s.dir, 'tree', 2)
     const store = join(s.dir, 'store')
     const events = await readEvents(store)
     const n = events.length
-    const term = new Terminal(`stty cols 200 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} replay ${JSON.stringify(store)} --step`)
+    const term = open(`stty cols 200 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} replay ${JSON.stringify(store)} --step`)
     const at = (seq: number) => new RegExp(`event ${seq} of ${n} `)
     let screen = await term.press('', at(1))
     assert.match(screen, /WorkflowStarted: run .* started: target tree/)
@@ -72,12 +83,13 @@ test('replay --step: next, previous, jump, first, last and quit, in a terminal',
     assert.equal(await term.exit(), 0)
 
     // --to starts the walk there.
-    const from7 = new Terminal(`stty cols 200 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} replay ${JSON.stringify(store)} --step --to 7`)
+    const from7 = open(`stty cols 200 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} replay ${JSON.stringify(store)} --step --to 7`)
     await from7.press('', at(7))
     await from7.press('n', at(8))
     from7.press('q', /$^/).catch(() => undefined)
     assert.equal(await from7.exit(), 0)
   } finally {
+    terminals.forEach((term) => term.close())
     s.cleanup()
   }
 })

@@ -132,22 +132,31 @@ test('faults: --retry-backoff spaces the retries, doubling', async () => {
   }
 })
 
+/**
+ * Runs slowFan in `dir`, SIGKILLs the leader once `leaves` of its jobs have
+ * finished, and returns the store, the run's arguments and the newest
+ * LevelDB write-ahead file, which holds the latest appends.
+ */
+async function killMidRun(dir: string, fan: { n: number; ms: number }, leaves: number): Promise<{ store: string; args: string[]; walPath: string }> {
+  const store = join(dir, 'store')
+  const args = ['run', FIXTURE, '--target', 'slowFan', '--store', store, '--input', JSON.stringify({ ...fan, dir }), ...quiet]
+  const leader = startJobtree(args)
+  const result = finished(leader)
+  await untilIssued(store, 2)
+  await eventually(`${leaves} jobs finished`, () => readdirSync(dir).filter((f) => f.startsWith('leaf-')).length >= leaves, 60_000)
+  leader.kill('SIGKILL')
+  await result
+  const events = join(store, 'events')
+  const wal = readdirSync(events).filter((f) => f.endsWith('.log')).sort().at(-1)
+  assert.ok(wal !== undefined, 'a write-ahead file exists')
+  return { store, args, walPath: join(events, wal) }
+}
+
 test('faults: a torn write at the log\'s tail loses no synced event, and the run completes', async () => {
   const s = scratch()
   try {
-    const store = join(s.dir, 'store')
-    const args = ['run', FIXTURE, '--target', 'slowFan', '--store', store, '--input', JSON.stringify({ n: 20, ms: 100, dir: s.dir }), ...quiet]
-    const leader = startJobtree(args)
-    const result = finished(leader)
-    await untilIssued(store, 2)
-    await eventually('some jobs finished', () => readdirSync(s.dir).filter((f) => f.startsWith('leaf-')).length >= 4, 30_000)
-    leader.kill('SIGKILL')
-    await result
+    const { store, args, walPath } = await killMidRun(s.dir, { n: 20, ms: 100 }, 4)
     // LevelDB's write-ahead file holds the newest appends; cut its last record short, as a crash mid-write would.
-    const events = join(store, 'events')
-    const wal = readdirSync(events).filter((f) => f.endsWith('.log')).sort().at(-1)
-    assert.ok(wal !== undefined, 'a write-ahead file exists')
-    const walPath = join(events, wal)
     const size = statSync(walPath).size
     assert.ok(size > 100, `the write-ahead file has appends (${size} bytes)`)
     truncateSync(walPath, size - 7)
@@ -166,18 +175,7 @@ test('faults: a torn write at the log\'s tail loses no synced event, and the run
 test('faults: damage in the middle of the log is refused with a clear error, never papered over', async () => {
   const s = scratch()
   try {
-    const store = join(s.dir, 'store')
-    const args = ['run', FIXTURE, '--target', 'slowFan', '--store', store, '--input', JSON.stringify({ n: 1500, ms: 1, dir: s.dir }), ...quiet]
-    const leader = startJobtree(args)
-    const result = finished(leader)
-    await untilIssued(store, 2)
-    await eventually('many jobs finished', () => readdirSync(s.dir).filter((f) => f.startsWith('leaf-')).length >= 700, 60_000)
-    leader.kill('SIGKILL')
-    await result
-    const events = join(store, 'events')
-    const wal = readdirSync(events).filter((f) => f.endsWith('.log')).sort().at(-1)
-    assert.ok(wal !== undefined)
-    const walPath = join(events, wal)
+    const { store, args, walPath } = await killMidRun(s.dir, { n: 1500, ms: 1 }, 700)
     const bytes = readFileSync(walPath)
     // LevelDB's write-ahead file is made of 32 KiB blocks and skips a damaged
     // one; damage the second of at least three, so that events follow the hole.

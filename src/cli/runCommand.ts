@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import type { RunConfig } from '../events/catalogue.ts'
 import { WorkflowFailedError } from '../api/workflowFailed.ts'
 import { JobtreeError } from '../errors.ts'
 import { stderrLogger, type LogLevel } from '../engine/logger.ts'
@@ -8,24 +9,12 @@ import { isStore, storePaths } from '../engine/store.ts'
 import { loadWorkflowModule } from './loadModule.ts'
 import { progressLine } from './progress.ts'
 
-export interface RunFlags {
+/** The options of `jobtree run`: the run's own settings, and how this command behaves. */
+export interface RunFlags extends Partial<RunConfig> {
   store: string
   target?: string
   input?: unknown
   restart?: boolean
-  maxJobs?: number
-  maxCores?: number
-  maxMemory?: number
-  maxDisk?: number
-  retryCount?: number
-  retryBackoff?: number
-  maxJobDuration?: number
-  timeLimitFactor?: number
-  rescueFrequency?: number
-  batchSystem?: string
-  slurmArgs?: string[]
-  jobTime?: number
-  pollInterval?: number
   logLevel: LogLevel
   progress: boolean
 }

@@ -46,7 +46,7 @@ class Terminal {
   }
 }
 
-test('replay --step: next, previous, jump, first, last and quit, in a terminal', { timeout: 120_000 }, async (t) => {
+test('replay --step: next, previous, jump, first, last and quit, in a terminal', { timeout: 120_000 }, async () => {
   const s = scratch()
   const terminals: Terminal[] = []
   const open = (command: string) => {

@@ -7,7 +7,10 @@ import { createHash } from 'node:crypto'
 import { encodeValue } from '../src/events/codec.ts'
 import { EventLog } from '../src/events/log.ts'
 import { replay } from '../src/engine/replay.ts'
-import { encodeSnapshot, loadSnapshot } from '../src/engine/snapshots.ts'
+import { decide } from '../src/engine/decide.ts'
+import type { Input } from '../src/engine/inputs.ts'
+import { encodeSnapshot, loadSnapshot, Snapshotter } from '../src/engine/snapshots.ts'
+import { evolve, initialState } from '../src/projections/jobTree.ts'
 import type { JobEvent } from '../src/events/catalogue.ts'
 import { encodeState, decodeState } from '../src/projections/stateCodec.ts'
 import { recordedRun, stateDigest } from './helpers/audit.ts'
@@ -124,4 +127,39 @@ test('snapshot: a trie built from entries equals one built by sets', async () =>
   assert.equal(built.get(6), undefined)
   assert.equal(built.set(7, 1).get(7), 1)
   assert.equal(built.get(7), undefined, 'a built trie is persistent like any other')
+})
+
+test('snapshot: a stopping leader takes one of its last state when many events came after the newest', async () => {
+  const s = scratch()
+  try {
+    const log = await EventLog.open(join(s.dir, 'db'), true)
+    const snapshots = new Snapshotter(log, 1_000_000)
+    const spec = (n: number) => ({ work: { kind: 'target' as const, target: 't', input: n }, resources: { cores: 1, memory: 1, disk: 1, time: 0 } })
+    const config = { retryCount: 0, maxJobs: 100, maxCores: 1, maxMemory: 1, maxDisk: 1 }
+    let state = initialState
+    const commit = async (inputs: Input[]) => {
+      const events: JobEvent[] = []
+      for (const input of inputs) {
+        for (const e of decide(state, input)) {
+          events.push(e)
+          state = evolve(state, e)
+        }
+      }
+      await log.append(events)
+      snapshots.committed(state, events)
+    }
+    const stats = { wallMs: 1, cpuMs: 1, maxRss: 0 }
+    await commit([{ type: 'Start', now: 1, runId: 'r', module: '/m.ts', target: 't', root: spec(0), config }, { type: 'Schedule', now: 1 }])
+    await commit([{ type: 'AttemptSucceeded', now: 2, jobId: 0, attempt: 1, value: 0, messages: [], stats, successors: Array.from({ length: 600 }, (_, i) => ({ relation: 'child' as const, spec: spec(i + 1) })) }, { type: 'Schedule', now: 2 }])
+    for (let id = 1; id <= 300; id++) await commit([{ type: 'AttemptSucceeded', now: 3, jobId: id, attempt: 1, value: id, messages: [], stats, successors: [] }, { type: 'Schedule', now: 3 }])
+    assert.ok(log.lastSeq > 1000)
+    for await (const _ of log.snapshots()) assert.fail('no periodic snapshot at this interval')
+    await snapshots.finish()
+    assert.equal((await loadSnapshot(log))?.seq, log.lastSeq)
+    assert.equal(stateDigest(await replay(log)), stateDigest(state))
+    assert.equal(stateDigest(await replay(log, Infinity, { snapshots: false })), stateDigest(state))
+    await log.close()
+  } finally {
+    s.cleanup()
+  }
 })

@@ -133,7 +133,7 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
       // Followers get the last events and an end; then nothing reads the log.
       await streams.close()
       await closeEndpoint(endpoint, store.paths)
-      await snapshots.settled()
+      await snapshots.finish()
     }
   } finally {
     await store.log.close()

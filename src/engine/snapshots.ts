@@ -25,6 +25,9 @@ export const SNAPSHOT_EVERY = 10_000
  */
 const INTERVAL_PER_JOB = 0.25
 
+/** Events since the last snapshot above which a stopping leader takes one more. */
+const FINAL_AFTER = 1000
+
 function digest(bytes: Uint8Array): Uint8Array {
   return createHash('sha256').update(bytes).digest()
 }
@@ -42,6 +45,7 @@ export class Snapshotter {
   private since = 0
   private writing: Promise<void> | undefined
   private started = 0
+  private latest: { seq: number; state: JobTreeState; last: JobEvent } | undefined
 
   constructor(
     private readonly log: EventLog,
@@ -52,14 +56,31 @@ export class Snapshotter {
   committed(state: JobTreeState, events: readonly JobEvent[]): void {
     if (this.every <= 0 || events.length === 0) return
     this.since += events.length
+    this.latest = { seq: this.log.lastSeq, state, last: events[events.length - 1] }
     if (this.since < Math.max(this.every, state.counts.total * INTERVAL_PER_JOB) || this.writing !== undefined) return
+    this.start()
+  }
+
+  /**
+   * When the leader stops: waits for the snapshot being written, then takes
+   * one of the last state unless few events came after the newest, so that a
+   * `status` or a restart after the run reads next to nothing. Call before
+   * the log is closed.
+   */
+  async finish(): Promise<void> {
+    await this.writing
+    if (this.since >= FINAL_AFTER) this.start()
+    await this.writing
+  }
+
+  private start(): void {
+    const latest = this.latest
+    if (latest === undefined) return
     this.since = 0
     this.started += 1
-    const seq = this.log.lastSeq
-    const last = events[events.length - 1]
     // A snapshot that fails to land costs a longer replay, nothing more; the
     // next synced append reports a failing disk.
-    this.writing = this.write(seq, state, last).catch(() => undefined).finally(() => (this.writing = undefined))
+    this.writing = this.write(latest.seq, latest.state, latest.last).catch(() => undefined).finally(() => (this.writing = undefined))
   }
 
   /** Snapshots started so far. */
@@ -67,7 +88,7 @@ export class Snapshotter {
     return this.started
   }
 
-  /** Waits for the snapshot being written, if any (before the log is closed). */
+  /** Waits for the snapshot being written, if any, as a leader that crashed next would leave the log. */
   async settled(): Promise<void> {
     await this.writing
   }

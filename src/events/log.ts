@@ -1,32 +1,46 @@
 import { Level } from 'level'
 import type { JobEvent, Recorded } from './catalogue.ts'
 import { decodeEvent, encodeEvent } from './codec.ts'
+import { decodeSegment, encodeSegment, segmentCount, segmentRanges, UnreadableSegment } from './segment.ts'
 import { UnreadableEvent } from './upcast.ts'
 import { JobtreeError } from '../errors.ts'
 
-// The append-only event log on LevelDB. Keys are `e` + the sequence number in
-// fixed-width hex, so LevelDB's byte order is the log's order. Every append is
-// one atomic, synced batch: after `append` resolves, the events survive a
-// crash or a power loss; before, none of them is visible after a restart.
+// The append-only event log on LevelDB. Events are stored in segments of
+// consecutive events (segment.ts), keyed `b` + the sequence number of the
+// segment's first event in fixed-width hex, so LevelDB's byte order is the
+// log's order. Every append is one atomic, synced batch of one or more
+// segments: after `append` resolves, the events survive a crash or a power
+// loss; before, none of them is visible after a restart. Logs written before
+// segments hold one entry an event, keyed `e` + its sequence number; they are
+// read first (every segment comes after them) and appended to in segments.
 // Snapshots of projected state live beside the events under `s` + the
 // sequence number they were taken at; they are a cache the log can lose.
 
-const PREFIX = 'e'
+const EVENT = 'e'
+const SEGMENT = 'b'
 const SNAPSHOT = 's'
 const WIDTH = 16
 const READ_CHUNK = 1000
+// Up to READ_CHUNK entries a read from LevelDB, as long as they stay under this many bytes.
+const READ_BYTES = 2 ** 20
 
-function keyOf(seq: number, prefix = PREFIX): string {
+function keyOf(seq: number, prefix: string): string {
   return prefix + seq.toString(16).padStart(WIDTH, '0')
 }
 
 function seqOf(key: string): number {
-  return parseInt(key.slice(PREFIX.length), 16)
+  return parseInt(key.slice(1), 16)
+}
+
+/** The upper bound of keys with `prefix` for a read up to event `to`. */
+function upTo(to: number, prefix: string): string {
+  return Number.isFinite(to) ? keyOf(to, prefix) : prefix + '~'
 }
 
 /** An event as stored, before decoding. */
 export interface RawRecord {
   seq: number
+  /** May be a view into the larger buffer of the event's segment. */
   bytes: Uint8Array
 }
 
@@ -52,6 +66,8 @@ export class EventLog {
     private readonly db: Level<string, Uint8Array>,
     readonly path: string,
     last: number,
+    /** The newest event stored one entry an event, as logs were before segments (0 if none). */
+    private readonly legacyLast: number,
   ) {
     this.last = last
   }
@@ -72,11 +88,17 @@ export class EventLog {
       }
       throw new JobtreeError('STORE_INVALID', `cannot open the event log at ${path}: ${cause?.message ?? (err as Error).message}`, { path })
     }
-    let last = 0
-    for await (const key of db.keys({ gte: PREFIX, lt: PREFIX + '~', reverse: true, limit: 1 })) last = seqOf(key)
-    // A snapshot past the end describes events the log no longer has.
-    await db.clear({ gt: keyOf(last, SNAPSHOT), lt: SNAPSHOT + '~' })
-    return new EventLog(db, path, last)
+    try {
+      let legacyLast = 0
+      for await (const key of db.keys({ gte: EVENT, lt: EVENT + '~', reverse: true, limit: 1 })) legacyLast = seqOf(key)
+      const last = (await lastSegmented(db, path)) ?? legacyLast
+      // A snapshot past the end describes events the log no longer has.
+      await db.clear({ gt: keyOf(last, SNAPSHOT), lt: SNAPSHOT + '~' })
+      return new EventLog(db, path, last, legacyLast)
+    } catch (err) {
+      await db.close()
+      throw err
+    }
   }
 
   /** The sequence number of the newest event (0 for an empty log). */
@@ -100,7 +122,11 @@ export class EventLog {
     if (values.length === 0) return Promise.resolve(this.last)
     const first = this.last + 1
     this.last += values.length
-    const ops = values.map((value, i) => ({ type: 'put' as const, key: keyOf(first + i), value }))
+    const ops = segmentRanges(values).map(([start, end]) => ({
+      type: 'put' as const,
+      key: keyOf(first + start, SEGMENT),
+      value: encodeSegment(values.slice(start, end)),
+    }))
     const done = this.pending.then(() => this.db.batch(ops, { sync: true } as object)).then(() => {
       for (const listener of this.listeners) listener(first, values)
       return first + values.length - 1
@@ -122,26 +148,53 @@ export class EventLog {
 
   /** The stored bytes of events `from` .. `to` (inclusive), in order. */
   async *readRaw(from = 1, to = Infinity): AsyncGenerator<RawRecord> {
-    const upper = Number.isFinite(to) ? keyOf(to) : PREFIX + '~'
-    const it = this.db.iterator({ gte: keyOf(Math.max(1, from)), lte: upper })
     // Sequence numbers have no holes: a hole means LevelDB dropped a damaged
     // record in the middle of the log, and nothing after it can be trusted.
     let expected = Math.max(1, from)
+    if (expected <= this.legacyLast) {
+      for await (const entries of this.chunks({ gte: keyOf(expected, EVENT), lte: upTo(to, EVENT) })) {
+        for (const [key, bytes] of entries) {
+          this.refuseHole(expected, seqOf(key))
+          yield { seq: expected++, bytes }
+        }
+      }
+    }
+    if (expected > to) return
+    // The segment holding `expected` is the last one to begin at or before it.
+    const head = await this.db.iterator({ gte: SEGMENT, lte: keyOf(expected, SEGMENT), reverse: true, limit: 1 }).all()
+    for await (const entries of this.chunks({ gt: head[0]?.[0] ?? SEGMENT, lte: upTo(to, SEGMENT) }, head)) {
+      for (const [key, value] of entries) {
+        const first = seqOf(key)
+        this.refuseHole(expected, first)
+        const segment = unframed(this.path, first, () => decodeSegment(value))
+        const end = Math.min(first + segment.count - 1, to)
+        for (; expected <= end; expected++) yield { seq: expected, bytes: segment.event(expected - first) }
+        if (expected > to) return
+      }
+    }
+  }
+
+  /**
+   * The entries of `range`, in order, a chunk at a time, after `ahead` (read
+   * already): a read that ends within `ahead` never opens its iterator.
+   */
+  private async *chunks(range: { gt?: string; gte?: string; lte: string }, ahead: Array<[string, Uint8Array]> = []): AsyncGenerator<Array<[string, Uint8Array]>> {
+    if (ahead.length > 0) yield ahead
+    const it = this.db.iterator({ ...range, highWaterMarkBytes: READ_BYTES })
     try {
       for (;;) {
         const entries = await it.nextv(READ_CHUNK)
         if (entries.length === 0) return
-        for (const [key, bytes] of entries) {
-          const seq = seqOf(key)
-          if (seq !== expected) {
-            throw new JobtreeError('LOG_CORRUPT', `the log in ${this.path} is damaged: events ${expected} to ${seq - 1} are missing`, { path: this.path, seq: expected })
-          }
-          expected += 1
-          yield { seq, bytes }
-        }
+        yield entries
       }
     } finally {
       await it.close()
+    }
+  }
+
+  private refuseHole(expected: number, seq: number): void {
+    if (seq > expected) {
+      throw new JobtreeError('LOG_CORRUPT', `the log in ${this.path} is damaged: events ${expected} to ${seq - 1} are missing`, { path: this.path, seq: expected })
     }
   }
 
@@ -172,5 +225,23 @@ export class EventLog {
   async close(): Promise<void> {
     await this.pending
     await this.db.close()
+  }
+}
+
+/** The sequence number of the newest event stored in a segment of `db`, or undefined when it has no segment. */
+async function lastSegmented(db: Level<string, Uint8Array>, path: string): Promise<number | undefined> {
+  const [newest] = await db.iterator({ gte: SEGMENT, lt: SEGMENT + '~', reverse: true, limit: 1 }).all()
+  if (newest === undefined) return undefined
+  const first = seqOf(newest[0])
+  return first + unframed(path, first, () => segmentCount(newest[1])) - 1
+}
+
+/** What `read` gets from the segment of first event `first`, or LOG_CORRUPT naming that segment. */
+function unframed<T>(path: string, first: number, read: () => T): T {
+  try {
+    return read()
+  } catch (err) {
+    if (!(err instanceof UnreadableSegment)) throw err
+    throw new JobtreeError('LOG_CORRUPT', `the log in ${path} is damaged: the segment of events from ${first} cannot be read: ${err.message}`, { path, seq: first })
   }
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { JobEvent, JobSpec, RunConfig } from '../src/events/catalogue.ts'
 import { makeToken } from '../src/events/promise.ts'
-import { decide } from '../src/engine/decide.ts'
+import { CHAIN_IDS, decide } from '../src/engine/decide.ts'
 import type { Input, SuccessorSpec } from '../src/engine/inputs.ts'
 import { evolve, initialState, type JobTreeState } from '../src/projections/jobTree.ts'
 
@@ -306,6 +306,82 @@ const cases: Case[] = [
     then: [{ type: 'MessageLogged', v: 1, at, jobId: 0, attempt: 1, text: 'hello' }, finished(0, 1, 0, 0)],
   },
 ]
+
+// Chaining: a worker runs a job's lone successor itself, under an id the
+// leader set aside when it issued the job.
+const chainingConfig: RunConfig = { ...config, chaining: true }
+const startedChaining: JobEvent[] = [{ ...(started[0] as Extract<JobEvent, { type: 'WorkflowStarted' }>), config: chainingConfig }, started[1]]
+const reserving = (jobId: number, reserved = CHAIN_IDS): JobEvent => ({ type: 'JobIssued', v: 1, at, jobId, attempt: 1, epoch: 1, reserved })
+const chainedIssue = (jobId: number, chainedFrom: number): JobEvent => ({ type: 'JobIssued', v: 1, at, jobId, attempt: 1, epoch: 1, chainedFrom })
+const chainedTo = (input: Input, id: number): Input => ({ ...input, chainedTo: id }) as Input
+// Root 0 adds follow-on 1, issued with ids 2 .. 2 + CHAIN_IDS - 1 set aside.
+const linkIssued: JobEvent[] = [...startedChaining, issued(0), finished(0, 1, 0, 1), created(1, 0, 'followOn'), reserving(1)]
+
+cases.push(
+  {
+    name: 'chaining: the root is issued without ids set aside (it rarely has a lone successor)',
+    given: startedChaining,
+    when: schedule,
+    then: [issued(0)],
+  },
+  {
+    name: 'chaining: a lone successor is issued with ids set aside for what its worker may chain',
+    given: [...startedChaining, issued(0), finished(0, 1, 0, 1), created(1, 0, 'followOn')],
+    when: schedule,
+    then: [reserving(1)],
+  },
+  {
+    name: 'chaining: one of several successors gets no ids set aside',
+    given: [...startedChaining, issued(0), finished(0, 1, 2, 0), created(1, 0, 'child'), created(2, 0, 'child')],
+    when: schedule,
+    then: [issued(1), issued(2)],
+  },
+  {
+    name: 'chaining: the successor a worker chained takes the first id set aside and is recorded as issued, chained',
+    given: linkIssued,
+    when: chainedTo(succeed(1, [followOn('f')]), 2),
+    then: [finished(1, 2, 0, 1), created(2, 1, 'followOn', spec('f')), chainedIssue(2, 1)],
+  },
+  {
+    name: 'chaining: the next link takes the next id set aside',
+    given: [...linkIssued, finished(1, 2, 0, 1), created(2, 1, 'followOn'), chainedIssue(2, 1)],
+    when: chainedTo(succeed(2, [followOn('g')]), 3),
+    then: [finished(2, 3, 0, 1), created(3, 2, 'followOn', spec('g')), chainedIssue(3, 2)],
+  },
+  {
+    name: 'chaining: a worker that chained under another id is not believed (its job gets the next free id, not issued)',
+    given: linkIssued,
+    when: chainedTo(succeed(1, [followOn('f')]), 7),
+    then: [finished(1, 2 + CHAIN_IDS, 0, 1), created(2 + CHAIN_IDS, 1, 'followOn', spec('f'))],
+  },
+  {
+    name: 'chaining: a successor whose input waits for a promise is never taken as chained',
+    given: linkIssued,
+    when: chainedTo(succeed(1, [followOn('f', makeToken({ job: 0, path: [] }))]), 2),
+    then: [finished(1, 2 + CHAIN_IDS, 0, 1), created(2 + CHAIN_IDS, 1, 'followOn', spec('f', makeToken({ job: 0, path: [] })))],
+  },
+  {
+    name: 'chaining: after the last id set aside, the chain comes back to the leader',
+    given: [...startedChaining, issued(0), finished(0, 1, 0, 1), created(1, 0, 'followOn'), reserving(1, 1), finished(1, 2, 0, 1), created(2, 1, 'followOn'), chainedIssue(2, 1)],
+    when: chainedTo(succeed(2, [followOn('g')]), 3),
+    then: [finished(2, 3, 0, 1), created(3, 2, 'followOn', spec('g'))],
+  },
+  {
+    name: 'chaining: off, an outcome saying it chained is not taken as such',
+    given: [...started, issued(0), finished(0, 1, 0, 1), created(1, 0, 'followOn'), issued(1)],
+    when: chainedTo(succeed(1, [followOn('f')]), 2),
+    then: [finished(1, 2, 0, 1), created(2, 1, 'followOn', spec('f'))],
+  },
+  {
+    name: 'chaining: a chained job leaves the ready queue from its tail; the others are issued in order',
+    given: [
+      ...startedChaining, issued(0), finished(0, 1, 2, 0), created(1, 0, 'child'), created(2, 0, 'child'), reserving(1, 4),
+      finished(1, 3, 1, 0), created(3, 1, 'child'), chainedIssue(3, 1),
+    ],
+    when: schedule,
+    then: [issued(2)],
+  },
+)
 
 for (const c of cases) {
   test(`decide: ${c.name}`, () => {

@@ -294,3 +294,58 @@ it('shutdown ends the workers, and issue() does nothing afterwards', async (t) =
   await sleep(50)
   assert.equal(h.outcomes.length, 2)
 })
+
+it('chaining: a worker runs a lone successor itself, under the ids set aside, until they run out', async (t) => {
+  const h = new Harness(t)
+  const head = { ...h.targetJob('link', { n: 5 }), chain: { first: 100, left: 3 } }
+  const first = await h.succeeds(head)
+  assert.equal(first.chainedTo, 100)
+  const links = await Promise.all([100, 101, 102].map((id) => h.outcome(id)))
+  assert.deepEqual(links.map((o) => (o as AttemptSucceeded).value), [100, 101, 102])
+  assert.deepEqual(links.map((o) => (o as AttemptSucceeded).chainedTo), [101, 102, undefined])
+  // The last link's successor goes back to the leader, as any other.
+  assert.deepEqual((links[2] as AttemptSucceeded).successors.map((s) => s.relation), ['followOn'])
+  assert.match(readFileSync(join(h.dir, 'logs', '101.log'), 'utf8'), /^=== attempt 1 of job 101 \(target link\)[^\n]*\nlink 3 is job 101\n$/)
+  assert.deepEqual(h.batch.held(), [])
+})
+
+it('chaining: not when the successor asks for more than the job had, nor without ids set aside', async (t) => {
+  const h = new Harness(t)
+  const bigger = await h.succeeds({ ...h.targetJob('link', { n: 2, cores: 2 }), chain: { first: 100, left: 3 } })
+  assert.equal(bigger.chainedTo, undefined)
+  const none = await h.succeeds(h.targetJob('link', { n: 2 }))
+  assert.equal(none.chainedTo, undefined)
+})
+
+it('an attempt queued behind a long one is taken back when another worker is free', async (t) => {
+  const h = new Harness(t, { maxCores: 2 })
+  // Warm workers, so that the attempts queued behind the long one reach its worker before they are asked back.
+  await Promise.all([h.succeeds(h.targetJob('echo')), h.succeeds(h.targetJob('echo'))])
+  const gate = join(h.dir, 'gate')
+  const long = h.issue(h.targetJob('waitFor', gate))
+  const quick = Array.from({ length: 8 }, () => h.targetJob('echo'))
+  for (const job of quick) h.batch.issue(job)
+  // Every quick job finishes while the long one still waits for its gate.
+  const done = await Promise.all(quick.map((job) => h.outcome(job.jobId)))
+  assert.ok(done.every((o) => o.type === 'AttemptSucceeded'))
+  assert.deepEqual(h.batch.held().map((a) => a.jobId), [3])
+  writeFileSync(gate, '')
+  assert.equal((await long).type, 'AttemptSucceeded')
+})
+
+it('kill() drops a job queued in a worker behind another, which goes on', async (t) => {
+  const h = new Harness(t, { maxCores: 1 })
+  await h.succeeds(h.targetJob('echo'))
+  const gate = join(h.dir, 'gate')
+  const running = h.issue(h.targetJob('waitFor', gate))
+  const queued = h.targetJob('echo')
+  h.batch.issue(queued)
+  // The worker has it queued: the kill must ask it back.
+  await new Promise((resolve) => setImmediate(resolve))
+  h.batch.kill(queued.jobId)
+  assert.deepEqual(h.batch.held().map((a) => a.jobId), [2])
+  writeFileSync(gate, '')
+  assert.equal((await running).type, 'AttemptSucceeded')
+  await h.succeeds(h.targetJob('echo'))
+  assert.equal(h.outcomes.some((o) => o.jobId === queued.jobId), false)
+})

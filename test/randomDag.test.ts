@@ -38,6 +38,7 @@ import { RV_KEY } from '../src/events/promise.ts'
 import { forest, type RecordLine } from './fixtures/dag.ts'
 import * as repro from './fixtures/dagRepro.ts'
 import { ownValue, planNode, prng, successorPath, type Part, type PlanOptions, type Relation } from './fixtures/dagPlan.ts'
+import { unrecordedChainId } from './helpers/chains.ts'
 import { finished, readEvents, scratch, sleep, startJobtree, type CliResult } from './helpers/cli.ts'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/dag.ts', import.meta.url))
@@ -473,12 +474,26 @@ function recordFile(file: string): string[] {
   return text === '' ? [] : text.replace(/\n$/, '').split('\n')
 }
 
+/** The job id a record line names (-1 if it names none). */
+function recordedJob(raw: string): number {
+  try {
+    const line = JSON.parse(raw) as RecordLine
+    if (line.e !== 'cmd') return line.job
+    const m = TMPDIR_NAME.exec(basename(line.tmp))
+    return m === null ? -1 : Number(m[1])
+  } catch {
+    return -1
+  }
+}
+
 async function checkRun(t: TestContext, what: string, tree: Tree, record: string, store: string, opts: CheckOptions): Promise<{ events: JobEvent[]; log: LogFacts; lines: string[] }> {
   const events = await readEvents(store)
   const log = readLog(events)
-  const lines = recordFile(record)
+  const unrecorded = unrecordedChainId(events)
+  const all = recordFile(record)
+  const lines = all.filter((raw) => !unrecorded(recordedJob(raw)))
   assertNoProblems(what, check(tree, readRecord(lines), log, opts))
-  t.diagnostic(`${what}: ${tree.size} jobs, ${JSON.stringify(features(tree))}`)
+  t.diagnostic(`${what}: ${tree.size} jobs, ${JSON.stringify(features(tree))}, ${all.length - lines.length} record lines of chained runs lost with a leader`)
   return { events, log, lines }
 }
 
@@ -542,7 +557,12 @@ function assertCaught(tree: Tree, lines: string[], log: LogFacts, opts: CheckOpt
 // ---------------------------------------------------------------------------
 // The cases.
 
-async function runForest(t: TestContext, options: PlanOptions): Promise<void> {
+/** Attempts the log records as chained by a worker (JobIssued with chainedFrom). */
+function chainedIssues(events: readonly JobEvent[]): number {
+  return events.filter((e) => e.type === 'JobIssued' && e.chainedFrom !== undefined).length
+}
+
+async function runForest(t: TestContext, options: PlanOptions, chaining = true): Promise<void> {
   const tree = expandForest(SEEDS, options)
   for (const seed of SEEDS) {
     const size = [...tree.keys()].filter((p) => p === `s${seed}` || p.startsWith(`s${seed}.`)).length
@@ -557,9 +577,13 @@ async function runForest(t: TestContext, options: PlanOptions): Promise<void> {
   try {
     const record = join(s.dir, 'record')
     const store = join(s.dir, 'store')
-    const value = await run(forest, { seeds: SEEDS, plan: options, record }, { store, module: FIXTURE, maxCores: MAX_CORES, logLevel: 'silent' })
+    const value = await run(forest, { seeds: SEEDS, plan: options, record }, { store, module: FIXTURE, maxCores: MAX_CORES, logLevel: 'silent', chaining })
     assert.deepEqual(value, valueOf(tree, 'forest'), 'rule 4: the root value returned by run()')
-    const { log, lines } = await checkRun(t, `${SEEDS.length} seeds`, tree, record, store, { crashes: false })
+    const { log, lines, events } = await checkRun(t, `${SEEDS.length} seeds`, tree, record, store, { crashes: false })
+    const chained = chainedIssues(events)
+    if (chaining) assert.ok(chained > 0, 'no job was chained')
+    else assert.equal(chained, 0, 'jobs were chained with chaining off')
+    t.diagnostic(`${chained} attempts chained`)
     assert.equal(log.abandoned.size, 0)
     assertCaught(tree, lines, log, { crashes: false })
   } finally {
@@ -569,6 +593,10 @@ async function runForest(t: TestContext, options: PlanOptions): Promise<void> {
 
 test(`random DAG: ${SEEDS.length} seeds in one run, every kind of promise edge, through run()`, { timeout: 60_000 }, async (t) => {
   await runForest(t, { shape: 'normal' })
+})
+
+test(`random DAG: the same ${SEEDS.length} seeds with chaining off`, { timeout: 60_000 }, async (t) => {
+  await runForest(t, { shape: 'normal' }, false)
 })
 
 function recordLines(file: string): number {
@@ -648,7 +676,8 @@ test(`random DAG: a bigger tree, the leader SIGKILLed ${KILLS} times at random i
     const resumed = events.filter((e) => e.type === 'WorkflowResumed').length
     assert.ok(resumed >= 1 && resumed <= kills + 1, `${resumed} WorkflowResumed events after ${kills} kills`)
     assert.ok(log.abandoned.size > 0, 'some attempts were running at a kill')
-    t.diagnostic(`kill instants: ${instants.join(', ')}; ${resumed} resumptions, ${log.abandoned.size} abandoned attempts`)
+    assert.ok(chainedIssues(events) > 0, 'no job was chained')
+    t.diagnostic(`kill instants: ${instants.join(', ')}; ${resumed} resumptions, ${log.abandoned.size} abandoned attempts, ${chainedIssues(events)} chained attempts`)
   } finally {
     s.cleanup()
   }

@@ -26,6 +26,8 @@ export interface IssuedJob {
   logFile: string
   /** The run's shared directory (ctx.globalDir). */
   globalDir: string
+  /** Ids set aside for the jobs a worker may chain after this one (the run allows chaining and the batch system can). */
+  chain?: { first: number; left: number }
 }
 
 export interface BatchSystem {
@@ -47,6 +49,12 @@ export interface BatchSystem {
   held(): HeldAttempt[]
   /** Stops an attempt (its whole process group) without reporting an outcome for it. */
   kill(jobId: number): void
+  /**
+   * Whether its workers run a job's lone successor themselves, right after
+   * the job (reported as the outcome's `chainedTo`), when the job was issued
+   * with ids to chain.
+   */
+  readonly chains: boolean
   /**
    * Called once by every leader before its first `issue`: cancels (and waits
    * for the end of) the run's jobs an earlier leader left in the batch

@@ -5,7 +5,8 @@ import type { Resources } from '../events/catalogue.ts'
 import type { BatchSystem, IssuedJob } from './batchSystem.ts'
 import { groupsRss, memoryCeiling, rssOf } from './memoryWatch.ts'
 import { resultOutcome } from './outcome.ts'
-import { WorkerPool } from './workerPool.ts'
+import { WorkerPool, type Slot } from './workerPool.ts'
+import type { ResultMessage, RunMessage } from '../worker/protocol.ts'
 
 // The batch system of one machine: attempts wait in a FIFO queue until their
 // cores, memory and disk fit in what is free, then run in warm worker
@@ -22,13 +23,12 @@ export interface LocalBatchOptions {
   memoryCheckMs?: number
 }
 
-type Packed = Pick<Resources, 'cores' | 'memory' | 'disk'>
-
-interface Running {
-  job: IssuedJob
-  /** When a worker took the attempt (null while one starts up for it): its time limit runs from then, not from a worker's start-up. */
+interface Held {
+  attempt: number
+  resources: Slot
+  /** When it started in its worker (null while it waits for resources, a worker, or the attempt queued before it): its time limit runs from then. */
   startedAt: number | null
-  /** The worker's resident memory when the attempt was handed to it; undefined until then. */
+  /** Its worker's resident memory when it started; undefined until then. */
   baseline: number | undefined
 }
 
@@ -37,40 +37,59 @@ const CORE_SLACK = 1e-9
 
 export class LocalBatchSystem implements BatchSystem {
   readonly name = 'local'
+  readonly chains = true
   readonly limits: Resources
   private readonly subject = new Subject<AttemptOutcome>()
   readonly outcomes: Observable<AttemptOutcome> = this.subject.asObservable()
   private readonly maxLogBytes: number
   private readonly pool = new WorkerPool({
-    result: (message) => this.finished(message.jobId, message.attempt, () => resultOutcome(message)),
-    died: (job, code, signal) =>
-      this.finished(job.jobId, job.attempt, () => ({
-        type: 'AttemptFailed', now: Date.now(), jobId: job.jobId, attempt: job.attempt, reason: { kind: 'workerDied', code, signal }, messages: [],
+    started: (jobId, rss) => {
+      const held = this.running.get(jobId)
+      if (held === undefined) return
+      held.startedAt = Date.now()
+      held.baseline = rss
+    },
+    result: (message) => this.finished(message.jobId, message.attempt, () => resultOutcome(message), message),
+    died: (jobId, attempt, code, signal) =>
+      this.finished(jobId, attempt, () => ({
+        type: 'AttemptFailed', now: Date.now(), jobId, attempt, reason: { kind: 'workerDied', code, signal }, messages: [],
       })),
-    dispatched: (jobId, rss) => {
-      const run = this.running.get(jobId)
-      if (run === undefined) return
-      run.startedAt = Date.now()
-      run.baseline = rss
+    returned: (run) => {
+      if (this.closed || this.running.get(run.job.jobId)?.attempt !== run.job.attempt) return
+      this.running.delete(run.job.jobId)
+      this.queue.unshift(run.job)
+      this.kick()
+    },
+    freed: (slot) => {
+      this.adjustUsed(slot, -1)
+      this.kick()
     },
   })
+  /** Attempts waiting for resources, oldest first. */
   private readonly queue: IssuedJob[] = []
-  private readonly running = new Map<number, Running>()
-  private readonly memoryTimer: NodeJS.Timeout
+  /** Attempts given to a worker: running, or queued there behind another. */
+  private readonly running = new Map<number, Held>()
+  private readonly timer: NodeJS.Timeout
   /** Unschedulable attempts whose failure is about to be reported. */
   private readonly rejecting = new Map<number, IssuedJob>()
-  private readonly used: Packed = { cores: 0, memory: 0, disk: 0 }
+  /** What the workers' slots hold. */
+  private readonly used: Slot = { cores: 0, memory: 0, disk: 0 }
+  private kicked = false
   private closed = false
 
   constructor(opts: LocalBatchOptions) {
     this.limits = { cores: opts.maxCores, memory: opts.maxMemory, disk: opts.maxDisk, time: 0 }
     this.maxLogBytes = opts.maxLogBytes ?? 2 ** 20
-    this.memoryTimer = setInterval(() => this.checkMemory(), opts.memoryCheckMs ?? 1000).unref()
+    this.timer = setInterval(() => {
+      this.checkMemory()
+      // An attempt that runs long holds up what was queued behind it: another worker may take that.
+      this.pool.revokeQueued(false, Date.now())
+    }, opts.memoryCheckMs ?? 1000).unref()
   }
 
   held(): HeldAttempt[] {
     return [
-      ...[...this.running.values()].map(({ job, startedAt }) => ({ jobId: job.jobId, attempt: job.attempt, startedAt })),
+      ...[...this.running].map(([jobId, { attempt, startedAt }]) => ({ jobId, attempt, startedAt })),
       ...this.queue.map((job) => ({ jobId: job.jobId, attempt: job.attempt, startedAt: null })),
       ...[...this.rejecting.values()].map((job) => ({ jobId: job.jobId, attempt: job.attempt, startedAt: null })),
     ]
@@ -81,20 +100,21 @@ export class LocalBatchSystem implements BatchSystem {
     if (this.running.size === 0) return
     const usage = new Map<number, number>()
     const groups = new Map<number, number>()
-    for (const [jobId, run] of this.running) {
+    for (const [jobId, held] of this.running) {
+      if (held.startedAt === null) continue
       const procs = this.pool.processes(jobId)
       if (procs?.group !== undefined) groups.set(procs.group, jobId)
-      else if (procs?.pid !== undefined && run.baseline !== undefined) usage.set(jobId, rssOf(procs.pid) - run.baseline)
+      else if (procs?.pid !== undefined && held.baseline !== undefined) usage.set(jobId, rssOf(procs.pid) - held.baseline)
     }
     for (const [group, rss] of groupsRss(new Set(groups.keys()))) usage.set(groups.get(group) as number, rss)
     for (const [jobId, used] of usage) {
-      const run = this.running.get(jobId)
-      if (run === undefined) continue
-      const asked = run.job.spec.resources.memory
+      const held = this.running.get(jobId)
+      if (held === undefined) continue
+      const asked = held.resources.memory
       if (used <= memoryCeiling(asked)) continue
       this.pool.kill(jobId)
-      this.finished(jobId, run.job.attempt, () => ({
-        type: 'AttemptFailed', now: Date.now(), jobId, attempt: run.job.attempt,
+      this.finished(jobId, held.attempt, () => ({
+        type: 'AttemptFailed', now: Date.now(), jobId, attempt: held.attempt,
         reason: { kind: 'outOfMemory', usedBytes: used, askedBytes: asked }, messages: [],
       }))
     }
@@ -105,7 +125,7 @@ export class LocalBatchSystem implements BatchSystem {
     const why = overLimits(job.spec.resources, this.limits)
     if (why === undefined) {
       this.queue.push(job)
-      this.startWhatFits()
+      this.kick()
       return
     }
     // Never from inside issue(): the leader may not expect an outcome before issue returns.
@@ -122,15 +142,13 @@ export class LocalBatchSystem implements BatchSystem {
     this.rejecting.delete(jobId)
     const queued = this.queue.findIndex((job) => job.jobId === jobId)
     if (queued >= 0) this.queue.splice(queued, 1)
-    if (!this.running.has(jobId)) return
+    if (!this.running.delete(jobId)) return
     this.pool.kill(jobId)
-    this.release(jobId)
-    this.startWhatFits()
   }
 
   async shutdown(): Promise<void> {
     this.closed = true
-    clearInterval(this.memoryTimer)
+    clearInterval(this.timer)
     this.queue.length = 0
     this.rejecting.clear()
     this.running.clear()
@@ -138,44 +156,70 @@ export class LocalBatchSystem implements BatchSystem {
     this.subject.complete()
   }
 
+  /** Looks for what can start, once the current turn of the event loop has issued and finished what it will. */
+  private kick(): void {
+    if (this.kicked || this.closed) return
+    this.kicked = true
+    queueMicrotask(() => {
+      this.kicked = false
+      if (!this.closed) this.startWhatFits()
+    })
+  }
+
   private startWhatFits(): void {
+    const now = Date.now()
     // Once every core is taken nothing else fits: stop rather than walk a long queue after each job.
     for (let i = 0; i < this.queue.length && this.used.cores < this.limits.cores - CORE_SLACK; ) {
       const job = this.queue[i]
+      const { cores, memory, disk } = job.spec.resources
       if (!this.fits(job.spec.resources)) {
         i += 1
         continue
       }
       this.queue.splice(i, 1)
-      this.running.set(job.jobId, { job, startedAt: null, baseline: undefined })
+      this.running.set(job.jobId, { attempt: job.attempt, resources: { cores, memory, disk }, startedAt: null, baseline: undefined })
       this.adjustUsed(job.spec.resources, 1)
-      this.pool.run({ type: 'run', job, maxLogBytes: this.maxLogBytes })
+      this.pool.start(this.runOf(job), { cores, memory, disk })
     }
+    // Every core is taken: the oldest waiting attempts queue behind short
+    // running ones that have room for them, in order (a big one that fits
+    // nowhere stops this, so that slots drain until it fits).
+    while (this.queue.length > 0 && this.pool.queueBehind(this.runOf(this.queue[0]), now)) {
+      const job = this.queue.shift() as IssuedJob
+      const { cores, memory, disk } = job.spec.resources
+      this.running.set(job.jobId, { attempt: job.attempt, resources: { cores, memory, disk }, startedAt: null, baseline: undefined })
+    }
+    // Nothing waits and a core is free: attempts queued behind others can run now.
+    if (this.queue.length === 0 && this.used.cores < this.limits.cores - CORE_SLACK && this.pool.hasQueued) this.pool.revokeQueued(true, now)
   }
 
-  private fits(asked: Packed): boolean {
+  private runOf(job: IssuedJob): RunMessage {
+    return { type: 'run', job, maxLogBytes: this.maxLogBytes }
+  }
+
+  private fits(asked: Slot): boolean {
     const { used, limits } = this
     return used.cores + asked.cores <= limits.cores + CORE_SLACK && used.memory + asked.memory <= limits.memory && used.disk + asked.disk <= limits.disk
   }
 
-  private adjustUsed(asked: Packed, sign: 1 | -1): void {
+  private adjustUsed(asked: Slot, sign: 1 | -1): void {
     this.used.cores += sign * asked.cores
     this.used.memory += sign * asked.memory
     this.used.disk += sign * asked.disk
   }
 
-  private release(jobId: number): void {
-    const run = this.running.get(jobId)
-    if (run === undefined) return
+  /** An attempt's outcome; a worker that went on to run the attempt's lone successor holds it from now on. */
+  private finished(jobId: number, attempt: number, outcome: () => AttemptOutcome, message?: ResultMessage): void {
+    if (this.running.get(jobId)?.attempt !== attempt) return
     this.running.delete(jobId)
-    this.adjustUsed(run.job.spec.resources, -1)
-  }
-
-  private finished(jobId: number, attempt: number, outcome: () => AttemptOutcome): void {
-    if (this.running.get(jobId)?.job.attempt !== attempt) return
-    this.release(jobId)
-    this.subject.next(outcome())
-    this.startWhatFits()
+    const chained = message?.chained
+    const reported = outcome()
+    if (chained !== undefined && reported.type === 'AttemptSucceeded') {
+      const { cores, memory, disk } = chained.resources
+      this.running.set(chained.jobId, { attempt: 1, resources: { cores, memory, disk }, startedAt: Date.now(), baseline: message?.rss })
+      reported.chainedTo = chained.jobId
+    }
+    this.subject.next(reported)
   }
 }
 

@@ -87,6 +87,7 @@ export function program(): Command {
     .option('--slurm-args <options>', 'site options for sbatch, e.g. "--partition=short --account=lab" (quoted as in a shell, never run by one)', siteArgs)
     .option('--job-time <seconds>', 'on a cluster, pack jobs declaring at most this time into one cluster job up to this much in all (default 30; 0: never)', nonNegativeNumber)
     .option('--poll-interval <seconds>', 'on a cluster, how often the states of the run\'s jobs are read (default 2)', positiveNumber)
+    .option('--no-chaining', 'never let a worker run a job\'s lone successor itself (this leader; chaining is on by default)')
     .addOption(new Option('--log-level <level>', 'how much the leader says').choices(LOG_LEVELS).default('info'))
     .option('--no-progress', 'no progress line')
     .action(async (module: string, flags: RunFlags) => {

@@ -1,5 +1,5 @@
-import type { FailureReason, JobCreated, JobEvent, JobSpec, MessageLogged } from '../events/catalogue.ts'
-import { mapTokens, makeToken, type RvRef } from '../events/promise.ts'
+import type { FailureReason, JobEvent, JobIssued, JobSpec, MessageLogged } from '../events/catalogue.ts'
+import { mapTokens, makeToken, someToken, type RvRef } from '../events/promise.ts'
 import { evolve, readyJobs, type JobRecord, type JobTreeState } from '../projections/jobTree.ts'
 import type { AttemptFailed, AttemptSucceeded, Input, InterruptInput, RescueInput, ResumeInput, StartInput } from './inputs.ts'
 
@@ -66,49 +66,65 @@ function messages(input: AttemptSucceeded | AttemptFailed): MessageLogged[] {
 }
 
 function succeeded(state: JobTreeState, input: AttemptSucceeded): JobEvent[] {
-  if (current(state, input.jobId, input.attempt) === undefined) return []
+  const job = current(state, input.jobId, input.attempt)
+  if (job === undefined) return []
   const at = input.now
-  const first = state.nextJobId
+  const chained = acceptsChain(state, job, input)
+  const first = chained ? job.chainFirst : state.nextJobId
   // Children take the first ids, follow-ons the ones after; a local promise
   // token names a successor by its position in the order the job added them.
-  const order = [
-    ...input.successors.map((s, local) => ({ s, local })).filter(({ s }) => s.relation === 'child'),
-    ...input.successors.map((s, local) => ({ s, local })).filter(({ s }) => s.relation === 'followOn'),
-  ]
-  const idOfLocal = new Map<number, number>()
-  order.forEach(({ local }, i) => idOfLocal.set(local, first + i))
+  // (A parent may add 100,000 successors: no temporaries per successor here.)
+  const { successors } = input
+  let children = 0
+  for (const s of successors) if (s.relation === 'child') children += 1
+  const idOfLocal = new Array<number>(successors.length)
+  let nextChild = first
+  let nextFollowOn = first + children
+  for (let local = 0; local < successors.length; local++) idOfLocal[local] = successors[local].relation === 'child' ? nextChild++ : nextFollowOn++
   const globalize = (value: unknown): unknown =>
-    mapTokens(value, (ref: RvRef) => {
+    !someToken(value, () => true) ? value : mapTokens(value, (ref: RvRef) => {
       if (ref.local === undefined) return makeToken(ref)
-      const job = idOfLocal.get(ref.local)
+      const job = idOfLocal[ref.local]
       if (job === undefined) throw new DecisionError(`promise names successor ${ref.local}, which the job did not add`)
       return makeToken({ job, path: ref.path })
     })
-  let created: JobCreated[]
-  let value: unknown
+  const events: JobEvent[] = messages(input)
   try {
-    value = globalize(input.value)
-    created = order.map(({ s }, i) => ({
-      type: 'JobCreated', v: 1, at, jobId: first + i, parent: input.jobId, relation: s.relation, spec: globalizeSpec(s.spec, globalize),
-    }))
+    events.push({
+      type: 'JobFinished', v: 1, at, jobId: input.jobId, attempt: input.attempt, value: globalize(input.value), stats: input.stats,
+      successors: { first, children, followOns: successors.length - children },
+    })
+    for (const relation of ['child', 'followOn'] as const) {
+      for (let local = 0; local < successors.length; local++) {
+        const s = successors[local]
+        if (s.relation !== relation) continue
+        events.push({ type: 'JobCreated', v: 1, at, jobId: idOfLocal[local], parent: input.jobId, relation, spec: globalizeSpec(s.spec, globalize) })
+      }
+    }
   } catch (err) {
     if (!(err instanceof DecisionError)) throw err
     return failed(state, { ...input, type: 'AttemptFailed', reason: { kind: 'invalidResult', message: err.message } })
   }
-  const children = input.successors.filter((s) => s.relation === 'child').length
-  return [
-    ...messages(input),
-    {
-      type: 'JobFinished', v: 1, at, jobId: input.jobId, attempt: input.attempt, value, stats: input.stats,
-      successors: { first, children, followOns: order.length - children },
-    },
-    ...created,
-  ]
+  if (chained) events.push({ type: 'JobIssued', v: 1, at, jobId: first, attempt: 1, epoch: state.epoch, chainedFrom: input.jobId })
+  return events
 }
 
 function globalizeSpec(spec: JobSpec, globalize: (v: unknown) => unknown): JobSpec {
   if (spec.work.kind !== 'target') return spec
-  return { ...spec, work: { ...spec.work, input: globalize(spec.work.input) } }
+  const input = globalize(spec.work.input)
+  return input === spec.work.input ? spec : { ...spec, work: { ...spec.work, input } }
+}
+
+/**
+ * The worker already runs the attempt's lone successor, under the first id
+ * set aside for its chain: it is recorded as issued, unless the run is
+ * stopping or the worker should not have (then the leader stops it).
+ */
+function acceptsChain(state: JobTreeState, job: JobRecord, input: AttemptSucceeded): boolean {
+  if (input.chainedTo === undefined || state.interrupted !== null || state.config?.chaining !== true) return false
+  const only = input.successors[0]
+  if (input.successors.length !== 1 || job.chainLeft < 1 || job.chainFirst !== input.chainedTo) return false
+  return only.spec.work.kind !== 'target' || !someToken(only.spec.work.input, () => true)
 }
 
 function failed(state: JobTreeState, input: AttemptFailed): JobEvent[] {
@@ -189,9 +205,12 @@ function schedule(state: JobTreeState, at: number): JobEvent[] {
     state = evolve(state, elapsed)
   }
   let slots = (state.config?.maxJobs ?? 1) - state.counts.issued
+  const chaining = state.config?.chaining === true
   for (const job of readyJobs(state)) {
     if (slots <= 0) break
-    events.push({ type: 'JobIssued', v: 1, at, jobId: job.id, attempt: job.attempts + 1, epoch: state.epoch })
+    const issued: JobIssued = { type: 'JobIssued', v: 1, at, jobId: job.id, attempt: job.attempts + 1, epoch: state.epoch }
+    if (chaining && loneSuccessor(state, job)) issued.reserved = CHAIN_IDS
+    events.push(issued)
     slots -= 1
   }
   if (events.length > 0 || state.counts.issued > 0 || state.counts.ready > 0 || state.delayed.length > 0) return events
@@ -205,6 +224,19 @@ function schedule(state: JobTreeState, at: number): JobEvent[] {
     ok: counts.failed === 0 && counts.waiting === 0,
     succeeded: counts.succeeded, failed: counts.failed, neverRan: counts.waiting,
   }]
+}
+
+/**
+ * Ids set aside for each attempt that may start a chain: a chain of follow-ons
+ * comes back to the leader once every this many links, and an attempt that
+ * chains nothing wastes as many ids (never job records).
+ */
+export const CHAIN_IDS = 64
+
+/** The only successor its parent added: a link of a chain, likely followed by another. */
+function loneSuccessor(state: JobTreeState, job: JobRecord): boolean {
+  const parent = state.jobs.get(job.parent)
+  return parent !== undefined && parent.firstFollowOn + parent.followOns - parent.firstChild === 1
 }
 
 /**

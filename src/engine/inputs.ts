@@ -35,6 +35,8 @@ export interface AttemptSucceeded {
   successors: SuccessorSpec[]
   messages: string[]
   stats: AttemptStats
+  /** The worker went on to run the lone successor itself, as attempt 1 of this job id (its attempt's first id set aside for chaining). */
+  chainedTo?: number
 }
 
 export interface AttemptFailed {

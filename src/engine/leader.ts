@@ -3,10 +3,10 @@ import type { BatchSystem } from '../batch/batchSystem.ts'
 import type { JobEvent } from '../events/catalogue.ts'
 import { resolveTokens } from '../events/promise.ts'
 import { describeReason, inputSummary, jobName } from '../projections/describe.ts'
-import { evolve, valueOf, type JobTreeState } from '../projections/jobTree.ts'
+import { evolveAll, valueOf, type JobTreeState } from '../projections/jobTree.ts'
 import { decide } from './decide.ts'
 import { groupCommit } from './groupCommit.ts'
-import type { Input, ResumeInput, StartInput } from './inputs.ts'
+import type { AttemptSucceeded, Input, ResumeInput, StartInput } from './inputs.ts'
 import type { Logger } from './logger.ts'
 import { logTail } from './logTail.ts'
 import { jobLogFile, type OpenStore } from './store.ts'
@@ -91,15 +91,23 @@ export class Leader {
     const ordered = [...group].sort((a, b) => order(a) - order(b))
     for (const loopInput of [...ordered, { type: 'Schedule', now: Date.now() } as const]) {
       const input: Input = loopInput.type === 'RescueDue' ? { type: 'Rescue', now: Date.now(), held: this.opts.batch.held() } : loopInput
-      for (const event of decide(this.state, input)) {
-        this.state = evolve(this.state, event)
-        events.push(event)
-      }
+      const decided = decide(this.state, input)
+      this.state = evolveAll(this.state, decided)
+      for (const event of decided) events.push(event)
     }
     if (events.length === 0) return
     await this.opts.store.log.append(events)
     for (const event of events) this.act(event)
+    this.stopUnrecordedChains(group, events)
     this.opts.onCommit?.(this.state, events)
+  }
+
+  /** A worker chained a job that was not recorded as issued (its run is stopping, or the outcome came too late): it must not run. */
+  private stopUnrecordedChains(group: readonly LoopInput[], events: readonly JobEvent[]): void {
+    const chained = group.filter((i): i is AttemptSucceeded & { chainedTo: number } => i.type === 'AttemptSucceeded' && i.chainedTo !== undefined)
+    if (chained.length === 0) return
+    const recorded = new Set(events.flatMap((e) => (e.type === 'JobIssued' && e.chainedFrom !== undefined ? [e.jobId] : [])))
+    for (const input of chained) if (!recorded.has(input.chainedTo)) this.opts.batch.kill(input.chainedTo)
   }
 
   /** What an event, now durable, asks of the outside world. */
@@ -108,7 +116,8 @@ export class Leader {
     switch (event.type) {
       case 'JobIssued': {
         const job = this.state.jobs.get(event.jobId)
-        if (job === undefined) return
+        // A chained attempt already runs in the worker that chained it.
+        if (job === undefined || event.chainedFrom !== undefined) return
         const { work } = job.spec
         const resolved = work.kind === 'target'
           ? { ...job.spec, work: { ...work, input: resolveTokens(work.input, (id) => valueOf(this.state, id)) } }
@@ -121,6 +130,7 @@ export class Leader {
           module: this.state.module,
           logFile: jobLogFile(store.paths, event.jobId),
           globalDir: store.paths.global,
+          ...(job.chainLeft > 0 ? { chain: { first: job.chainFirst, left: job.chainLeft } } : {}),
         })
         return
       }

@@ -57,7 +57,11 @@ async function outcome(peek: Peek): Promise<Input[]> {
   if (e.type === 'JobFailed') {
     return [{ type: 'AttemptFailed', now: e.at, jobId: e.jobId, attempt: e.attempt, reason: e.reason, messages: texts, ...(e.stats ? { stats: e.stats } : {}) }]
   }
-  return [succeeded(e, texts, await createdAfter(e, peek, i + 1))]
+  const created = await createdAfter(e, peek, i + 1)
+  // A worker that went on to run the lone successor itself said so with the outcome.
+  const next = await peek(i + 1 + created.length)
+  const chainedTo = next?.type === 'JobIssued' && next.chainedFrom === e.jobId ? next.jobId : undefined
+  return [succeeded(e, texts, created, chainedTo)]
 }
 
 async function createdAfter(e: JobFinished, peek: Peek, offset: number): Promise<JobCreated[]> {
@@ -77,13 +81,16 @@ async function createdAfter(e: JobFinished, peek: Peek, offset: number): Promise
  * new jobs' ids back into positions. A token could not name one of them
  * otherwise: they had no ids before this attempt ended.
  */
-function succeeded(e: JobFinished, messages: string[], created: JobCreated[]): Input {
+function succeeded(e: JobFinished, messages: string[], created: JobCreated[], chainedTo: number | undefined): Input {
   const first = e.successors.first
   const localize = (value: unknown): unknown =>
     mapTokens(value, (ref) =>
       ref.job !== undefined && ref.job >= first && ref.job < first + created.length ? makeToken({ local: ref.job - first, path: ref.path }) : makeToken(ref))
   const successors: SuccessorSpec[] = created.map((c) => ({ relation: c.relation === 'followOn' ? 'followOn' : 'child', spec: localizeSpec(c.spec, localize) }))
-  return { type: 'AttemptSucceeded', now: e.at, jobId: e.jobId, attempt: e.attempt, value: localize(e.value), successors, messages, stats: e.stats }
+  return {
+    type: 'AttemptSucceeded', now: e.at, jobId: e.jobId, attempt: e.attempt, value: localize(e.value), successors, messages, stats: e.stats,
+    ...(chainedTo === undefined ? {} : { chainedTo }),
+  }
 }
 
 function localizeSpec(spec: JobSpec, localize: (v: unknown) => unknown): JobSpec {

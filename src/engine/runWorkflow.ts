@@ -56,12 +56,16 @@ const CONFIG_KEYS = [
 ] as const satisfies ReadonlyArray<keyof RunConfig>
 
 /** The run options given (those not undefined) among `options`. */
-export function pickConfig(options: Partial<Record<(typeof CONFIG_KEYS)[number], number>> & BatchOptions): Partial<RunConfig> {
+export function pickConfig(
+  options: Partial<Record<(typeof CONFIG_KEYS)[number], number>> & BatchOptions & { chaining?: boolean },
+): Partial<RunConfig> {
   const config: Partial<RunConfig> = pickBatchConfig(options)
   for (const key of CONFIG_KEYS) {
     const value = options[key]
     if (value !== undefined) config[key] = value
   }
+  // Only a refusal is kept: chaining is on wherever the batch system can chain.
+  if (options.chaining === false) config.chaining = false
   return config
 }
 
@@ -97,7 +101,8 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
     if (state.epoch === 0 && req.target === '') {
       throw new JobtreeError('STORE_INVALID', `the run in ${root} never started (its leader stopped before recording anything): restart it with --target and --input`, { store: root })
     }
-    const config: RunConfig = { ...(state.config ?? defaultConfig(root)), ...req.config }
+    const { chaining: _earlier, ...earlier } = state.config ?? defaultConfig(root)
+    const config: RunConfig = { ...earlier, ...req.config }
     const snapshots = new Snapshotter(store.log, req.snapshotEvery ?? SNAPSHOT_EVERY)
     const onCommit = (committed: JobTreeState, events: readonly JobEvent[]) => {
       snapshots.committed(committed, events)
@@ -105,6 +110,7 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
     }
     const runId = state.epoch === 0 ? randomUUID() : state.runId
     const batch = await openBatchSystem(config, { runId, storeRoot: root, logger: req.logger, previous: state.config })
+    config.chaining = req.config.chaining !== false && batch.chains
     try {
       await batch.reconcile?.()
     } catch (err) {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { join, resolve } from 'node:path'
 import { EventLog } from '../events/log.ts'
 import { JobtreeError } from '../errors.ts'
+import { jobLogName } from './jobLogName.ts'
 
 // A store is a directory: the LevelDB event log (the only truth), a marker
 // that says the directory is a jobtree store, the jobs' log files and the
@@ -26,7 +27,7 @@ export function storePaths(dir: string): StorePaths {
 }
 
 export function jobLogFile(paths: StorePaths, jobId: number): string {
-  return join(paths.logs, `${jobId}.log`)
+  return join(paths.logs, jobLogName(jobId))
 }
 
 export interface OpenStore {

@@ -75,6 +75,12 @@ export interface RunConfig {
   jobTime?: number
   /** Seconds between two queries of a cluster batch system for the states of the run's jobs (absent: 2). */
   pollInterval?: number
+  /**
+   * A worker may run a job's lone successor itself, right after the job,
+   * instead of handing it back to the leader (absent: never). Set when the
+   * batch system can (local); `--no-chaining` turns it off.
+   */
+  chaining?: boolean
 }
 
 interface Base { v: 1; at: number }
@@ -119,6 +125,18 @@ export interface JobIssued extends Base {
   jobId: number
   attempt: number
   epoch: number
+  /**
+   * Ids set aside for jobs this attempt's worker may chain: the next
+   * `reserved` ids from the job tree's next id, handed down the chain one
+   * link at a time. Absent: none.
+   */
+  reserved?: number
+  /**
+   * The job whose worker ran this one right after it, without handing it
+   * back to the leader: recorded with that job's JobFinished, after the fact.
+   * This attempt takes the first id left of that job's reservation.
+   */
+  chainedFrom?: number
 }
 export interface JobFinished extends Base {
   type: 'JobFinished'

@@ -20,7 +20,7 @@ const LAYOUTS: Readonly<Record<number, { type: JobEvent['type']; fields: readonl
       { name: 'spec', fields: ['work', { name: 'resources', fields: ['cores', 'memory', 'disk', 'time'] }, '?retryCount'] },
     ],
   },
-  2: { type: 'JobIssued', fields: ['at', 'jobId', 'attempt', 'epoch'] },
+  2: { type: 'JobIssued', fields: ['at', 'jobId', 'attempt', 'epoch', '?reserved', '?chainedFrom'] },
   3: {
     type: 'JobFinished',
     fields: [

@@ -1,7 +1,7 @@
-import { produce, type Draft } from 'immer'
-import type { FailureReason, JobEvent, JobSpec, Relation, RunConfig, WorkflowFinished, WorkflowInterrupted } from '../events/catalogue.ts'
+import { Immer, type Draft } from 'immer'
+import type { FailureReason, JobEvent, JobIssued, JobSpec, Relation, RunConfig, WorkflowFinished, WorkflowInterrupted } from '../events/catalogue.ts'
 import { UnresolvedPromise, resolveTokens } from '../events/promise.ts'
-import { PVec } from './pvec.ts'
+import { PVec, type Batch } from './pvec.ts'
 
 // The job tree the leader decides on: a pure projection of the log.
 // `evolve` touches only the records an event names (plus, when a subtree
@@ -44,6 +44,11 @@ export interface JobRecord {
   readonly value: unknown
   /** Next job in the ready queue, or -1. */
   readonly next: number
+  /** Previous job in the ready queue, or -1 (not kept up to date for the head). */
+  readonly prev: number
+  /** Ids set aside for the jobs its current attempt may chain: chainLeft of them from chainFirst. */
+  readonly chainFirst: number
+  readonly chainLeft: number
 }
 
 export interface Counts {
@@ -105,11 +110,31 @@ type S = { -readonly [K in Exclude<keyof JobTreeState, 'counts'>]: JobTreeState[
   counts: { -readonly [K in keyof Counts]: number }
 }
 
+// Not frozen: freezing the new top level after every event tripled the
+// cost of evolve, and the records inside the tries were never frozen anyway.
+const immer = new Immer({ autoFreeze: false })
+
+/** The trie nodes the running evolveAll has made: only it holds them, so it may change them in place. */
+let batch: Batch | undefined
+
 export function evolve(state: JobTreeState, event: JobEvent): JobTreeState {
-  return produce(state, (draft: Draft<JobTreeState>) => {
-    apply(draft as unknown as S, event)
-  })
+  return evolveAll(state, [event])
 }
+
+/** The state after `events`, in order: one copy of the top level, and of each trie node, for all of them. */
+export function evolveAll(state: JobTreeState, events: readonly JobEvent[]): JobTreeState {
+  if (events.length === 0) return state
+  const outer = batch
+  batch = new Set()
+  try {
+    return immer.produce(state, (draft: Draft<JobTreeState>) => {
+      for (const event of events) apply(draft as unknown as S, event)
+    })
+  } finally {
+    batch = outer
+  }
+}
+
 
 function apply(s: S, e: JobEvent): void {
   switch (e.type) {
@@ -135,15 +160,8 @@ function apply(s: S, e: JobEvent): void {
       return
     case 'JobCreated':
       return create(s, e.jobId, e.parent, e.relation, e.spec)
-    case 'JobIssued': {
-      const job = must(s, e.jobId)
-      if (s.readyHead !== e.jobId) throw new ProjectionError(`job ${e.jobId} issued out of queue order`)
-      s.readyHead = job.next
-      if (s.readyHead === -1) s.readyTail = -1
-      put(s, { ...job, phase: 'issued', attempts: e.attempt, next: -1 })
-      move(s, 'ready', 'issued')
-      return
-    }
+    case 'JobIssued':
+      return issue(s, e)
     case 'JobFinished': {
       const job = must(s, e.jobId)
       const { children, followOns } = e.successors
@@ -211,13 +229,16 @@ function apply(s: S, e: JobEvent): void {
 }
 
 function create(s: S, id: number, parent: number, relation: Relation, spec: JobSpec): void {
-  if (id !== s.nextJobId) throw new ProjectionError(`job ${id} created out of order (next id is ${s.nextJobId})`)
-  s.nextJobId = id + 1
+  if (id === s.nextJobId) {
+    s.nextJobId = id + 1
+  } else if (!chainable(s, parent, id)) {
+    throw new ProjectionError(`job ${id} created out of order (next id is ${s.nextJobId})`)
+  }
   put(s, {
     id, parent, relation, spec,
     phase: 'waiting', attempts: 0, failures: 0, lastFailure: null,
     openChildren: 0, openFollowOns: 0, firstChild: -1, firstFollowOn: -1, followOns: 0,
-    waiters: [], waitingOn: -1, value: undefined, next: -1,
+    waiters: [], waitingOn: -1, value: undefined, next: -1, prev: -1, chainFirst: -1, chainLeft: 0,
   })
   s.counts.total += 1
   s.counts.waiting += 1
@@ -234,6 +255,58 @@ function create(s: S, id: number, parent: number, relation: Relation, spec: JobS
   for (const waiter of waiting.waiters) release(s, waiter)
 }
 
+/** Whether `id` is the next id set aside for the jobs `parent`'s attempt may chain. */
+function chainable(s: S, parent: number, id: number): boolean {
+  const p = parent === -1 ? undefined : s.jobs.get(parent)
+  return p !== undefined && p.chainLeft > 0 && p.chainFirst === id
+}
+
+/**
+ * An attempt starts: the job leaves the ready queue (from its head, or, when
+ * a worker chained it, from wherever it is) and takes its ids for chaining:
+ * new ones, or what is left of those of the job it was chained from.
+ */
+function issue(s: S, e: JobIssued): void {
+  const job = must(s, e.jobId)
+  let chainFirst = -1
+  let chainLeft = 0
+  if (e.chainedFrom !== undefined) {
+    if (job.phase !== 'ready' || !chainable(s, e.chainedFrom, e.jobId)) {
+      throw new ProjectionError(`job ${e.jobId} cannot be chained from job ${e.chainedFrom}`)
+    }
+    const from = must(s, e.chainedFrom)
+    chainFirst = from.chainFirst + 1
+    chainLeft = from.chainLeft - 1
+  } else {
+    if (s.readyHead !== e.jobId) throw new ProjectionError(`job ${e.jobId} issued out of queue order`)
+    if (e.reserved !== undefined && e.reserved > 0) {
+      chainFirst = s.nextJobId
+      chainLeft = e.reserved
+      s.nextJobId += e.reserved
+    }
+  }
+  unlink(s, job)
+  put(s, { ...must(s, e.jobId), phase: 'issued', attempts: e.attempt, next: -1, prev: -1, chainFirst, chainLeft })
+  move(s, 'ready', 'issued')
+}
+
+/** Takes a job out of the ready queue. */
+function unlink(s: S, job: JobRecord): void {
+  if (s.readyHead === job.id) {
+    s.readyHead = job.next
+    if (job.next === -1) s.readyTail = -1
+    return
+  }
+  const before = must(s, job.prev)
+  put(s, { ...before, next: job.next })
+  if (job.next === -1) {
+    s.readyTail = job.prev
+  } else {
+    const after = must(s, job.next)
+    put(s, { ...after, prev: job.prev })
+  }
+}
+
 function releaseFollowOns(s: S, parent: JobRecord): void {
   for (let f = parent.firstFollowOn; f < parent.firstFollowOn + parent.followOns; f++) release(s, f)
 }
@@ -248,7 +321,7 @@ function release(s: S, id: number): void {
     put(s, { ...job, waitingOn: blocker })
     return
   }
-  put(s, { ...job, phase: 'ready', waitingOn: -1, next: -1 })
+  put(s, { ...job, phase: 'ready', waitingOn: -1, next: -1, prev: s.readyTail })
   move(s, 'waiting', 'ready')
   if (s.readyTail === -1) {
     s.readyHead = id
@@ -283,8 +356,8 @@ function complete(s: S, id: number): void {
   let current = id
   while (current !== -1) {
     const job = must(s, current)
-    s.jobs = s.jobs.set(current, undefined)
-    if (job.value !== undefined) s.values = s.values.set(current, { value: job.value })
+    s.jobs = s.jobs.set(current, undefined, batch)
+    if (job.value !== undefined) s.values = s.values.set(current, { value: job.value }, batch)
     if (job.relation === 'root') return
     const parent = must(s, job.parent)
     if (job.relation === 'child') {
@@ -311,7 +384,7 @@ function must(s: S, id: number): JobRecord {
 }
 
 function put(s: S, job: JobRecord): void {
-  s.jobs = s.jobs.set(job.id, job)
+  s.jobs = s.jobs.set(job.id, job, batch)
 }
 
 /** The log contradicts itself: it cannot be replayed into a job tree. */

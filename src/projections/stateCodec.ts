@@ -17,7 +17,7 @@ import { PVec } from './pvec.ts'
  * the state's fields stay the same: a snapshot from another format is
  * ignored, and the state is rebuilt from the log instead.
  */
-export const STATE_FORMAT = 1
+export const STATE_FORMAT = 2
 
 /** Trie entries per part. */
 const ENTRIES_PER_PART = 2048

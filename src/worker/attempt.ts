@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs'
 import type { IssuedJob } from '../batch/batchSystem.ts'
+import type { SuccessorSpec } from '../engine/inputs.ts'
 import type { AttemptStats } from '../events/catalogue.ts'
 import { JobLog } from './jobLog.ts'
 import { exceptionReason } from './failure.ts'
@@ -15,6 +16,8 @@ import { makeTempDir } from './tempDir.ts'
 export class Attempt {
   readonly job: IssuedJob
   readonly messages: string[] = []
+  /** What a successful target added, in call order. */
+  readonly successors: SuccessorSpec[] = []
   private readonly startedAt = performance.now()
   private readonly cpuAtStart = process.cpuUsage()
   private log: JobLog | undefined
@@ -32,7 +35,9 @@ export class Attempt {
       const { work } = job.spec
       if (work.kind === 'command') return await runCommand({ command: work.command, tempDir: this.ensureTempDir(), logFd: log.fd, onSpawn })
       // A target's temp dir is made when it first asks for it: most never do.
-      return await runTarget({ job, target: work.target, input: work.input, tempDir: () => this.ensureTempDir(), log, messages: this.messages })
+      return await runTarget({
+        job, target: work.target, input: work.input, tempDir: () => this.ensureTempDir(), log, messages: this.messages, successors: this.successors,
+      })
     } catch (err) {
       return { ok: false, reason: exceptionReason(err) }
     }
@@ -43,13 +48,16 @@ export class Attempt {
     return this.tempDir
   }
 
-  /** Cleans up and makes the message that reports `result`. */
-  finish(result: AttemptResult, exiting: boolean): ResultMessage {
+  /** Cleans up and makes the message that reports `result` (and, when this worker goes on to run it, the chained attempt). */
+  finish(result: AttemptResult, exiting: boolean, chained?: IssuedJob): ResultMessage {
     this.discard()
     this.log?.close(this.message.maxLogBytes)
     this.log = undefined
     const { jobId, attempt } = this.job
-    return { type: 'result', jobId, attempt, result, messages: this.messages, stats: this.stats(), exiting, rss: process.memoryUsage.rss() }
+    return {
+      type: 'result', jobId, attempt, result, messages: this.messages, stats: this.stats(), exiting, rss: process.memoryUsage.rss(),
+      ...(chained === undefined ? {} : { chained: { jobId: chained.jobId, resources: chained.spec.resources } }),
+    }
   }
 
   /** Removes the temp dir (when the worker exits before the attempt could finish). */

@@ -1,23 +1,53 @@
+import type { IssuedJob } from '../batch/batchSystem.ts'
 import { Attempt } from './attempt.ts'
+import { chainedAttempt } from './chain.ts'
 import { exceptionReason } from './failure.ts'
-import type { LeaderMessage, WorkerMessage } from './protocol.ts'
+import type { AttemptResult, LeaderMessage, RunMessage, WorkerMessage } from './protocol.ts'
 import { killRunningCommand } from './runCommand.ts'
 
-// A warm worker process of the local batch system: it runs one attempt at a
-// time for as long as the leader lives, and never outlives it.
+// A warm worker process of the local batch system: it runs the attempts the
+// leader queues here one at a time, in order, for as long as the leader
+// lives, and never outlives it.
 
 let current: Attempt | undefined
+const queued: RunMessage[] = []
+let running = false
 
 function send(message: WorkerMessage, then?: () => void): void {
   process.send?.(message, undefined, {}, then)
 }
 
-async function run(message: LeaderMessage): Promise<void> {
-  const attempt = (current = new Attempt(message))
-  const result = await attempt.run((pgid) => send({ type: 'spawned', jobId: attempt.job.jobId, pgid }))
-  if (current !== attempt) return
-  current = undefined
-  send(attempt.finish(result, false))
+function received(message: LeaderMessage): void {
+  if (message.type === 'queue') {
+    queued.push(...message.runs)
+    void runQueued()
+    return
+  }
+  const at = queued.findIndex((run) => run.job.jobId === message.jobId)
+  if (at >= 0) queued.splice(at, 1)
+  send({ type: 'revoked', jobId: message.jobId, ok: at >= 0 })
+}
+
+async function runQueued(): Promise<void> {
+  if (running) return
+  running = true
+  try {
+    for (let next = queued.shift(); next !== undefined; next = queued.shift()) await runChain(next)
+  } finally {
+    running = false
+  }
+}
+
+/** Runs an attempt, then, while nothing else waits here, the lone successors it may chain. */
+async function runChain(run: RunMessage): Promise<void> {
+  for (let job: IssuedJob | undefined = run.job; job !== undefined; ) {
+    const attempt: Attempt = (current = new Attempt({ ...run, job }))
+    const result: AttemptResult = await attempt.run((pgid) => send({ type: 'spawned', jobId: attempt.job.jobId, pgid }))
+    if (current !== attempt) return
+    current = undefined
+    job = result.ok && queued.length === 0 ? chainedAttempt(attempt.job, attempt.successors) : undefined
+    send(attempt.finish(result, false, job))
+  }
 }
 
 /** An error no attempt caught: report it as the running attempt's failure, then exit, since this process's state is suspect. */
@@ -42,7 +72,7 @@ if (process.send === undefined) {
   console.error('jobtree worker: start me through the local batch system (I need an IPC channel)')
   process.exit(2)
 }
-process.on('message', (message) => void run(message as LeaderMessage))
+process.on('message', (message) => received(message as LeaderMessage))
 // The leader is gone (even if it was SIGKILLed): take the running command down and go too.
 process.on('disconnect', () => {
   killRunningCommand()

@@ -1,12 +1,12 @@
 import type { IssuedJob } from '../batch/batchSystem.ts'
-import type { AttemptStats, FailureReason } from '../events/catalogue.ts'
+import type { AttemptStats, FailureReason, JobSpec, Resources } from '../events/catalogue.ts'
 import type { SuccessorSpec } from '../engine/inputs.ts'
-import { decodeValue, encodeForLog } from '../events/codec.ts'
+import { decodeValue, encodeForLog, encodeValue } from '../events/codec.ts'
 
 // The messages between the local batch system (leader side) and a warm worker
 // process, over Node's IPC channel with 'advanced' serialization.
 
-/** Leader → worker: run one attempt. Sent only after the worker said it is ready. */
+/** One attempt for a worker to run (a Slurm job file holds one). */
 export interface RunMessage {
   type: 'run'
   job: IssuedJob
@@ -14,7 +14,24 @@ export interface RunMessage {
   maxLogBytes: number
 }
 
-export type LeaderMessage = RunMessage
+/**
+ * Leader → local worker: attempts to run one after the other, after those it
+ * already has. Sent only after the worker said it is ready. The leader sends
+ * the next one while the worker still runs the last, so that it never waits
+ * for the leader between two short jobs.
+ */
+export interface QueueMessage {
+  type: 'queue'
+  runs: RunMessage[]
+}
+
+/** Leader → local worker: give back an attempt it has not started (another worker is free for it). */
+export interface RevokeMessage {
+  type: 'revoke'
+  jobId: number
+}
+
+export type LeaderMessage = QueueMessage | RevokeMessage
 
 /** Worker → leader: listening; messages sent before this could be lost while tsx loads the worker. */
 export interface ReadyMessage {
@@ -28,6 +45,13 @@ export interface SpawnedMessage {
   type: 'spawned'
   jobId: number
   pgid: number
+}
+
+/** Worker → leader: the answer to a revoke; `ok` when the attempt had not started and never will here. */
+export interface RevokedMessage {
+  type: 'revoked'
+  jobId: number
+  ok: boolean
 }
 
 /** What a successful attempt produced, travelling as one CBOR payload. */
@@ -50,19 +74,51 @@ export interface ResultMessage {
   exiting: boolean
   /** This worker's resident memory after the attempt: the baseline for its next one. */
   rss: number
+  /** The worker now runs the attempt's lone successor itself, as attempt 1 of this job id, with these resources. */
+  chained?: { jobId: number; resources: Resources }
 }
 
-export type WorkerMessage = ReadyMessage | SpawnedMessage | ResultMessage
+export type WorkerMessage = ReadyMessage | SpawnedMessage | RevokedMessage | ResultMessage
+
+/**
+ * How a result travels: each distinct successor spec once, and per
+ * successor its spec's index × 2 + 1 for a follow-on. A parent adding
+ * 100,000 identical leaves sends one spec, and the leader then holds one.
+ */
+interface WireResult {
+  value: unknown
+  specs: JobSpec[]
+  successors: number[]
+}
 
 /**
  * Encodes with the log's own codec, so that a value the log could not store
  * fails in the worker, as the attempt's failure, and never in the leader.
  */
 export function encodeResult(payload: ResultPayload, what: string): Uint8Array {
+  const index = new Map<string, number>()
+  const wire: WireResult = { value: payload.value, specs: [], successors: [] }
+  for (const { relation, spec } of payload.successors) {
+    // Specs are the same when their encodings are: the log could not tell them apart either.
+    const encoded = encodeValue(spec)
+    const key = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength).toString('latin1')
+    let at = index.get(key)
+    if (at === undefined) {
+      at = wire.specs.push(spec) - 1
+      index.set(key, at)
+    }
+    wire.successors.push(at * 2 + (relation === 'followOn' ? 1 : 0))
+  }
   // A copy: the codec's bytes are a view into a buffer it reuses on the next encode.
-  return new Uint8Array(encodeForLog(payload, what))
+  return new Uint8Array(encodeForLog(wire, what))
 }
 
 export function decodeResult(bytes: Uint8Array): ResultPayload {
-  return decodeValue(bytes) as ResultPayload
+  const wire = decodeValue(bytes) as WireResult
+  const successors = new Array<SuccessorSpec>(wire.successors.length)
+  for (let i = 0; i < successors.length; i++) {
+    const code = wire.successors[i]
+    successors[i] = { relation: code % 2 === 1 ? 'followOn' : 'child', spec: wire.specs[Math.floor(code / 2)] }
+  }
+  return { value: wire.value, successors }
 }

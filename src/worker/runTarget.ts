@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url'
 import type { IssuedJob } from '../batch/batchSystem.ts'
 import { lookupTarget, targetNames } from '../api/target.ts'
 import { oneLine } from '../errors.ts'
+import type { SuccessorSpec } from '../engine/inputs.ts'
 import type { JobLog } from './jobLog.ts'
 import { WorkerJobContext } from './jobContext.ts'
 import { encodeResult, type AttemptResult } from './protocol.ts'
@@ -23,6 +24,8 @@ export interface TargetRun {
   tempDir: () => string
   log: JobLog
   messages: string[]
+  /** Filled with what the target added, in call order, when it succeeds. */
+  successors: SuccessorSpec[]
 }
 
 export async function runTarget(run: TargetRun): Promise<AttemptResult> {
@@ -50,7 +53,9 @@ export async function runTarget(run: TargetRun): Promise<AttemptResult> {
     run.log.uncapture()
   }
   try {
-    return { ok: true, payload: encodeResult({ value, successors: ctx.successors }, `the value returned by target ${run.target}`) }
+    const payload = encodeResult({ value, successors: ctx.successors }, `the value returned by target ${run.target}`)
+    for (const successor of ctx.successors) run.successors.push(successor)
+    return { ok: true, payload }
   } catch (err) {
     return { ok: false, reason: { kind: 'invalidResult', message: oneLine(err) } }
   }

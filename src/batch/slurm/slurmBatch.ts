@@ -68,6 +68,8 @@ const NO_RESULT_EXPECTED = new Set(['TIMEOUT', 'CANCELLED', 'OUT_OF_MEMORY', 'NO
 
 export class SlurmBatchSystem implements BatchSystem {
   readonly name = 'slurm'
+  /** A node runs only what it was given (short jobs are packed instead). */
+  readonly chains = false
   readonly limits: Resources
   private readonly subject = new Subject<AttemptOutcome>()
   readonly outcomes: Observable<AttemptOutcome> = this.subject.asObservable()

@@ -26,7 +26,9 @@ const WORKER_NODE_ARGS = (process.env.JOBTREE_WORKER_NODE_ARGS ?? '').split(' ')
 /** How long an idle worker has to leave once told to, before it is killed. */
 const IDLE_EXIT_MS = 2000
 /** Attempts queued behind the one a worker runs. */
-const QUEUE_DEPTH = 2
+const QUEUE_DEPTH = 4
+/** A worker's queue is topped up once it is down to this many, so that several attempts travel in one message. */
+const REFILL_AT = 2
 /** Only a worker whose attempt started this recently gets more queued: one running longer may run long. */
 const QUEUE_WINDOW_MS = 20
 
@@ -97,6 +99,7 @@ export class WorkerPool {
     for (const worker of this.workers) {
       const { slot } = worker
       if (worker.retired || slot === undefined || worker.assigned.length === 0 || worker.assigned.length > QUEUE_DEPTH) continue
+      if (worker.unsent.length === 0 && worker.assigned.length > REFILL_AT) continue
       if (now - worker.since > QUEUE_WINDOW_MS || worker.assigned.some((a) => a.revoked !== undefined)) continue
       if (asked.cores > slot.cores || asked.memory > slot.memory || asked.disk > slot.disk) continue
       this.assign(worker, run)

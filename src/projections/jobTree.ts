@@ -164,9 +164,9 @@ function apply(s: S, e: JobEvent): void {
       return issue(s, e)
     case 'JobFinished': {
       const job = must(s, e.jobId)
+      const { waiters } = job
       const { children, followOns } = e.successors
-      put(s, {
-        ...job,
+      update(s, job, {
         phase: 'succeeded',
         value: e.value,
         openChildren: children,
@@ -176,24 +176,24 @@ function apply(s: S, e: JobEvent): void {
         followOns,
         // Its value may name successors that the JobCreated events after this
         // one create: waiters are released once the last of them exists.
-        waiters: children + followOns === 0 ? [] : job.waiters,
+        waiters: children + followOns === 0 ? [] : waiters,
       })
       move(s, 'issued', 'succeeded')
       if (children === 0 && followOns === 0) {
-        for (const waiter of job.waiters) release(s, waiter)
+        for (const waiter of waiters) release(s, waiter)
         complete(s, e.jobId)
       }
       return
     }
     case 'JobFailed': {
       const job = must(s, e.jobId)
-      put(s, { ...job, failures: job.failures + 1, lastFailure: e.reason })
+      update(s, job, { failures: job.failures + 1, lastFailure: e.reason })
       return
     }
     case 'JobRetried':
     case 'JobAbandoned': {
       const job = must(s, e.jobId)
-      put(s, { ...job, phase: 'waiting' })
+      update(s, job, { phase: 'waiting' })
       move(s, 'issued', 'waiting')
       if (e.type === 'JobRetried' && e.notBefore !== undefined && e.notBefore > e.at) {
         const until = e.notBefore
@@ -211,16 +211,17 @@ function apply(s: S, e: JobEvent): void {
     case 'JobRevived': {
       const job = must(s, e.jobId)
       if (job.phase !== 'failed') throw new ProjectionError(`job ${e.jobId} revived while ${job.phase}`)
-      put(s, { ...job, phase: 'waiting', failures: 0 })
+      update(s, job, { phase: 'waiting', failures: 0 })
       move(s, 'failed', 'waiting')
       release(s, e.jobId)
       return
     }
     case 'JobFailedCompletely': {
       const job = must(s, e.jobId)
-      if (job.phase === 'ready') throw new ProjectionError(`job ${e.jobId} failed completely while queued`)
-      put(s, { ...job, phase: 'failed' })
-      move(s, job.phase, 'failed')
+      const { phase } = job
+      if (phase === 'ready') throw new ProjectionError(`job ${e.jobId} failed completely while queued`)
+      update(s, job, { phase: 'failed' })
+      move(s, phase, 'failed')
       return
     }
     case 'MessageLogged':
@@ -234,7 +235,7 @@ function create(s: S, id: number, parent: number, relation: Relation, spec: JobS
   } else if (!chainable(s, parent, id)) {
     throw new ProjectionError(`job ${id} created out of order (next id is ${s.nextJobId})`)
   }
-  put(s, {
+  fresh(s, {
     id, parent, relation, spec,
     phase: 'waiting', attempts: 0, failures: 0, lastFailure: null,
     openChildren: 0, openFollowOns: 0, firstChild: -1, firstFollowOn: -1, followOns: 0,
@@ -251,8 +252,9 @@ function create(s: S, id: number, parent: number, relation: Relation, spec: JobS
   if (p.firstFollowOn === p.firstChild) releaseFollowOns(s, p)
   const waiting = must(s, parent)
   if (waiting.waiters.length === 0) return
-  put(s, { ...waiting, waiters: [] })
-  for (const waiter of waiting.waiters) release(s, waiter)
+  const { waiters } = waiting
+  update(s, waiting, { waiters: [] })
+  for (const waiter of waiters) release(s, waiter)
 }
 
 /** Whether `id` is the next id set aside for the jobs `parent`'s attempt may chain. */
@@ -286,7 +288,7 @@ function issue(s: S, e: JobIssued): void {
     }
   }
   unlink(s, job)
-  put(s, { ...must(s, e.jobId), phase: 'issued', attempts: e.attempt, next: -1, prev: -1, chainFirst, chainLeft })
+  update(s, must(s, e.jobId), { phase: 'issued', attempts: e.attempt, next: -1, prev: -1, chainFirst, chainLeft })
   move(s, 'ready', 'issued')
 }
 
@@ -298,12 +300,12 @@ function unlink(s: S, job: JobRecord): void {
     return
   }
   const before = must(s, job.prev)
-  put(s, { ...before, next: job.next })
+  update(s, before, { next: job.next })
   if (job.next === -1) {
     s.readyTail = job.prev
   } else {
     const after = must(s, job.next)
-    put(s, { ...after, prev: job.prev })
+    update(s, after, { prev: job.prev })
   }
 }
 
@@ -317,17 +319,17 @@ function release(s: S, id: number): void {
   const blocker = unresolvedProducer(s, job)
   if (blocker !== -1) {
     const producer = must(s, blocker)
-    put(s, { ...producer, waiters: [...producer.waiters, id] })
-    put(s, { ...job, waitingOn: blocker })
+    update(s, producer, { waiters: [...producer.waiters, id] })
+    update(s, job, { waitingOn: blocker })
     return
   }
-  put(s, { ...job, phase: 'ready', waitingOn: -1, next: -1, prev: s.readyTail })
+  update(s, job, { phase: 'ready', waitingOn: -1, next: -1, prev: s.readyTail })
   move(s, 'waiting', 'ready')
   if (s.readyTail === -1) {
     s.readyHead = id
   } else {
     const tail = must(s, s.readyTail)
-    put(s, { ...tail, next: id })
+    update(s, tail, { next: id })
   }
   s.readyTail = id
 }
@@ -362,10 +364,10 @@ function complete(s: S, id: number): void {
     const parent = must(s, job.parent)
     if (job.relation === 'child') {
       const openChildren = parent.openChildren - 1
-      put(s, { ...parent, openChildren })
+      update(s, parent, { openChildren })
       if (openChildren === 0) releaseFollowOns(s, parent)
     } else {
-      put(s, { ...parent, openFollowOns: parent.openFollowOns - 1 })
+      update(s, parent, { openFollowOns: parent.openFollowOns - 1 })
     }
     const after = must(s, job.parent)
     current = after.openChildren === 0 && after.openFollowOns === 0 ? after.id : -1
@@ -385,6 +387,25 @@ function must(s: S, id: number): JobRecord {
 
 function put(s: S, job: JobRecord): void {
   s.jobs = s.jobs.set(job.id, job, batch)
+}
+
+/** A record made by this batch: later events of the batch may change it in place. */
+function fresh(s: S, job: JobRecord): void {
+  batch?.add(job)
+  put(s, job)
+}
+
+/**
+ * The live record `job` with `changes`: changed in place when this batch
+ * made it (no older state holds it), else copied. A parent adding 100,000
+ * children then makes one record for each, not three.
+ */
+function update(s: S, job: JobRecord, changes: Partial<JobRecord>): void {
+  if (batch?.has(job) === true) {
+    Object.assign(job as Partial<JobRecord>, changes)
+    return
+  }
+  fresh(s, { ...job, ...changes })
 }
 
 /** The log contradicts itself: it cannot be replayed into a job tree. */

@@ -349,3 +349,11 @@ it('kill() drops a job queued in a worker behind another, which goes on', async 
   await h.succeeds(h.targetJob('echo'))
   assert.equal(h.outcomes.some((o) => o.jobId === queued.jobId), false)
 })
+
+it("a target's wall and CPU time start once its workflow module is imported", async (t) => {
+  const h = new Harness(t)
+  const job = { ...h.targetJob('quick'), module: fileURLToPath(new URL('./fixtures/slowImport.ts', import.meta.url)) }
+  const outcome = await h.succeeds(job)
+  assert.equal(outcome.value, 'done')
+  assert.ok(outcome.stats.wallMs < 200 && outcome.stats.cpuMs < 200, `the 400 ms import was counted: ${JSON.stringify(outcome.stats)}`)
+})

@@ -18,8 +18,8 @@ export class Attempt {
   readonly messages: string[] = []
   /** What a successful target added, in call order. */
   readonly successors: SuccessorSpec[] = []
-  private readonly startedAt = performance.now()
-  private readonly cpuAtStart = process.cpuUsage()
+  private startedAt = performance.now()
+  private cpuAtStart = process.cpuUsage()
   private log: JobLog | undefined
   private tempDir: string | undefined
 
@@ -37,10 +37,17 @@ export class Attempt {
       // A target's temp dir is made when it first asks for it: most never do.
       return await runTarget({
         job, target: work.target, input: work.input, tempDir: () => this.ensureTempDir(), log, messages: this.messages, successors: this.successors,
+        imported: () => this.startClock(),
       })
     } catch (err) {
       return { ok: false, reason: exceptionReason(err) }
     }
+  }
+
+  /** The attempt's own time starts once its workflow module is loaded: a new worker's import is not the job's. */
+  private startClock(): void {
+    this.startedAt = performance.now()
+    this.cpuAtStart = process.cpuUsage()
   }
 
   private ensureTempDir(): string {

@@ -26,6 +26,8 @@ export interface TargetRun {
   messages: string[]
   /** Filled with what the target added, in call order, when it succeeds. */
   successors: SuccessorSpec[]
+  /** Called once the workflow module is loaded, right before the target runs. */
+  imported: () => void
 }
 
 export async function runTarget(run: TargetRun): Promise<AttemptResult> {
@@ -43,6 +45,7 @@ export async function runTarget(run: TargetRun): Promise<AttemptResult> {
     globalDirs.add(job.globalDir)
   }
   const ctx = new WorkerJobContext(job.jobId, job.attempt, run.tempDir, job.globalDir, run.messages)
+  run.imported()
   run.log.capture()
   let value: unknown
   try {

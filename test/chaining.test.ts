@@ -86,6 +86,33 @@ for (const chaining of [true, false]) {
   })
 }
 
+test('chaining: a chained link that fails is retried by the leader, and the chain goes on', { timeout: 60_000 }, async () => {
+  const s = scratch('jobtree-chain-fail-')
+  try {
+    const record = join(s.dir, 'record')
+    const store = join(s.dir, 'store')
+    const links = 40
+    assert.equal(await run(step, { n: links, record, failOnce: [30, 10] }, { store, module: FIXTURE, logLevel: 'silent' }), links)
+    const events = await readEvents(store)
+    const lines = recordOf(record)
+    // Each failing link ran twice; checkChain's every-link-finished-once rule holds across the retry.
+    assert.equal(lines.length, links + 2)
+    const failed = events.flatMap((e) => (e.type === 'JobFailed' ? [e.jobId] : []))
+    assert.equal(failed.length, 2)
+    for (const jobId of failed) {
+      const issues = events.filter((e): e is Extract<JobEvent, { type: 'JobIssued' }> => e.type === 'JobIssued' && e.jobId === jobId)
+      // Chained first (it failed in the worker that chained it), then issued again by the leader.
+      assert.deepEqual(issues.map((e) => [e.attempt, e.chainedFrom !== undefined]), [[1, true], [2, false]])
+    }
+    const finishedOnce = new Set(events.flatMap((e) => (e.type === 'JobFinished' ? [e.jobId] : [])))
+    assert.equal(finishedOnce.size, links)
+    const verify = await jobtree(['replay', store, '--verify'])
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr)
+  } finally {
+    s.cleanup()
+  }
+})
+
 test('chaining: the leader SIGKILLed while chains run, then restarted: every link finishes once, none runs after its finish', { timeout: 120_000 }, async (t) => {
   const s = scratch('jobtree-chain-kill-')
   try {

@@ -357,3 +357,17 @@ it("a target's wall and CPU time start once its workflow module is imported", as
   assert.equal(outcome.value, 'done')
   assert.ok(outcome.stats.wallMs < 200 && outcome.stats.cpuMs < 200, `the 400 ms import was counted: ${JSON.stringify(outcome.stats)}`)
 })
+
+it('a killed job takes down what its command started in a session of its own', async (t) => {
+  const h = new Harness(t)
+  const pidFile = join(h.dir, 'sleep.pid')
+  writeFileSync(pidFile, '')
+  // setsid puts sleep in a new session and process group: killing the command's group misses it.
+  const job = h.commandJob(`setsid sleep 30 & echo "$!" > ${pidFile}; wait`)
+  h.batch.issue(job)
+  await eventually('the command wrote its pid', () => readFileSync(pidFile, 'utf8').endsWith('\n'))
+  const sleepPid = Number(readFileSync(pidFile, 'utf8').trim())
+  assert.ok(!isDead(sleepPid))
+  h.batch.kill(job.jobId)
+  await eventually('sleep in its own session is gone', () => isDead(sleepPid))
+})

@@ -4,6 +4,7 @@ import type { Resources } from '../events/catalogue.ts'
 import { killProcessGroup } from '../worker/processGroup.ts'
 import type { ResultMessage, RunMessage, WorkerMessage } from '../worker/protocol.ts'
 import { removeTempDirs } from '../worker/tempDir.ts'
+import { killStrays } from './strays.ts'
 
 // Warm worker processes for the local batch system. Starting Node with tsx
 // takes 100-200 ms, so a worker runs attempt after attempt, one at a time,
@@ -337,9 +338,13 @@ export class WorkerPool {
     if (!killed) this.release(worker)
     worker.assigned = []
     if (head === undefined) return
-    // Killed from outside, the worker could not take its command and temp dir down with it.
+    // Killed, the worker could not take its command and temp dir down with
+    // it; it may not even have said which group its command was.
     if (worker.group !== undefined) killProcessGroup(worker.group)
-    if (worker.child.pid !== undefined) await removeTempDirs(worker.child.pid)
+    if (worker.child.pid !== undefined) {
+      if (head.run === undefined) killStrays(worker.child.pid)
+      await removeTempDirs(worker.child.pid)
+    }
     if (!killed) this.listener.died(head.jobId, head.attempt, code, signal)
   }
 }

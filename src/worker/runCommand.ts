@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import type { AttemptResult } from './protocol.ts'
 import { encodeResult } from './protocol.ts'
-import { killProcessGroup } from './processGroup.ts'
+import { killProcessGroup, WORKER_TAG, workerTag } from './processGroup.ts'
 
 // Runs a command job: a string through /bin/sh -c, an argv array directly
 // (never joined into a shell line). The command gets its own process group
@@ -25,7 +25,7 @@ export function runCommand(run: CommandRun): Promise<AttemptResult> {
       detached: true,
       stdio: ['ignore', run.logFd, run.logFd],
       // The user's cwd, as a shell would; scratch files go to the attempt's temp dir.
-      env: { ...process.env, TMPDIR: run.tempDir },
+      env: { ...process.env, TMPDIR: run.tempDir, [WORKER_TAG]: workerTag(process.ppid, process.pid) },
     })
     if (child.pid !== undefined) {
       runningGroup = child.pid

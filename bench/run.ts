@@ -1,19 +1,12 @@
 // `npm run bench [-- --quick] [-- --repeat N]`: jobtree's figures beside
 // the raw limits of this machine, measured in the same run, as one table.
 import { availableParallelism, cpus, totalmem } from 'node:os'
-import { parseArgs } from 'node:util'
+import { benchOptions } from './options.ts'
 import { fullScan, ipcRoundTrips, spawnTrue, syncedAppends } from './raw.ts'
 import { runWorkflow, type RunFigures } from './scenarios.ts'
 import { fmt, medianOf } from './stats.ts'
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    repeat: { type: 'string' },
-  },
-})
-const quick = values.quick === true
-const repeat = Number(values.repeat ?? (quick ? 1 : 3))
+const { quick, repeat } = benchOptions()
 const size = quick
   ? { width: 20, fanout: 50, chain: 1_000, commands: 200, fan: 10_000, ipc: 2_000, appends: 500, scan: 100_000 }
   : { width: 100, fanout: 100, chain: 10_000, commands: 1_000, fan: 100_000, ipc: 20_000, appends: 3_000, scan: 1_000_000 }

@@ -4,7 +4,8 @@ import type { EventLog } from '../src/events/log.ts'
 import { decide } from '../src/engine/decide.ts'
 import type { Input, SuccessorSpec } from '../src/engine/inputs.ts'
 import type { Snapshotter } from '../src/engine/snapshots.ts'
-import { evolve, initialState, type JobTreeState } from '../src/projections/jobTree.ts'
+import { evolve } from '../src/projections/jobTree.ts'
+import { initialState, type JobTreeState } from '../src/projections/jobTreeState.ts'
 
 // A long run, made fast: the real decider and projection driven by made-up
 // outcomes instead of real jobs, committed in batches as the leader would.

@@ -43,7 +43,8 @@ import type { FailureReason, JobCreated, JobEvent, JobFinished } from '../src/ev
 import { encodeValue } from '../src/events/codec.ts'
 import { EventLog } from '../src/events/log.ts'
 import { RV_KEY } from '../src/events/promise.ts'
-import { evolve, initialState, type JobTreeState } from '../src/projections/jobTree.ts'
+import { evolve } from '../src/projections/jobTree.ts'
+import { initialState, type JobTreeState } from '../src/projections/jobTreeState.ts'
 import { outFile, recordFile, type ChaosInput, type RecordLine } from './fixtures/chaos.ts'
 import {
   FAIL_CODE, ROOT_PATH, behaviour, computedValue, doomed, draw, firstAttempts, ownPart, planNode, successorPath, type Kind, type Relation,

@@ -5,7 +5,8 @@ import type { JobEvent, JobSpec, RunConfig } from '../src/events/catalogue.ts'
 import { makeToken } from '../src/events/promise.ts'
 import { CHAIN_IDS, decide } from '../src/engine/decide.ts'
 import type { Input, SuccessorSpec } from '../src/engine/inputs.ts'
-import { evolve, initialState, type JobTreeState } from '../src/projections/jobTree.ts'
+import { evolve } from '../src/projections/jobTree.ts'
+import { initialState, type JobTreeState } from '../src/projections/jobTreeState.ts'
 
 const at = 1000
 const config: RunConfig = { retryCount: 1, maxJobs: 10, maxCores: 2, maxMemory: 2 ** 30, maxDisk: 2 ** 30 }

@@ -11,7 +11,8 @@ import { EventSource } from '../src/engine/eventSource.ts'
 import type { Input } from '../src/engine/inputs.ts'
 import { createStore } from '../src/engine/store.ts'
 import { verifyLog } from '../src/engine/verify.ts'
-import { evolve, initialState } from '../src/projections/jobTree.ts'
+import { evolve } from '../src/projections/jobTree.ts'
+import { initialState } from '../src/projections/jobTreeState.ts'
 import { scratch } from './helpers/cli.ts'
 
 const t = 1_700_000_000_000

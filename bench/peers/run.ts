@@ -4,7 +4,7 @@
 // to each. Never needed by the tests.
 import { createRequire } from 'node:module'
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
-import { parseArgs } from 'node:util'
+import { benchOptions } from '../options.ts'
 import { runWorkflow } from '../scenarios.ts'
 import { fmt, medianOf } from '../stats.ts'
 import { bullmqChain, bullmqWide } from './bullmq.ts'
@@ -13,14 +13,7 @@ import { onPath } from './path.ts'
 import { withRedis } from './redis.ts'
 import { runToil, toilVersion } from './toil.ts'
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    repeat: { type: 'string' },
-  },
-})
-const quick = values.quick === true
-const repeat = Number(values.repeat ?? (quick ? 1 : 3))
+const { quick, repeat } = benchOptions()
 const say = (text: string) => process.stderr.write(`${text}\n`)
 
 type Shape = { kind: 'wide'; width: number; fanout: number } | { kind: 'chain'; n: number }

@@ -171,26 +171,31 @@ export class LocalBatchSystem implements BatchSystem {
     // Once every core is taken nothing else fits: stop rather than walk a long queue after each job.
     for (let i = 0; i < this.queue.length && this.used.cores < this.limits.cores - CORE_SLACK; ) {
       const job = this.queue[i]
-      const { cores, memory, disk } = job.spec.resources
       if (!this.fits(job.spec.resources)) {
         i += 1
         continue
       }
       this.queue.splice(i, 1)
-      this.running.set(job.jobId, { attempt: job.attempt, resources: { cores, memory, disk }, startedAt: null, baseline: undefined })
-      this.adjustUsed(job.spec.resources, 1)
-      this.pool.start(this.runOf(job), { cores, memory, disk })
+      const { resources } = this.hold(job.jobId, job.attempt, job.spec.resources, null)
+      this.adjustUsed(resources, 1)
+      this.pool.start(this.runOf(job), resources)
     }
     // Every core is taken: the oldest waiting attempts queue behind short
     // running ones that have room for them, in order (a big one that fits
     // nowhere stops this, so that slots drain until it fits).
     while (this.queue.length > 0 && this.pool.queueBehind(this.runOf(this.queue[0]), now)) {
       const job = this.queue.shift() as IssuedJob
-      const { cores, memory, disk } = job.spec.resources
-      this.running.set(job.jobId, { attempt: job.attempt, resources: { cores, memory, disk }, startedAt: null, baseline: undefined })
+      this.hold(job.jobId, job.attempt, job.spec.resources, null)
     }
     // Nothing waits and a core is free: attempts queued behind others can run now.
     if (this.queue.length === 0 && this.used.cores < this.limits.cores - CORE_SLACK && this.pool.hasQueued) this.pool.revokeQueued(true, now)
+  }
+
+  /** Records an attempt as given to a worker (started at `startedAt`, or not yet). */
+  private hold(jobId: number, attempt: number, { cores, memory, disk }: Slot, startedAt: number | null): Held {
+    const held: Held = { attempt, resources: { cores, memory, disk }, startedAt, baseline: undefined }
+    this.running.set(jobId, held)
+    return held
   }
 
   private runOf(job: IssuedJob): RunMessage {
@@ -215,8 +220,7 @@ export class LocalBatchSystem implements BatchSystem {
     const chained = message?.chained
     const reported = outcome()
     if (chained !== undefined && reported.type === 'AttemptSucceeded') {
-      const { cores, memory, disk } = chained.resources
-      this.running.set(chained.jobId, { attempt: 1, resources: { cores, memory, disk }, startedAt: Date.now(), baseline: message?.rss })
+      this.hold(chained.jobId, 1, chained.resources, Date.now()).baseline = message?.rss
       reported.chainedTo = chained.jobId
     }
     this.subject.next(reported)

@@ -1,6 +1,7 @@
 import type { FailureReason, JobEvent, JobIssued, JobSpec, MessageLogged } from '../events/catalogue.ts'
-import { mapTokens, makeToken, someToken, type RvRef } from '../events/promise.ts'
-import { evolve, readyJobs, type JobRecord, type JobTreeState } from '../projections/jobTree.ts'
+import { hasToken, mapTokens, makeToken, type RvRef } from '../events/promise.ts'
+import { evolve, readyJobs } from '../projections/jobTree.ts'
+import { type JobRecord, type JobTreeState } from '../projections/jobTreeState.ts'
 import type { AttemptFailed, AttemptSucceeded, Input, InterruptInput, RescueInput, ResumeInput, StartInput } from './inputs.ts'
 
 // The leader's decisions, as a pure function: given the projected state and
@@ -82,7 +83,7 @@ function succeeded(state: JobTreeState, input: AttemptSucceeded): JobEvent[] {
   let nextFollowOn = first + children
   for (let local = 0; local < successors.length; local++) idOfLocal[local] = successors[local].relation === 'child' ? nextChild++ : nextFollowOn++
   const globalize = (value: unknown): unknown =>
-    !someToken(value, () => true) ? value : mapTokens(value, (ref: RvRef) => {
+    !hasToken(value) ? value : mapTokens(value, (ref: RvRef) => {
       if (ref.local === undefined) return makeToken(ref)
       const job = idOfLocal[ref.local]
       if (job === undefined) throw new DecisionError(`promise names successor ${ref.local}, which the job did not add`)
@@ -124,7 +125,7 @@ function acceptsChain(state: JobTreeState, job: JobRecord, input: AttemptSucceed
   if (input.chainedTo === undefined || state.interrupted !== null || state.config?.chaining !== true) return false
   const only = input.successors[0]
   if (input.successors.length !== 1 || job.chainLeft < 1 || job.chainFirst !== input.chainedTo) return false
-  return only.spec.work.kind !== 'target' || !someToken(only.spec.work.input, () => true)
+  return only.spec.work.kind !== 'target' || !hasToken(only.spec.work.input)
 }
 
 function failed(state: JobTreeState, input: AttemptFailed): JobEvent[] {

@@ -1,6 +1,6 @@
 import type { JobCreated, JobEvent, JobFailed, JobFinished, JobSpec, MessageLogged } from '../events/catalogue.ts'
 import { makeToken, mapTokens } from '../events/promise.ts'
-import type { JobTreeState } from '../projections/jobTree.ts'
+import type { JobTreeState } from '../projections/jobTreeState.ts'
 import type { HeldAttempt, Input, SuccessorSpec } from './inputs.ts'
 
 // The log records decisions, not the inputs that led to them; but every

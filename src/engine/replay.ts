@@ -1,6 +1,7 @@
 import type { EventLog } from '../events/log.ts'
 import { JobtreeError } from '../errors.ts'
-import { evolve, initialState, ProjectionError, type JobTreeState } from '../projections/jobTree.ts'
+import { evolve, ProjectionError } from '../projections/jobTree.ts'
+import { initialState, type JobTreeState } from '../projections/jobTreeState.ts'
 import { loadSnapshot } from './snapshots.ts'
 
 export interface ReplayOptions {

@@ -9,7 +9,8 @@ import { resolveTokens } from '../events/promise.ts'
 import { JobtreeError } from '../errors.ts'
 import { lookupTarget, targetNames } from '../api/target.ts'
 import { toSpec } from '../api/options.ts'
-import { valueOf, type JobTreeState } from '../projections/jobTree.ts'
+import { valueOf } from '../projections/jobTree.ts'
+import { type JobTreeState } from '../projections/jobTreeState.ts'
 import { closeEndpoint, serveLeader } from './endpoint.ts'
 import { EventStreams } from './eventStreams.ts'
 import { Leader } from './leader.ts'
@@ -101,8 +102,7 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
     if (state.epoch === 0 && req.target === '') {
       throw new JobtreeError('STORE_INVALID', `the run in ${root} never started (its leader stopped before recording anything): restart it with --target and --input`, { store: root })
     }
-    const { chaining: _earlier, ...earlier } = state.config ?? defaultConfig(root)
-    const config: RunConfig = { ...earlier, ...req.config }
+    const config: RunConfig = { ...(state.config ?? defaultConfig(root)), ...req.config }
     const snapshots = new Snapshotter(store.log, req.snapshotEvery ?? SNAPSHOT_EVERY)
     const onCommit = (committed: JobTreeState, events: readonly JobEvent[]) => {
       snapshots.committed(committed, events)

@@ -3,7 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { JobEvent } from '../events/catalogue.ts'
 import { decodeValue, encodeEvent, encodeValue } from '../events/codec.ts'
 import type { EventLog } from '../events/log.ts'
-import type { JobTreeState } from '../projections/jobTree.ts'
+import type { JobTreeState } from '../projections/jobTreeState.ts'
 import { decodeState, joinParts, stateParts } from '../projections/stateCodec.ts'
 
 // Snapshots of the job tree in the log's own LevelDB, so that a restart or a

@@ -1,5 +1,5 @@
 import { describeReason, inputSummary, jobName } from '../projections/describe.ts'
-import type { JobTreeState } from '../projections/jobTree.ts'
+import type { JobTreeState } from '../projections/jobTreeState.ts'
 import { logTail } from './logTail.ts'
 import { jobLogFile, type StorePaths } from './store.ts'
 

@@ -60,6 +60,11 @@ export function someToken(value: unknown, fn: (ref: RvRef) => boolean): boolean 
   return false
 }
 
+/** Whether `value` holds a promise token anywhere. */
+export function hasToken(value: unknown): boolean {
+  return someToken(value, () => true)
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false
   const proto = Object.getPrototypeOf(value)

@@ -1,5 +1,6 @@
 import type { Recorded } from '../events/catalogue.ts'
-import { evolve, initialState, type JobTreeState } from './jobTree.ts'
+import { evolve } from './jobTree.ts'
+import { initialState, type JobTreeState } from './jobTreeState.ts'
 import { emptyTimeline, evolveTimeline, type Timeline } from './timeline.ts'
 
 // The job tree and the timeline folded together, as `replay` and `stats`

@@ -1,6 +1,6 @@
 import type { FailureReason, JobSpec } from '../events/catalogue.ts'
 import { formatSize } from '../api/sizes.ts'
-import type { JobTreeState } from './jobTree.ts'
+import type { JobTreeState } from './jobTreeState.ts'
 
 // Words for jobs and failures, shared by the leader's messages and `status`.
 

@@ -1,7 +1,8 @@
 import { Immer, type Draft } from 'immer'
-import type { FailureReason, JobEvent, JobIssued, JobSpec, Relation, RunConfig, WorkflowFinished, WorkflowInterrupted } from '../events/catalogue.ts'
+import type { JobEvent, JobIssued, JobSpec, Relation } from '../events/catalogue.ts'
 import { UnresolvedPromise, resolveTokens } from '../events/promise.ts'
-import { PVec, type Batch } from './pvec.ts'
+import type { Batch } from './pvec.ts'
+import type { Counts, JobRecord, JobTreeState, Phase } from './jobTreeState.ts'
 
 // The job tree the leader decides on: a pure projection of the log.
 // `evolve` touches only the records an event names (plus, when a subtree
@@ -9,103 +10,9 @@ import { PVec, type Batch } from './pvec.ts'
 // with the number of jobs. Jobs whose whole subtree has completed leave the
 // live state; their return values stay while a promise may still ask for them.
 
-/**
- * waiting: created but held back (a follow-on whose parent's children are not
- *   all complete, or a job whose input waits for a promise);
- * ready: may be issued; issued: an attempt is out;
- * succeeded: its last attempt succeeded (its successors may still run);
- * failed: failed completely.
- */
-export type Phase = 'waiting' | 'ready' | 'issued' | 'succeeded' | 'failed'
-
-export interface JobRecord {
-  readonly id: number
-  readonly parent: number
-  readonly relation: Relation
-  readonly spec: JobSpec
-  readonly phase: Phase
-  /** Attempts issued so far; the next attempt is `attempts + 1`. */
-  readonly attempts: number
-  /** Failed attempts so far. */
-  readonly failures: number
-  readonly lastFailure: FailureReason | null
-  /** Children not yet complete (set when the job succeeds). */
-  readonly openChildren: number
-  /** Follow-ons not yet complete. */
-  readonly openFollowOns: number
-  /** Children have ids firstChild .. firstFollowOn - 1, follow-ons firstFollowOn .. firstFollowOn + followOns - 1. */
-  readonly firstChild: number
-  readonly firstFollowOn: number
-  readonly followOns: number
-  /** Jobs whose input waits for this job's value. */
-  readonly waiters: readonly number[]
-  /** The producer this job's input waits for, or -1. */
-  readonly waitingOn: number
-  readonly value: unknown
-  /** Next job in the ready queue, or -1. */
-  readonly next: number
-  /** Previous job in the ready queue, or -1 (not kept up to date for the head). */
-  readonly prev: number
-  /** Ids set aside for the jobs its current attempt may chain: chainLeft of them from chainFirst. */
-  readonly chainFirst: number
-  readonly chainLeft: number
-}
-
-export interface Counts {
-  readonly total: number
-  readonly waiting: number
-  readonly ready: number
-  readonly issued: number
-  readonly succeeded: number
-  readonly failed: number
-}
-
-export interface JobTreeState {
-  readonly runId: string
-  readonly module: string
-  readonly target: string
-  readonly epoch: number
-  readonly config: RunConfig | null
-  readonly jobs: PVec<JobRecord>
-  /** Return values of jobs that have left `jobs` (only those not undefined). */
-  readonly values: PVec<{ value: unknown }>
-  readonly nextJobId: number
-  readonly readyHead: number
-  readonly readyTail: number
-  readonly counts: Counts
-  readonly finished: WorkflowFinished | null
-  /** Set when a leader was told to stop; cleared when the next one resumes. */
-  readonly interrupted: WorkflowInterrupted | null
-  /** Retried jobs waiting out their backoff, soonest first. */
-  readonly delayed: readonly Delayed[]
-  readonly startedAt: number
-}
-
-export interface Delayed {
-  readonly id: number
-  readonly until: number
-}
-
-export const initialState: JobTreeState = {
-  runId: '',
-  module: '',
-  target: '',
-  epoch: 0,
-  config: null,
-  jobs: PVec.empty(),
-  values: PVec.empty(),
-  nextJobId: 0,
-  readyHead: -1,
-  readyTail: -1,
-  counts: { total: 0, waiting: 0, ready: 0, issued: 0, succeeded: 0, failed: 0 },
-  finished: null,
-  interrupted: null,
-  delayed: [],
-  startedAt: 0,
-}
-
 // The draft as `apply` writes it. Immer drafts the small top level and the
-// counts; PVec values are opaque to it and replaced, never mutated.
+// counts; PVec values are opaque to it and replaced (see `batch` for the
+// nodes and records changed in place).
 type S = { -readonly [K in Exclude<keyof JobTreeState, 'counts'>]: JobTreeState[K] } & {
   counts: { -readonly [K in keyof Counts]: number }
 }

@@ -1,5 +1,5 @@
 import { Encoder } from 'cbor-x'
-import { initialState, type JobTreeState } from './jobTree.ts'
+import { initialState, type JobTreeState } from './jobTreeState.ts'
 import { PVec } from './pvec.ts'
 
 // A compact, deterministic encoding of the job-tree state, for snapshots and

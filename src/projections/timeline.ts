@@ -1,6 +1,6 @@
 import type { AttemptStats, FailureReason, JobEvent, Relation } from '../events/catalogue.ts'
 import { jobName } from './describe.ts'
-import type { JobTreeState } from './jobTree.ts'
+import type { JobTreeState } from './jobTreeState.ts'
 import { PVec } from './pvec.ts'
 
 // When each job was created, queued, issued and ended, attempt by attempt,

@@ -1,5 +1,5 @@
 import type { AuditState } from './audit.ts'
-import type { Phase } from './jobTree.ts'
+import type { Phase } from './jobTreeState.ts'
 import type { Relation } from '../events/catalogue.ts'
 import { startOf, type AttemptTiming, type JobTimeline } from './timeline.ts'
 

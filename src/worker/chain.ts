@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path'
 import type { IssuedJob } from '../batch/batchSystem.ts'
 import { jobLogName } from '../engine/jobLogName.ts'
 import type { SuccessorSpec } from '../engine/inputs.ts'
-import { someToken } from '../events/promise.ts'
+import { hasToken } from '../events/promise.ts'
 
 // Chaining (the seed's slave loop): a worker that has just run a job whose
 // only successor fits in what the job had runs that successor itself instead
@@ -20,7 +20,7 @@ export function chainedAttempt(job: IssuedJob, successors: readonly SuccessorSpe
   const asked = spec.resources
   if (asked.cores > had.cores || asked.memory > had.memory || asked.disk > had.disk) return undefined
   // Only the leader can resolve a promise.
-  if (spec.work.kind === 'target' && someToken(spec.work.input, () => true)) return undefined
+  if (spec.work.kind === 'target' && hasToken(spec.work.input)) return undefined
   const jobId = chain.first
   return {
     jobId,

@@ -8,7 +8,7 @@ import { decodeEvent, encodeEvent } from '../../src/events/codec.ts'
 import { EventLog } from '../../src/events/log.ts'
 import { silentLogger } from '../../src/engine/logger.ts'
 import { runWorkflow, type RunOutcome } from '../../src/engine/runWorkflow.ts'
-import type { JobTreeState } from '../../src/projections/jobTree.ts'
+import type { JobTreeState } from '../../src/projections/jobTreeState.ts'
 import { encodeState } from '../../src/projections/stateCodec.ts'
 import '../fixtures/auditWorkflow.ts'
 

@@ -4,7 +4,7 @@
 // The stores are built by driving the real decider and projection with
 // made-up outcomes (bench/syntheticRun.ts) and appending through the log in
 // batches, as a leader would: once taking snapshots as a leader does (every
-// 10,000 events, or a quarter as many events as the run has jobs), once
+// 10,000 events, or one per 40 bytes of the last snapshot), once
 // without, the same events.
 import { execFileSync } from 'node:child_process'
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'

@@ -40,7 +40,7 @@ import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import { replay } from '../src/engine/replay.ts'
 import type { FailureReason, JobCreated, JobEvent, JobFinished } from '../src/events/catalogue.ts'
-import { encodeValue } from '../src/events/codec.ts'
+import { encodeState } from '../src/projections/stateCodec.ts'
 import { EventLog } from '../src/events/log.ts'
 import { RV_KEY } from '../src/events/promise.ts'
 import { evolve } from '../src/projections/jobTree.ts'
@@ -679,12 +679,7 @@ function assertNoProblems(what: string, problems: string[]): void {
 
 /** A canonical encoding of a job-tree state: every field, tries as their entries in index order. */
 function canonical(state: JobTreeState): Buffer {
-  const plain = {
-    ...state,
-    jobs: [...state.jobs.entries()],
-    values: [...state.values.entries()],
-  }
-  return Buffer.from(encodeValue(plain))
+  return Buffer.from(encodeState(state))
 }
 
 async function replayedState(store: string): Promise<Buffer> {

@@ -2,10 +2,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { JobEvent, JobSpec, RunConfig } from '../src/events/catalogue.ts'
-import { makeToken } from '../src/events/promise.ts'
+import { makeToken, resolveTokens } from '../src/events/promise.ts'
 import { CHAIN_IDS, decide } from '../src/engine/decide.ts'
 import type { Input, SuccessorSpec } from '../src/engine/inputs.ts'
-import { evolve } from '../src/projections/jobTree.ts'
+import { evolve, valueOf } from '../src/projections/jobTree.ts'
 import { initialState, type JobTreeState } from '../src/projections/jobTreeState.ts'
 
 const at = 1000
@@ -396,10 +396,38 @@ test('decide: a promise to a successor the job did not add fails the attempt', (
   assert.match(JSON.stringify(events[0]), /did not add/)
 })
 
-test('evolve: completed jobs leave the live state; their values stay reachable', () => {
-  const state = given([...started, issued(0), finished(0, 1, 1, 0), created(1, 0, 'child'), issued(1), finished(1, 2, 0, 0, 'v')])
+test('evolve: completed jobs leave the live state; a value no promise names goes with them, the root\'s stays', () => {
+  const state = given([...started, issued(0), finished(0, 1, 1, 0, 'root'), created(1, 0, 'child'), issued(1), finished(1, 2, 0, 0, 'v')])
   assert.equal(state.jobs.get(0), undefined)
   assert.equal(state.jobs.get(1), undefined)
-  assert.deepEqual(state.values.get(1), { value: 'v' })
+  assert.equal(state.values.get(1), undefined)
+  assert.deepEqual(state.values.get(0), { value: 'root' })
   assert.equal(state.counts.succeeded, 2)
+})
+
+test('evolve: a value stays while a promise names it, and goes with the last one', () => {
+  const waiting = given([
+    ...started, issued(0), finished(0, 1, 1, 1), created(1, 0, 'child'), created(2, 0, 'followOn', spec('leaf', makeToken({ job: 1, path: [] }))),
+    issued(1), finished(1, 3, 0, 0, 'v'),
+  ])
+  assert.equal(waiting.jobs.get(1), undefined)
+  assert.deepEqual(waiting.values.get(1), { value: 'v' })
+  assert.equal(waiting.promised.get(1), 1)
+  const done = [issued(2), finished(2, 3, 0, 0)].reduce(evolve, waiting)
+  assert.equal(done.values.get(1), undefined)
+  assert.equal(done.promised.get(1), undefined)
+})
+
+test('evolve: a kept value holding a promise keeps its producer\'s value, and lets it go when dropped', () => {
+  const rv = (job: number) => makeToken({ job, path: [] })
+  const waiting = given([
+    ...started, issued(0), finished(0, 1, 1, 1), created(1, 0, 'child'), created(2, 0, 'followOn', spec('leaf', rv(1))),
+    issued(1), finished(1, 3, 1, 0, rv(3)), created(3, 1, 'child'), issued(3), finished(3, 4, 0, 0, 'deep'),
+  ])
+  assert.equal(waiting.readyHead, 2)
+  assert.equal(resolveTokens(rv(1), (id) => valueOf(waiting, id)), 'deep')
+  const done = [issued(2), finished(2, 4, 0, 0)].reduce(evolve, waiting)
+  assert.equal(done.values.get(1), undefined)
+  assert.equal(done.values.get(3), undefined)
+  assert.deepEqual([...done.promised.entries()], [])
 })

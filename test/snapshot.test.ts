@@ -3,8 +3,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { createHash } from 'node:crypto'
-import { encodeValue } from '../src/events/codec.ts'
 import { EventLog } from '../src/events/log.ts'
 import { replay } from '../src/engine/replay.ts'
 import { decide } from '../src/engine/decide.ts'
@@ -13,7 +11,7 @@ import { encodeSnapshot, loadSnapshot, Snapshotter } from '../src/engine/snapsho
 import { evolve } from '../src/projections/jobTree.ts'
 import { initialState } from '../src/projections/jobTreeState.ts'
 import type { JobEvent } from '../src/events/catalogue.ts'
-import { encodeState, decodeState } from '../src/projections/stateCodec.ts'
+import { encodeState, decodeState, stateParts } from '../src/projections/stateCodec.ts'
 import { recordedRun, stateDigest } from './helpers/audit.ts'
 import { scratch } from './helpers/cli.ts'
 
@@ -43,7 +41,8 @@ test('snapshot: replay to every position equals the leader\'s state, with and wi
         full.push(encodeState(await replay(log, r.seq, { snapshots: false })))
       }
       for (let p = 1; p <= log.lastSeq; p++) {
-        await log.putSnapshot(p, encodeSnapshot((await loadAt(log, p)), events[p - 1]), Infinity)
+        const { head, parts } = encodeSnapshot(await loadAt(log, p), events[p - 1])
+        await log.putSnapshot(p, head, parts, Infinity)
         for (let q = p; q <= Math.min(log.lastSeq, p + 8); q++) {
           assert.equal(Buffer.compare(encodeState(await replay(log, q)), full[q]), 0, `from a snapshot at ${p} to ${q}`)
         }
@@ -71,7 +70,7 @@ test('snapshot: the encoding is canonical and decodes to an equal state', async 
       for (const seq of [3, 10, log.lastSeq]) {
         const state = await replay(log, seq)
         const bytes = encodeState(state)
-        const back = decodeState(bytes)
+        const back = decodeState([...stateParts(state)])
         assert.ok(back !== undefined)
         assert.equal(Buffer.compare(encodeState(back), bytes), 0)
         assert.deepEqual(back.counts, state.counts)
@@ -93,15 +92,20 @@ test('snapshot: one that no longer matches its event, or lies past the end, is p
     let log = await EventLog.open(path, false)
     const last = log.lastSeq
     const at10 = await replay(log, 10)
-    const wrongDigest = encodeValue([new Uint8Array(32), encodeState(at10)]).slice()
-    await log.putSnapshot(10, wrongDigest)
+    const events: JobEvent[] = []
+    for await (const r of log.read(1, 10)) events.push(r.event)
+    const { head, parts } = encodeSnapshot(at10, events[9])
+    await log.putSnapshot(10, encodeSnapshot(at10, events[8]).head, parts)
     assert.equal(await loadSnapshot(log), undefined, 'a snapshot whose event digest differs is not used')
-    let event10: Uint8Array | undefined
-    for await (const r of log.readRaw(10, 10)) event10 = r.bytes
-    const good = encodeValue([createHash('sha256').update(event10 ?? new Uint8Array()).digest(), encodeState(at10)]).slice()
-    await log.putSnapshot(10, good)
+    await log.putSnapshot(10, head, parts.slice(1))
+    assert.equal(await loadSnapshot(log), undefined, 'a snapshot missing a part is not used')
+    const damaged = parts.map((p) => new Uint8Array(p))
+    damaged[0][damaged[0].length >> 1] ^= 1
+    await log.putSnapshot(10, head, damaged)
+    assert.equal(await loadSnapshot(log), undefined, 'a snapshot with a damaged part is not used')
+    await log.putSnapshot(10, head, parts)
     assert.equal((await loadSnapshot(log))?.seq, 10)
-    await log.putSnapshot(last + 5, good)
+    await log.putSnapshot(last + 5, head, parts)
     await log.close()
     log = await EventLog.open(path, false)
     try {
@@ -122,7 +126,7 @@ test('snapshot: a trie built from entries equals one built by sets', async () =>
   const ids = [0, 5, 31, 32, 1023, 1024, 40_000, 1_048_576]
   let bySet = PVec.empty<number>()
   for (const id of ids) bySet = bySet.set(id, id + 1)
-  const built = PVec.fromEntries(ids.map((id) => [id, id + 1] as const).reverse())
+  const built = PVec.fromFlat([['x', ...ids.slice(4).flatMap((id) => [id, id + 1])], ['y', ...ids.slice(0, 4).reverse().flatMap((id) => [id, id + 1])]], 1)
   assert.deepEqual([...built.entries()], [...bySet.entries()])
   for (const id of ids) assert.equal(built.get(id), id + 1)
   assert.equal(built.get(6), undefined)

@@ -3,15 +3,13 @@ import type { Logger } from '../engine/logger.ts'
 import { JobtreeError, oneLine } from '../errors.ts'
 import type { BatchSystem } from './batchSystem.ts'
 import { LocalBatchSystem } from './local.ts'
+import { BATCH_SYSTEMS, type BatchSystemName } from './names.ts'
 
 // The one place that knows the batch systems by name. The engine imports
 // only this file; a cluster batch system's code is imported when a run asks
 // for it, so that a machine without Slurm never loads it. Another one (Grid
 // Engine, LSF, PBS, HTCondor) is a folder beside slurm/, a name in
-// BATCH_SYSTEMS and a case in each switch below.
-
-export const BATCH_SYSTEMS = ['local', 'slurm'] as const
-export type BatchSystemName = (typeof BATCH_SYSTEMS)[number]
+// BATCH_SYSTEMS (names.ts) and a case in each switch below.
 
 /** What a batch system learns about the run it serves. */
 export interface BatchContext {

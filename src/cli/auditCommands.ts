@@ -1,12 +1,10 @@
 import type { Command } from 'commander'
 import type { EventType } from '../events/catalogue.ts'
-import { eventsCommand } from './eventsCommand.ts'
 import { depth, eventTypes, jobId, moment, seqNumber, type Moment } from './options.ts'
-import { replayCommand } from './replayCommand.ts'
-import { statsCommand } from './statsCommand.ts'
 
 // The commands that question a store's log: replay, events, stats. Each
-// reads the log directly, or asks the running leader when one holds it.
+// reads the log directly, or asks the running leader when one holds it; its
+// module is imported when it runs (see main.ts).
 
 export function addAuditCommands(cli: Command): void {
   cli
@@ -21,6 +19,7 @@ export function addAuditCommands(cli: Command): void {
     .option('--depth <n>', 'print the tree down to this depth', depth)
     .option('--json', 'print JSON')
     .action(async (store: string, flags: { to?: number; at?: Moment; job?: number; step?: boolean; verify?: boolean; depth?: number; json?: boolean }) => {
+      const { replayCommand } = await import('./replayCommand.ts')
       process.exitCode = await replayCommand(store, flags)
     })
 
@@ -34,6 +33,7 @@ export function addAuditCommands(cli: Command): void {
     .option('--job <id>', 'only the events of this job', jobId)
     .option('--follow', 'keep printing events as they are appended, until the run finishes')
     .action(async (store: string, flags: { from?: number; to?: number; type?: EventType[]; job?: number; follow?: boolean }) => {
+      const { eventsCommand } = await import('./eventsCommand.ts')
       process.exitCode = await eventsCommand(store, flags)
     })
 
@@ -43,6 +43,7 @@ export function addAuditCommands(cli: Command): void {
     .argument('<store>', 'store directory')
     .option('--json', 'print JSON')
     .action(async (store: string, flags: { json?: boolean }) => {
+      const { statsCommand } = await import('./statsCommand.ts')
       process.exitCode = await statsCommand(store, flags)
     })
 }

@@ -2,17 +2,19 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { JobtreeError, oneLine } from '../errors.ts'
 import { parseSize } from '../api/sizes.ts'
 import { LOG_LEVELS } from '../engine/logger.ts'
-import { BATCH_SYSTEMS } from '../batch/choose.ts'
+import { BATCH_SYSTEMS } from '../batch/names.ts'
 import { parseSiteArgs } from '../batch/slurm/siteArgs.ts'
-import { runCommand, type RunFlags } from './runCommand.ts'
-import { killCommand } from './killCommand.ts'
-import { statusCommand } from './statusCommand.ts'
+import type { RunFlags } from './runCommand.ts'
 import { addAuditCommands } from './auditCommands.ts'
 
 // The `jobtree` command line. Exit codes: 0 success, 1 the workflow failed
 // (or, for status --fail-if-not-complete, is not complete), 2 bad usage or
 // input (or the machine refused: no space, no permission), 70 a bug in
 // jobtree, 130 interrupted.
+//
+// Each command's module is imported when that command runs: `status` then
+// never loads the leader and its batch systems (rxjs alone takes ~70 ms to
+// load here), which keeps it quick on a large store.
 
 function wholeNumber(min: number) {
   return (value: string): number => {
@@ -91,6 +93,7 @@ export function program(): Command {
     .addOption(new Option('--log-level <level>', 'how much the leader says').choices(LOG_LEVELS).default('info'))
     .option('--no-progress', 'no progress line')
     .action(async (module: string, flags: RunFlags) => {
+      const { runCommand } = await import('./runCommand.ts')
       process.exitCode = await runCommand(module, flags)
     })
 
@@ -101,6 +104,7 @@ export function program(): Command {
     .option('--fail-if-not-complete', 'exit 1 unless the run finished successfully')
     .option('--json', 'print the status as JSON')
     .action(async (store: string, flags: { failIfNotComplete?: boolean; json?: boolean }) => {
+      const { statusCommand } = await import('./statusCommand.ts')
       process.exitCode = await statusCommand(store, flags)
     })
 
@@ -110,6 +114,7 @@ export function program(): Command {
     .argument('<store>', 'store directory')
     .option('--wait <seconds>', 'how long to wait for the leader to stop', wholeNumber(1), 60)
     .action(async (store: string, flags: { wait: number }) => {
+      const { killCommand } = await import('./killCommand.ts')
       process.exitCode = await killCommand(store, flags)
     })
 

@@ -62,8 +62,10 @@ export interface JobTreeState {
   readonly epoch: number
   readonly config: RunConfig | null
   readonly jobs: PVec<JobRecord>
-  /** Return values of jobs that have left `jobs` (only those not undefined). */
+  /** Return values of jobs that have left `jobs` that a promise may still ask for (only those not undefined), and the root's. */
   readonly values: PVec<{ value: unknown }>
+  /** Promises naming each job (their producer) in the inputs and values of the state; absent for none. */
+  readonly promised: PVec<number>
   readonly nextJobId: number
   readonly readyHead: number
   readonly readyTail: number
@@ -89,6 +91,7 @@ export const initialState: JobTreeState = {
   config: null,
   jobs: PVec.empty(),
   values: PVec.empty(),
+  promised: PVec.empty(),
   nextJobId: 0,
   readyHead: -1,
   readyTail: -1,

@@ -21,36 +21,64 @@ export type Batch = Set<object>
 
 export class PVec<T> {
   private constructor(
-    private readonly root: Node<T>,
+    private root: Node<T>,
     /** Bits to shift for the root's index: 0 means the root holds values. */
-    private readonly shift: number,
+    private shift: number,
+    /** Builds the vector on first use (see `lazy`). */
+    private pending?: () => PVec<T>,
   ) {}
 
   static empty<T>(): PVec<T> {
     return new PVec<T>([], 0)
   }
 
-  /** A vector of `entries` (any order), built in place: no path is copied. */
-  static fromEntries<T>(entries: Iterable<readonly [number, T]>): PVec<T> {
+  /**
+   * The vector `build` returns, built when first used: a snapshot's jobs
+   * are decoded only if the reader needs them (a `status` after a clean stop
+   * reads only the counts). To every reader it is the vector `build` returns.
+   */
+  static lazy<T>(build: () => PVec<T>): PVec<T> {
+    return new PVec<T>([], 0, build)
+  }
+
+  private force(): void {
+    const built = this.pending?.()
+    if (built === undefined) return
+    built.force()
+    this.pending = undefined
+    this.root = built.root
+    this.shift = built.shift
+  }
+
+  /**
+   * A vector of the entries in `flats`, each laid out as index, value,
+   * index, value… from position `start` (any order), built in place: no path
+   * is copied.
+   */
+  static fromFlat<T>(flats: ReadonlyArray<ReadonlyArray<unknown>>, start: number): PVec<T> {
     let root: Array<unknown> = []
     let shift = 0
-    for (const [index, value] of entries) {
-      if (!Number.isInteger(index) || index < 0) throw new RangeError(`PVec index ${index}`)
-      while (index >= capacity(shift)) {
-        root = [root]
-        shift += BITS
+    for (const flat of flats) {
+      for (let i = start; i < flat.length; i += 2) {
+        const index = flat[i] as number
+        if (!Number.isInteger(index) || index < 0) throw new RangeError(`PVec index ${index}`)
+        while (index >= capacity(shift)) {
+          root = [root]
+          shift += BITS
+        }
+        let node = root
+        for (let s = shift; s > 0; s -= BITS) {
+          const slot = (index >>> s) & MASK
+          node = (node[slot] ??= []) as Array<unknown>
+        }
+        node[index & MASK] = flat[i + 1]
       }
-      let node = root
-      for (let s = shift; s > 0; s -= BITS) {
-        const slot = (index >>> s) & MASK
-        node = (node[slot] ??= []) as Array<unknown>
-      }
-      node[index & MASK] = value
     }
     return new PVec<T>(root as Node<T>, shift)
   }
 
   get(index: number): T | undefined {
+    if (this.pending !== undefined) this.force()
     if (index < 0 || index >= capacity(this.shift)) return undefined
     let node: Node<T> | undefined = this.root
     for (let shift = this.shift; shift > 0; shift -= BITS) {
@@ -63,6 +91,7 @@ export class PVec<T> {
   /** A vector with `value` at `index`; nodes made during `batch` are changed in place. */
   set(index: number, value: T | undefined, batch?: Batch): PVec<T> {
     if (!Number.isInteger(index) || index < 0) throw new RangeError(`PVec index ${index}`)
+    if (this.pending !== undefined) this.force()
     let root = this.root
     let shift = this.shift
     while (index >= capacity(shift)) {
@@ -75,6 +104,7 @@ export class PVec<T> {
 
   /** Every present entry in index order. */
   *entries(): Generator<[number, T]> {
+    if (this.pending !== undefined) this.force()
     yield* walk(this.root, this.shift, 0)
   }
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { encodeEvent } from '../src/events/codec.ts'
 import { EventLog } from '../src/events/log.ts'
+import { createdJobs } from '../src/events/catalogue.ts'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))
 const BIN = join(REPO, 'bin', 'jobtree.js')
@@ -62,7 +63,7 @@ async function readFigures(store: string): Promise<Omit<RunFigures, 'peakRss'>> 
     for await (const { event } of log.read()) {
       events += 1
       bytes += encodeEvent(event).length
-      if (event.type === 'JobCreated') jobs += 1
+      for (const _ of createdJobs(event)) jobs += 1
       if (event.type === 'WorkflowStarted') started = event.at
       if (event.type === 'WorkflowFinished') finished = event.at
     }

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { run } from '../src/index.ts'
-import type { JobEvent } from '../src/events/catalogue.ts'
+import { createdJobs, type JobEvent } from '../src/events/catalogue.ts'
 import { step } from './fixtures/chainFlow.ts'
 import { prng } from './fixtures/dagPlan.ts'
 import { unrecordedChainId } from './helpers/chains.ts'
@@ -36,7 +36,7 @@ function checkChain(links: number, lines: Line[], events: JobEvent[]): string[] 
   const created = new Map<number, number>()
   const finishedAttempt = new Map<number, number>()
   for (const e of events) {
-    if (e.type === 'JobCreated' && e.spec.work.kind === 'target') created.set(e.jobId, (e.spec.work.input as { n: number }).n)
+    for (const c of createdJobs(e)) if (c.spec.work.kind === 'target') created.set(c.jobId, (c.spec.work.input as { n: number }).n)
     if (e.type === 'JobFinished') {
       if (finishedAttempt.has(e.jobId)) problems.push(`job ${e.jobId} finished twice`)
       finishedAttempt.set(e.jobId, e.attempt)
@@ -144,7 +144,7 @@ test('chaining: the leader SIGKILLed while chains run, then restarted: every lin
     assert.ok(abandoned >= 1, 'no attempt was running at a kill')
     assert.ok(chained(events) > links / 2, `${chained(events)} links chained`)
     const isUnrecorded = unrecordedChainId(events)
-    const created = new Set(events.flatMap((e) => (e.type === 'JobCreated' ? [e.jobId] : [])))
+    const created = new Set(events.flatMap((e) => [...createdJobs(e)].map((c) => c.jobId)))
     const strays = recordOf(record).filter((line) => !created.has(line.jobId) && !isUnrecorded(line.jobId))
     assert.deepEqual(strays, [], 'runs under ids the log neither created nor set aside')
     const unrecorded = recordOf(record).filter((line) => isUnrecorded(line.jobId)).length

@@ -39,7 +39,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import { replay } from '../src/engine/replay.ts'
-import type { FailureReason, JobCreated, JobEvent, JobFinished } from '../src/events/catalogue.ts'
+import { createdJobs, type CreatedJob, type FailureReason, type JobEvent, type JobFinished } from '../src/events/catalogue.ts'
 import { encodeState } from '../src/projections/stateCodec.ts'
 import { EventLog } from '../src/events/log.ts'
 import { RV_KEY } from '../src/events/promise.ts'
@@ -321,7 +321,7 @@ async function runLeader(args: string[], env: NodeJS.ProcessEnv, tail: RecordTai
 type Outcome = { kind: 'finished'; event: JobFinished } | { kind: 'failed'; reason: FailureReason } | { kind: 'abandoned' }
 
 interface Facts {
-  created: Map<number, JobCreated>
+  created: Map<number, CreatedJob>
   /** Every issued attempt, in log order, with its outcome. */
   attempts: Map<number, Array<{ attempt: number; outcome: Outcome | undefined }>>
   finishes: Map<number, JobFinished[]>
@@ -367,8 +367,11 @@ function readLog(events: JobEvent[]): Facts {
         inResume = true
         break
       case 'JobCreated':
-        if (f.created.has(e.jobId)) problem(seq, `job ${e.jobId} created twice`)
-        f.created.set(e.jobId, e)
+      case 'JobsCreated':
+        for (const c of createdJobs(e)) {
+          if (f.created.has(c.jobId)) problem(seq, `job ${c.jobId} created twice`)
+          f.created.set(c.jobId, c)
+        }
         break
       case 'JobIssued': {
         const list = f.attempts.get(e.jobId) ?? []
@@ -657,7 +660,7 @@ function spoilt(tree: Tree, e: Expected, o: Observed, checked: Checked): Array<{
   cases.push({ rule: 'rule 5', how: 'an attempt issued twice', observed: withEvents([...o.events.slice(0, issued + 1), o.events[issued], ...o.events.slice(issued + 1)]) })
   const created = o.events.findIndex((ev) => ev.type === 'JobIssued' && ev.jobId > 0)
   const late = o.events[created] as JobEvent & { jobId: number }
-  const at = o.events.findIndex((ev) => ev.type === 'JobCreated' && ev.jobId === late.jobId)
+  const at = o.events.findIndex((ev) => [...createdJobs(ev)].some((c) => c.jobId === late.jobId))
   cases.push({ rule: 'rule 5', how: 'a job issued before it is created', observed: withEvents([...o.events.slice(0, at), ...o.events.slice(at + 1, created + 1), o.events[at], ...o.events.slice(created + 1)]) })
   const finished = o.events.findIndex((ev) => ev.type === 'JobFinished')
   cases.push({ rule: 'rule 5', how: 'a job finishing twice', observed: withEvents([...o.events, o.events[finished]]) })

@@ -42,6 +42,9 @@ const child = (target = 'leaf', input: unknown = null): SuccessorSpec => ({ rela
 const followOn = (target = 'leaf', input: unknown = null): SuccessorSpec => ({ relation: 'followOn', spec: spec(target, input) })
 
 const given = (events: JobEvent[]): JobTreeState => events.reduce(evolve, initialState)
+// One spec object for several successors, as a worker's result decodes when they were identical.
+const shared = child('leaf', { same: true })
+const sharedFollowOn: SuccessorSpec = { relation: 'followOn', spec: shared.spec }
 
 interface Case {
   name: string
@@ -63,6 +66,30 @@ const cases: Case[] = [
     given: [...started, issued(0)],
     when: succeed(0, [followOn('f'), child('a'), child('b')]),
     then: [finished(0, 1, 2, 1), created(1, 0, 'child', spec('a')), created(2, 0, 'child', spec('b')), created(3, 0, 'followOn', spec('f'))],
+  },
+  {
+    name: 'a run of successors with one spec (as the worker sends them) is one JobsCreated; a lone one, or one with another spec, a JobCreated',
+    given: [...started, issued(0)],
+    when: succeed(0, [child('a'), followOn('f'), shared, shared, child('b'), shared, sharedFollowOn, sharedFollowOn]),
+    then: [
+      finished(0, 1, 5, 3),
+      created(1, 0, 'child', spec('a')),
+      { type: 'JobsCreated', v: 1, at, first: 2, count: 2, parent: 0, relation: 'child', spec: shared.spec },
+      created(4, 0, 'child', spec('b')),
+      created(5, 0, 'child', shared.spec),
+      created(6, 0, 'followOn', spec('f')),
+      { type: 'JobsCreated', v: 1, at, first: 7, count: 2, parent: 0, relation: 'followOn', spec: shared.spec },
+    ],
+  },
+  {
+    name: 'jobs created in one JobsCreated are issued in order; their parent\'s follow-on waits for all of them',
+    given: [
+      ...started, issued(0), finished(0, 1, 3, 1),
+      { type: 'JobsCreated', v: 1, at, first: 1, count: 3, parent: 0, relation: 'child', spec: shared.spec }, created(4, 0, 'followOn'),
+      issued(1), issued(2), finished(1, 5, 0, 0), finished(2, 5, 0, 0),
+    ],
+    when: schedule,
+    then: [issued(3)],
   },
   {
     name: 'children are issued as soon as their parent succeeds; its follow-on waits',

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { encodeEvent } from '../src/events/codec.ts'
-import type { JobEvent } from '../src/events/catalogue.ts'
+import { concernsJob, type JobEvent } from '../src/events/catalogue.ts'
 import { recordedRun } from './helpers/audit.ts'
 import { finished, jobtree, readEvents, scratch, startJobtree } from './helpers/cli.ts'
 
@@ -50,7 +50,7 @@ test('events: the log as JSON lines, filtered by position, type and job', async 
     assert.deepEqual(typed.map((l) => l.seq), parsed.filter((l) => ['JobIssued', 'JobRetried', 'JobFailed'].includes(l.type)).map((l) => l.seq))
     const job3 = lines((await jobtree(['events', store, '--job', '3'])).stdout)
     assert.ok(job3.length >= 6)
-    assert.ok(job3.every((l) => 'jobId' in l && l.jobId === 3))
+    assert.ok(job3.every((l) => concernsJob(l, 3)))
 
     const bad = await jobtree(['events', store, '--type', 'JobExploded'])
     assert.equal(bad.code, 2)

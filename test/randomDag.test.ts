@@ -33,7 +33,7 @@ import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import { run } from '../src/index.ts'
-import type { JobCreated, JobEvent, JobFinished } from '../src/events/catalogue.ts'
+import { createdJobs, type CreatedJob, type JobEvent, type JobFinished } from '../src/events/catalogue.ts'
 import { RV_KEY } from '../src/events/promise.ts'
 import { forest, type RecordLine } from './fixtures/dag.ts'
 import * as repro from './fixtures/dagRepro.ts'
@@ -249,7 +249,7 @@ function readRecord(lines: string[]): Observed {
 }
 
 interface LogFacts {
-  created: Map<number, JobCreated>
+  created: Map<number, CreatedJob>
   finishes: Map<number, JobFinished[]>
   abandoned: Set<string>
   /** Job ids of the `dag.node` and `dag.forest` jobs, by the path in their input. */
@@ -258,22 +258,24 @@ interface LogFacts {
 }
 
 function readLog(events: JobEvent[]): LogFacts {
-  const created = new Map<number, JobCreated>()
+  const created = new Map<number, CreatedJob>()
   const finishes = new Map<number, JobFinished[]>()
   const abandoned = new Set<string>()
   const idOfTargetPath = new Map<string, number>()
   const problems: string[] = []
   for (const e of events) {
     switch (e.type) {
-      case 'JobCreated': {
-        created.set(e.jobId, e)
-        const { work } = e.spec
-        if (work.kind !== 'target') break
-        const path = work.target === 'dag.forest' ? 'forest' : (work.input as { path: string }).path
-        if (idOfTargetPath.has(path)) problems.push(`log: path ${path} created twice (jobs ${idOfTargetPath.get(path)} and ${e.jobId})`)
-        idOfTargetPath.set(path, e.jobId)
+      case 'JobCreated':
+      case 'JobsCreated':
+        for (const c of createdJobs(e)) {
+          created.set(c.jobId, c)
+          const { work } = c.spec
+          if (work.kind !== 'target') continue
+          const path = work.target === 'dag.forest' ? 'forest' : (work.input as { path: string }).path
+          if (idOfTargetPath.has(path)) problems.push(`log: path ${path} created twice (jobs ${idOfTargetPath.get(path)} and ${c.jobId})`)
+          idOfTargetPath.set(path, c.jobId)
+        }
         break
-      }
       case 'JobFinished':
         finishes.set(e.jobId, [...(finishes.get(e.jobId) ?? []), e])
         break

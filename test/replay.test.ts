@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import type { JobEvent } from '../src/events/catalogue.ts'
+import { createdJobs, type JobEvent } from '../src/events/catalogue.ts'
 import { copyStore, recordedRun } from './helpers/audit.ts'
 import { jobtree, readEvents, scratch } from './helpers/cli.ts'
 
@@ -40,7 +40,7 @@ test('replay: the tree at the end, at a position, and at a time', async () => {
     assert.equal(end.jobs.find((j) => j.id === 6)?.relation, 'followOn')
 
     // Just after the root's successors exist: the root succeeded, its children wait to be issued, the follow-on waits.
-    const created = events.findIndex((e) => e.type === 'JobCreated' && e.jobId === 6) + 1
+    const created = events.findIndex((e) => [...createdJobs(e)].some((c) => c.jobId === 6)) + 1
     const mid = await json<TreeJson>(['replay', store, '--to', String(created), '--json'])
     assert.equal(mid.seq, created)
     assert.deepEqual(Object.fromEntries(mid.jobs.map((j) => [j.id, j.state])), { 0: 'succeeded', 1: 'ready', 2: 'ready', 3: 'ready', 4: 'ready', 5: 'ready', 6: 'waiting' })

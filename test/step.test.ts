@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { recordedRun } from './helpers/audit.ts'
 import { bin, readEvents, repo, scratch } from './helpers/cli.ts'
+import { createdJobs } from '../src/events/catalogue.ts'
 
 /** A command in a pseudo-terminal: send keys, wait for the screen to show something. */
 class Terminal {
@@ -71,7 +72,7 @@ test('replay --step: next, previous, jump, first, last and quit, in a terminal',
     assert.match(screen, /^> +2 +JobCreated /m)
     screen = await term.press('G', at(n))
     assert.match(screen, /WorkflowFinished: the run finished successfully/)
-    assert.match(screen, new RegExp(`jobs: ${events.filter((e) => e.type === 'JobCreated').length} created`))
+    assert.match(screen, new RegExp(`jobs: ${events.flatMap((e) => [...createdJobs(e)]).length} created`))
     await term.press('j', /jump to event: $/m)
     screen = await term.press('12\r', at(12))
     assert.match(screen, new RegExp(`^> +12 +${events[11].type} `, 'm'))

@@ -1,4 +1,4 @@
-import type { EventType, Recorded } from '../events/catalogue.ts'
+import { concernsJob, type EventType, type Recorded } from '../events/catalogue.ts'
 import { EventSource } from '../engine/eventSource.ts'
 import { followEvents } from '../engine/follow.ts'
 import { storePaths } from '../engine/store.ts'
@@ -25,7 +25,7 @@ export async function eventsCommand(dir: string, flags: EventsFlags): Promise<nu
   /** Writes the event if it passes the filters; false when stdout wants a pause. */
   const write = (r: Recorded): boolean => {
     if (types !== undefined && !types.has(r.event.type)) return true
-    if (flags.job !== undefined && !('jobId' in r.event && r.event.jobId === flags.job)) return true
+    if (flags.job !== undefined && !concernsJob(r.event, flags.job)) return true
     return process.stdout.write(toJson({ seq: r.seq, ...r.event }) + '\n')
   }
   if (flags.follow) {

@@ -1,4 +1,4 @@
-import type { FailureReason, JobEvent, JobIssued, JobSpec, MessageLogged } from '../events/catalogue.ts'
+import type { FailureReason, JobCreated, JobEvent, JobIssued, JobsCreated, JobSpec, MessageLogged } from '../events/catalogue.ts'
 import { hasToken, mapTokens, makeToken, type RvRef } from '../events/promise.ts'
 import { evolve, readyJobs } from '../projections/jobTree.ts'
 import { type JobRecord, type JobTreeState } from '../projections/jobTreeState.ts'
@@ -96,11 +96,22 @@ function succeeded(state: JobTreeState, input: AttemptSucceeded): JobEvent[] {
       successors: { first, children, followOns: successors.length - children },
     })
     for (const relation of ['child', 'followOn'] as const) {
+      // Successors of one relation have consecutive ids: a run of them with
+      // the same spec (one object: the worker sends each distinct spec once)
+      // is one JobsCreated.
+      let run: JobsCreated | undefined
       for (let local = 0; local < successors.length; local++) {
         const s = successors[local]
         if (s.relation !== relation) continue
-        events.push({ type: 'JobCreated', v: 1, at, jobId: idOfLocal[local], parent: input.jobId, relation, spec: globalizeSpec(s.spec, globalize) })
+        const spec = globalizeSpec(s.spec, globalize)
+        if (run !== undefined && run.spec === spec) {
+          run.count += 1
+          continue
+        }
+        if (run !== undefined) events.push(created(run))
+        run = { type: 'JobsCreated', v: 1, at, first: idOfLocal[local], count: 1, parent: input.jobId, relation, spec }
       }
+      if (run !== undefined) events.push(created(run))
     }
   } catch (err) {
     if (!(err instanceof DecisionError)) throw err
@@ -108,6 +119,12 @@ function succeeded(state: JobTreeState, input: AttemptSucceeded): JobEvent[] {
   }
   if (chained) events.push({ type: 'JobIssued', v: 1, at, jobId: first, attempt: 1, epoch: state.epoch, chainedFrom: input.jobId })
   return events
+}
+
+/** A run of one job is a JobCreated. */
+function created(run: JobsCreated): JobCreated | JobsCreated {
+  const { at, first, parent, relation, spec } = run
+  return run.count > 1 ? run : { type: 'JobCreated', v: 1, at, jobId: first, parent, relation, spec }
 }
 
 function globalizeSpec(spec: JobSpec, globalize: (v: unknown) => unknown): JobSpec {

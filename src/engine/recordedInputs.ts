@@ -1,4 +1,4 @@
-import type { JobCreated, JobEvent, JobFailed, JobFinished, JobSpec, MessageLogged } from '../events/catalogue.ts'
+import type { JobCreated, JobEvent, JobFailed, JobFinished, JobsCreated, JobSpec, MessageLogged } from '../events/catalogue.ts'
 import { makeToken, mapTokens } from '../events/promise.ts'
 import type { JobTreeState } from '../projections/jobTreeState.ts'
 import type { HeldAttempt, Input, SuccessorSpec } from './inputs.ts'
@@ -64,13 +64,15 @@ async function outcome(peek: Peek): Promise<Input[]> {
   return [succeeded(e, texts, created, chainedTo)]
 }
 
-async function createdAfter(e: JobFinished, peek: Peek, offset: number): Promise<JobCreated[]> {
-  const created: JobCreated[] = []
+/** The events after `e` that created its successors (a JobsCreated, a run of them). */
+async function createdAfter(e: JobFinished, peek: Peek, offset: number): Promise<Array<JobCreated | JobsCreated>> {
+  const created: Array<JobCreated | JobsCreated> = []
   const n = e.successors.children + e.successors.followOns
-  for (let k = 0; k < n; k++) {
-    const c = await peek(offset + k)
-    if (c?.type !== 'JobCreated' || c.parent !== e.jobId) break
+  for (let jobs = 0; jobs < n; ) {
+    const c = await peek(offset + created.length)
+    if ((c?.type !== 'JobCreated' && c?.type !== 'JobsCreated') || c.parent !== e.jobId) break
     created.push(c)
+    jobs += c.type === 'JobsCreated' ? c.count : 1
   }
   return created
 }
@@ -81,12 +83,18 @@ async function createdAfter(e: JobFinished, peek: Peek, offset: number): Promise
  * new jobs' ids back into positions. A token could not name one of them
  * otherwise: they had no ids before this attempt ended.
  */
-function succeeded(e: JobFinished, messages: string[], created: JobCreated[], chainedTo: number | undefined): Input {
+function succeeded(e: JobFinished, messages: string[], created: Array<JobCreated | JobsCreated>, chainedTo: number | undefined): Input {
   const first = e.successors.first
+  const added = e.successors.children + e.successors.followOns
   const localize = (value: unknown): unknown =>
     mapTokens(value, (ref) =>
-      ref.job !== undefined && ref.job >= first && ref.job < first + created.length ? makeToken({ local: ref.job - first, path: ref.path }) : makeToken(ref))
-  const successors: SuccessorSpec[] = created.map((c) => ({ relation: c.relation === 'followOn' ? 'followOn' : 'child', spec: localizeSpec(c.spec, localize) }))
+      ref.job !== undefined && ref.job >= first && ref.job < first + added ? makeToken({ local: ref.job - first, path: ref.path }) : makeToken(ref))
+  const successors: SuccessorSpec[] = []
+  for (const c of created) {
+    // One spec object for a run, as the worker sent it: the decision groups it again.
+    const successor: SuccessorSpec = { relation: c.relation === 'followOn' ? 'followOn' : 'child', spec: localizeSpec(c.spec, localize) }
+    for (let k = c.type === 'JobsCreated' ? c.count : 1; k > 0; k--) successors.push(successor)
+  }
   return {
     type: 'AttemptSucceeded', now: e.at, jobId: e.jobId, attempt: e.attempt, value: localize(e.value), successors, messages, stats: e.stats,
     ...(chainedTo === undefined ? {} : { chainedTo }),

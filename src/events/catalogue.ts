@@ -120,6 +120,20 @@ export interface JobCreated extends Base {
   relation: Relation
   spec: JobSpec
 }
+/**
+ * Jobs `first` … `first + count - 1`, added alike by one attempt:
+ * consecutive successors with the same relation and the same spec, in one
+ * event rather than one each (a parent adding 100,000 identical leaves
+ * writes one). Otherwise as JobCreated.
+ */
+export interface JobsCreated extends Base {
+  type: 'JobsCreated'
+  first: number
+  count: number
+  parent: number
+  relation: 'child' | 'followOn'
+  spec: JobSpec
+}
 export interface JobIssued extends Base {
   type: 'JobIssued'
   jobId: number
@@ -145,8 +159,8 @@ export interface JobFinished extends Base {
   value: unknown
   stats: AttemptStats
   /**
-   * The successors this attempt added, created by the JobCreated events that
-   * follow in the same batch: children get ids first .. first+children-1,
+   * The successors this attempt added, created by the JobCreated and
+   * JobsCreated events that follow in the same batch: children get ids first .. first+children-1,
    * follow-ons the ids after them.
    */
   successors: { first: number; children: number; followOns: number }
@@ -198,6 +212,7 @@ export type JobEvent =
   | WorkflowInterrupted
   | WorkflowFinished
   | JobCreated
+  | JobsCreated
   | JobIssued
   | JobFinished
   | JobFailed
@@ -211,7 +226,7 @@ export type JobEvent =
 export type EventType = JobEvent['type']
 
 export const EVENT_TYPES: readonly EventType[] = [
-  'WorkflowStarted', 'WorkflowResumed', 'WorkflowInterrupted', 'WorkflowFinished', 'JobCreated', 'JobIssued',
+  'WorkflowStarted', 'WorkflowResumed', 'WorkflowInterrupted', 'WorkflowFinished', 'JobCreated', 'JobsCreated', 'JobIssued',
   'JobFinished', 'JobFailed', 'JobRetried', 'JobBackoffElapsed', 'JobFailedCompletely', 'JobAbandoned', 'JobRevived', 'MessageLogged',
 ]
 
@@ -219,4 +234,25 @@ export const EVENT_TYPES: readonly EventType[] = [
 export interface Recorded {
   seq: number
   event: JobEvent
+}
+
+/** A job as a JobCreated or JobsCreated event creates it. */
+export interface CreatedJob {
+  jobId: number
+  parent: number
+  relation: Relation
+  spec: JobSpec
+}
+
+/** The jobs `event` creates, in id order: none unless it is a JobCreated or a JobsCreated. */
+export function* createdJobs(event: JobEvent): Generator<CreatedJob> {
+  if (event.type === 'JobCreated') yield event
+  if (event.type !== 'JobsCreated') return
+  for (let id = event.first; id < event.first + event.count; id++) yield { jobId: id, parent: event.parent, relation: event.relation, spec: event.spec }
+}
+
+/** Whether `event` is about job `jobId` (names it, or creates it). */
+export function concernsJob(event: JobEvent, jobId: number): boolean {
+  if (event.type === 'JobsCreated') return jobId >= event.first && jobId < event.first + event.count
+  return 'jobId' in event && event.jobId === jobId
 }

@@ -12,13 +12,12 @@ import type { JobEvent } from './catalogue.ts'
 /** A field: its name ('?' first when it may be absent), or a nested record laid out the same way. */
 type Field = string | { name: string; fields: readonly Field[] }
 
+const SPEC: Field = { name: 'spec', fields: ['work', { name: 'resources', fields: ['cores', 'memory', 'disk', 'time'] }, '?retryCount'] }
+
 const LAYOUTS: Readonly<Record<number, { type: JobEvent['type']; fields: readonly Field[] }>> = {
   1: {
     type: 'JobCreated',
-    fields: [
-      'at', 'jobId', 'parent', 'relation',
-      { name: 'spec', fields: ['work', { name: 'resources', fields: ['cores', 'memory', 'disk', 'time'] }, '?retryCount'] },
-    ],
+    fields: ['at', 'jobId', 'parent', 'relation', SPEC],
   },
   2: { type: 'JobIssued', fields: ['at', 'jobId', 'attempt', 'epoch', '?reserved', '?chainedFrom'] },
   3: {
@@ -28,6 +27,10 @@ const LAYOUTS: Readonly<Record<number, { type: JobEvent['type']; fields: readonl
       { name: 'stats', fields: ['wallMs', 'cpuMs', 'maxRss'] },
       { name: 'successors', fields: ['first', 'children', 'followOns'] },
     ],
+  },
+  4: {
+    type: 'JobsCreated',
+    fields: ['at', 'first', 'count', 'parent', 'relation', SPEC],
   },
 }
 

@@ -1,7 +1,7 @@
 import { Level } from 'level'
 import type { JobEvent, Recorded } from './catalogue.ts'
 import { decodeEvent, encodeEvent } from './codec.ts'
-import { decodeSegment, encodeSegment, segmentCount, segmentRanges, UnreadableSegment } from './segment.ts'
+import { decodeSegment, encodeSegment, SEGMENT_EVENTS, segmentCount, segmentRanges, UnreadableSegment } from './segment.ts'
 import { UnreadableEvent } from './upcast.ts'
 import { JobtreeError } from '../errors.ts'
 
@@ -121,7 +121,14 @@ export class EventLog {
    * number of the last one. Appends are applied in call order.
    */
   append(events: readonly JobEvent[]): Promise<number> {
-    return this.appendEncoded(events.map(encodeEvent))
+    // Encoded a segment's worth at a time: a decision that creates 100,000
+    // jobs then holds their segments, not also 100,000 encodings.
+    const segments: Uint8Array[] = []
+    for (let start = 0; start < events.length; start += SEGMENT_EVENTS) {
+      const values = events.slice(start, start + SEGMENT_EVENTS).map(encodeEvent)
+      for (const [from, to] of segmentRanges(values)) segments.push(encodeSegment(values.slice(from, to)))
+    }
+    return this.appendSegments(segments, events.length)
   }
 
   /**
@@ -129,17 +136,28 @@ export class EventLog {
    * copied, or a generated one), as `append` does.
    */
   appendEncoded(values: readonly Uint8Array[]): Promise<number> {
-    if (values.length === 0) return Promise.resolve(this.last)
+    return this.appendSegments(segmentRanges(values).map(([start, end]) => encodeSegment(values.slice(start, end))), values.length)
+  }
+
+  private appendSegments(segments: readonly Uint8Array[], count: number): Promise<number> {
+    if (count === 0) return Promise.resolve(this.last)
     const first = this.last + 1
-    this.last += values.length
-    const ops = segmentRanges(values).map(([start, end]) => ({
-      type: 'put' as const,
-      key: keyOf(first + start, SEGMENT),
-      value: encodeSegment(values.slice(start, end)),
-    }))
+    this.last += count
+    let key = first
+    const ops = segments.map((value) => {
+      const op = { type: 'put' as const, key: keyOf(key, SEGMENT), value }
+      key += segmentCount(value)
+      return op
+    })
     const done = this.pending.then(() => this.db.batch(ops, { sync: true } as object)).then(() => {
-      for (const listener of this.listeners) listener(first, values)
-      return first + values.length - 1
+      if (this.listeners.size > 0) {
+        const values = segments.flatMap((bytes) => {
+          const segment = decodeSegment(bytes)
+          return Array.from({ length: segment.count }, (_, i) => segment.event(i))
+        })
+        for (const listener of this.listeners) listener(first, values)
+      }
+      return first + count - 1
     })
     this.pending = done.catch(() => undefined)
     return done

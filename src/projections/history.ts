@@ -1,4 +1,4 @@
-import type { Recorded, Relation } from '../events/catalogue.ts'
+import { concernsJob, createdJobs, type Recorded, type Relation } from '../events/catalogue.ts'
 import { jobName } from './describe.ts'
 import { PVec } from './pvec.ts'
 
@@ -25,8 +25,9 @@ export function emptyHistory(jobId: number): JobHistory {
 
 export function evolveHistory(h: JobHistory, r: Recorded): JobHistory {
   const e = r.event
-  const lineage = e.type === 'JobCreated' ? h.lineage.set(e.jobId, { parent: e.parent, relation: e.relation, name: jobName(e.spec) }) : h.lineage
-  const touches = ('jobId' in e && e.jobId === h.jobId) || (e.type === 'JobCreated' && e.parent === h.jobId)
+  let lineage = h.lineage
+  for (const c of createdJobs(e)) lineage = lineage.set(c.jobId, { parent: c.parent, relation: c.relation, name: jobName(c.spec) })
+  const touches = concernsJob(e, h.jobId) || ((e.type === 'JobCreated' || e.type === 'JobsCreated') && e.parent === h.jobId)
   if (!touches) return lineage === h.lineage ? h : { ...h, lineage }
   return { ...h, lineage, events: h.events.set(h.count, r), count: h.count + 1 }
 }

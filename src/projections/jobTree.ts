@@ -22,6 +22,9 @@ type S = { -readonly [K in Exclude<keyof JobTreeState, 'counts'>]: JobTreeState[
 // cost of evolve, and the records inside the tries were never frozen anyway.
 const immer = new Immer({ autoFreeze: false })
 
+/** One empty list for every job nobody waits for: a parent may add 100,000 children. */
+const NO_WAITERS: readonly number[] = []
+
 /** The trie nodes the running evolveAll has made: only it holds them, so it may change them in place. */
 let batch: Batch | undefined
 
@@ -75,6 +78,9 @@ function apply(s: S, e: JobEvent): void {
       return
     case 'JobCreated':
       return create(s, e.jobId, e.parent, e.relation, e.spec)
+    case 'JobsCreated':
+      for (let id = e.first; id < e.first + e.count; id++) create(s, id, e.parent, e.relation, e.spec)
+      return
     case 'JobIssued':
       return issue(s, e)
     case 'JobFinished': {
@@ -90,9 +96,8 @@ function apply(s: S, e: JobEvent): void {
         firstChild: e.successors.first,
         firstFollowOn: e.successors.first + children,
         followOns,
-        // Its value may name successors that the JobCreated events after this
-        // one create: waiters are released once the last of them exists.
-        waiters: children + followOns === 0 ? [] : waiters,
+        // Its value may name successors that the events after this one create: waiters are released once the last of them exists.
+        waiters: children + followOns === 0 ? NO_WAITERS : waiters,
       })
       move(s, 'issued', 'succeeded')
       if (children === 0 && followOns === 0) {
@@ -155,7 +160,7 @@ function create(s: S, id: number, parent: number, relation: Relation, spec: JobS
     id, parent, relation, spec,
     phase: 'waiting', attempts: 0, failures: 0, lastFailure: null,
     openChildren: 0, openFollowOns: 0, firstChild: -1, firstFollowOn: -1, followOns: 0,
-    waiters: [], waitingOn: -1, value: undefined, next: -1, prev: -1, chainFirst: -1, chainLeft: 0,
+    waiters: NO_WAITERS, waitingOn: -1, value: undefined, next: -1, prev: -1, chainFirst: -1, chainLeft: 0,
   })
   s.counts.total += 1
   s.counts.waiting += 1
@@ -170,7 +175,7 @@ function create(s: S, id: number, parent: number, relation: Relation, spec: JobS
   const waiting = must(s, parent)
   if (waiting.waiters.length === 0) return
   const { waiters } = waiting
-  update(s, waiting, { waiters: [] })
+  update(s, waiting, { waiters: NO_WAITERS })
   for (const waiter of waiters) release(s, waiter)
 }
 

@@ -1,4 +1,4 @@
-import type { AttemptStats, FailureReason, JobEvent, Relation } from '../events/catalogue.ts'
+import { createdJobs, type AttemptStats, type FailureReason, type JobEvent, type Relation } from '../events/catalogue.ts'
 import { jobName } from './describe.ts'
 import type { JobTreeState } from './jobTreeState.ts'
 import { PVec } from './pvec.ts'
@@ -65,10 +65,13 @@ export function evolveTimeline(t: Timeline, event: JobEvent, before: JobTreeStat
       leaders += 1
       break
     case 'JobCreated':
-      jobs = jobs.set(event.jobId, {
-        id: event.jobId, parent: event.parent, relation: event.relation, name: jobName(event.spec), createdAt: at,
-        readyAt: -1, readiedBy: -1, attempts: [], failures: 0, failedCompletely: false,
-      })
+    case 'JobsCreated':
+      for (const c of createdJobs(event)) {
+        jobs = jobs.set(c.jobId, {
+          id: c.jobId, parent: c.parent, relation: c.relation, name: jobName(c.spec), createdAt: at,
+          readyAt: -1, readiedBy: -1, attempts: [], failures: 0, failedCompletely: false,
+        })
+      }
       break
     case 'JobIssued':
       jobs = update(jobs, event.jobId, (job) => ({
@@ -116,7 +119,7 @@ function queued(jobs: PVec<JobTimeline>, event: JobEvent, before: JobTreeState, 
     id = oldTail?.phase === 'ready' ? oldTail.next : -1
   }
   if (id === -1) return jobs
-  const by = event.type === 'JobCreated' ? event.parent : 'jobId' in event ? event.jobId : -1
+  const by = event.type === 'JobCreated' || event.type === 'JobsCreated' ? event.parent : 'jobId' in event ? event.jobId : -1
   while (id !== -1) {
     jobs = update(jobs, id, (job) => ({ ...job, readyAt: event.at, readiedBy: by }))
     id = after.jobs.get(id)?.next ?? -1

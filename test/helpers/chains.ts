@@ -1,4 +1,4 @@
-import type { JobEvent } from '../../src/events/catalogue.ts'
+import { createdJobs, type JobEvent } from '../../src/events/catalogue.ts'
 
 // A worker that chains runs a job before the log records it; if its leader
 // dies first, that run is forgotten, and the job runs again (as any job
@@ -13,9 +13,11 @@ export function unrecordedChainId(events: readonly JobEvent[]): (jobId: number) 
   const setAside = new Set<number>()
   let next = 0
   for (const e of events) {
-    if (e.type === 'JobCreated') {
-      created.add(e.jobId)
-      if (e.jobId === next) next += 1
+    if (e.type === 'JobCreated' || e.type === 'JobsCreated') {
+      for (const c of createdJobs(e)) {
+        created.add(c.jobId)
+        if (c.jobId === next) next += 1
+      }
     } else if (e.type === 'JobIssued' && e.reserved !== undefined) {
       for (let i = 0; i < e.reserved; i++) setAside.add(next + i)
       next += e.reserved

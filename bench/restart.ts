@@ -6,21 +6,12 @@
 // batches, as a leader would: once taking snapshots as a leader does (every
 // 10,000 events, or one per 40 bytes of the last snapshot), once
 // without, the same events.
-import { execFileSync } from 'node:child_process'
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { silentLogger } from '../src/engine/logger.ts'
-import { replay } from '../src/engine/replay.ts'
-import { runWorkflow } from '../src/engine/runWorkflow.ts'
-import { loadSnapshot, SNAPSHOT_EVERY, Snapshotter } from '../src/engine/snapshots.ts'
-import { statusReport } from '../src/engine/statusReport.ts'
-import { createStore, openStore } from '../src/engine/store.ts'
 import { stateParts } from '../src/projections/stateCodec.ts'
+import { buildStore, timeReplay, timeRestart, timeStatusCli } from './restartScenario.ts'
 import { fmt, median } from './stats.ts'
-import { syntheticRun } from './syntheticRun.ts'
-import './restartTargets.ts'
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -28,27 +19,9 @@ const arg = (name: string, fallback: number) => {
 }
 const EVENTS = arg('events', 1_000_000)
 const RUNS = arg('runs', 5)
-const MODULE = fileURLToPath(new URL('./restartTargets.ts', import.meta.url))
-const BIN = fileURLToPath(new URL('../bin/jobtree.js', import.meta.url))
-
-/** Builds the store in `path`, taking snapshots or not; the appends' latencies tell what snapshots cost the loop. */
-async function build(path: string, snapshots: boolean) {
-  const store = await createStore(path)
-  const appends: number[] = []
-  const snapshotter = new Snapshotter(store.log, snapshots ? SNAPSHOT_EVERY : 0)
-  const t0 = performance.now()
-  const state = await syntheticRun(store.log, { events: EVENTS, module: MODULE, pending: 3000, batch: 100, snapshots: snapshotter, onAppend: (ms) => appends.push(ms) })
-  await snapshotter.settled()
-  const buildMs = performance.now() - t0
-  const events = store.log.lastSeq
-  const loaded = await loadSnapshot(store.log)
-  await store.log.close()
-  const sorted = [...appends].sort((a, b) => a - b)
-  return { state, events, buildMs, snapshots: snapshotter.taken, lastSnapshot: loaded?.seq ?? 0, appendMedian: median(appends), appendP99: sorted[Math.floor(sorted.length * 0.99)], appendMax: sorted[sorted.length - 1] }
-}
 
 /** Encoding the final state as the leader does, part by part: the longest part is the longest the loop waits. */
-function snapshotCost(state: Awaited<ReturnType<typeof build>>['state']) {
+function snapshotCost(state: Awaited<ReturnType<typeof buildStore>>['state']) {
   const slices: number[] = []
   let bytes = 0
   let t = performance.now()
@@ -61,63 +34,12 @@ function snapshotCost(state: Awaited<ReturnType<typeof build>>['state']) {
   return { parts: slices.length, totalMs: slices.reduce((a, b) => a + b, 0), longestMs: Math.max(...slices), bytes, liveJobs: [...state.jobs.entries()].length }
 }
 
-async function timeReplay(store: string, snapshots: boolean): Promise<number> {
-  const s = await openStore(store)
-  try {
-    const t0 = performance.now()
-    const state = await replay(s.log, Infinity, { snapshots })
-    statusReport(s.paths, state, false)
-    return performance.now() - t0
-  } finally {
-    await s.log.close()
-  }
-}
-
-function timeStatusCli(store: string): number {
-  const t0 = performance.now()
-  execFileSync(process.execPath, [BIN, 'status', store], { stdio: 'ignore' })
-  return performance.now() - t0
-}
-
-/**
- * From calling runWorkflow to the first JobIssued synced, on a copy of the
- * store (as a crashed leader left it: each restart adds events, and a
- * snapshot when it stops). Then, on that copy, the time of `jobtree status`
- * after a leader that stopped cleanly.
- */
-async function timeRestart(original: string, snapshots: boolean): Promise<number> {
-  const store = `${original}-copy`
-  cpSync(original, store, { recursive: true })
-  try {
-    const ms = await restart(store, snapshots)
-    afterStop.push(timeStatusCli(store))
-    return ms
-  } finally {
-    rmSync(store, { recursive: true, force: true })
-  }
-}
 const afterStop: number[] = []
-
-async function restart(store: string, snapshots: boolean): Promise<number> {
-  let issuedAt = 0
-  const t0 = performance.now()
-  await runWorkflow({
-    module: MODULE, target: '', input: null, store, restart: true, config: {}, logger: silentLogger,
-    // The store without snapshots stays without: this leader takes none either.
-    snapshotEvery: snapshots ? SNAPSHOT_EVERY : 0,
-    onStart: (leader) => {
-      startedLeader = leader
-    },
-    onCommit: (_state, events) => {
-      if (issuedAt === 0 && events.some((e) => e.type === 'JobIssued')) {
-        issuedAt = performance.now()
-        startedLeader?.stop('bench: first job issued')
-      }
-    },
-  })
-  return issuedAt - t0
+async function restartOnCopy(original: string, snapshots: boolean): Promise<number> {
+  const { restartMs, statusAfterStopMs } = await timeRestart(original, snapshots)
+  afterStop.push(statusAfterStopMs)
+  return restartMs
 }
-let startedLeader: { stop(reason: string): void } | undefined
 
 async function series(runs: number, fn: () => Promise<number> | number): Promise<number> {
   const xs: number[] = []
@@ -131,8 +53,8 @@ try {
   const without = join(dir, 'without-snapshots')
   const ms = (n: number) => `${fmt(n, n < 10 ? 1 : 0)} ms`
   process.stdout.write(`building two stores of ${fmt(EVENTS)} events (the same events, with and without snapshots) in ${dir} …\n`)
-  const a = await build(withSnapshots, true)
-  const b = await build(without, false)
+  const a = await buildStore(withSnapshots, EVENTS, true)
+  const b = await buildStore(without, EVENTS, false)
   const cost = snapshotCost(a.state)
   process.stdout.write([
     `store: ${fmt(a.events)} events; at the end ${fmt(cost.liveJobs)} live jobs, a snapshot of ${fmt(cost.bytes / 1024)} KiB in ${cost.parts} parts`,
@@ -144,7 +66,7 @@ try {
   const rows: Array<[string, number, number]> = [
     ['replay to the end + status report, in process', await series(RUNS, () => timeReplay(withSnapshots, true)), await series(RUNS, () => timeReplay(without, false))],
     ['jobtree status (a new process)', await series(RUNS, () => timeStatusCli(withSnapshots)), await series(RUNS, () => timeStatusCli(without))],
-    ['restart to the first issued job', await series(RUNS, () => timeRestart(withSnapshots, true)), await series(RUNS, () => timeRestart(without, false))],
+    ['restart to the first issued job', await series(RUNS, () => restartOnCopy(withSnapshots, true)), await series(RUNS, () => restartOnCopy(without, false))],
   ]
   const stopped = [median(afterStop.slice(0, RUNS)), median(afterStop.slice(RUNS))] as const
   rows.push(['jobtree status after that leader stopped', stopped[0], stopped[1]])

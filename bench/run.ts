@@ -1,10 +1,13 @@
 // `npm run bench [-- --quick] [-- --repeat N]`: jobtree's figures beside
 // the raw limits of this machine, measured in the same run, as one table.
-import { availableParallelism, cpus, totalmem } from 'node:os'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
 import { benchOptions } from './options.ts'
 import { fullScan, ipcRoundTrips, spawnTrue, syncedAppends } from './raw.ts'
 import { runWorkflow, type RunFigures } from './scenarios.ts'
-import { fmt, medianOf } from './stats.ts'
+import { buildStore, timeRestart, timeStatusCli } from './restartScenario.ts'
+import { fmt, median, medianOf } from './stats.ts'
 
 const { quick, repeat } = benchOptions()
 const size = quick
@@ -75,6 +78,35 @@ rows.push({
   limit: `${fmt(spawnRate)} spawns/s`,
   ratio: `${fmt((100 * commands.jobsPerSecond) / spawnRate, 1)}%`,
 })
+
+say(`restart of a store of ${fmt(size.scan)} events...`)
+const restartDir = mkdtempSync(join(tmpdir(), 'jobtree-bench-restart-'))
+try {
+  const store = join(restartDir, 'store')
+  const built = await buildStore(store, size.scan, true)
+  const crashed = await medianOf(repeat, async () => timeStatusCli(store))
+  const restarts: Array<{ restartMs: number; statusAfterStopMs: number }> = []
+  for (let i = 0; i < repeat; i++) restarts.push(await timeRestart(store, true))
+  const restartMs = median(restarts.map((r) => r.restartMs))
+  const stopped = median(restarts.map((r) => r.statusAfterStopMs))
+  rows.push(
+    {
+      what: `4. restart of a ${fmt(built.events)}-event store, to the first issued job`,
+      figure: `${fmt(restartMs)} ms`,
+      limit: `${fmt(scanSeconds, 2)} s full scan`,
+      ratio: `${fmt((100 * restartMs) / (scanSeconds * 1000), 1)}%`,
+    },
+    { what: '4. `jobtree status` on it after a clean stop', figure: `${fmt(stopped)} ms`, limit: '200 ms target', ratio: `${fmt((100 * stopped) / 200, 1)}%` },
+    {
+      what: `4. \`jobtree status\` on it after a crash (${fmt(built.events - built.lastSnapshot)} events past the last snapshot)`,
+      figure: `${fmt(crashed)} ms`,
+      limit: '200 ms target',
+      ratio: `${fmt((100 * crashed) / 200, 1)}%`,
+    },
+  )
+} finally {
+  rmSync(restartDir, { recursive: true, force: true })
+}
 
 say('memory with many queued jobs...')
 const baseline = await scenario('fan', 1)

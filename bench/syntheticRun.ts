@@ -47,7 +47,7 @@ export async function syntheticRun(log: EventLog, opts: SyntheticOptions): Promi
     const t0 = performance.now()
     await log.appendEncoded(events.map((e) => encodeEvent(e).slice()))
     opts.onAppend?.(performance.now() - t0, events.length)
-    opts.snapshots?.committed(state, events)
+    opts.snapshots?.committed(state, events, log.lastSeq)
   }
   apply({ type: 'Start', now, runId: 'synthetic', module: opts.module, target: 'benchNode', root: spec(0), config })
   apply({ type: 'Schedule', now })

@@ -697,7 +697,17 @@ async function replayedState(store: string): Promise<Buffer> {
 // ---------------------------------------------------------------------------
 // The run.
 
-test(`chaos: ~2,500 jobs, the leader SIGKILLed ${KILLS} times, workers killed, jobs hanging, failing and doomed (seed ${SEED})`, { timeout: 400_000 }, async (t: TestContext) => {
+// Chaining changes how jobs reach workers and how their outcomes are
+// recorded: the same chaos with it on (the default) and off.
+for (const chaining of [true, false]) {
+  test(
+    `chaos: ~2,500 jobs, the leader SIGKILLed ${KILLS} times, workers killed, jobs hanging, failing and doomed (seed ${SEED}, chaining ${chaining ? 'on' : 'off'})`,
+    { timeout: 400_000 },
+    (t: TestContext) => chaosRun(t, chaining),
+  )
+}
+
+async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
   const started = Date.now()
   const tree = expand(SEED)
   const e = expectations(SEED, tree)
@@ -722,7 +732,7 @@ test(`chaos: ~2,500 jobs, the leader SIGKILLed ${KILLS} times, workers killed, j
     const initial = [
       'run', FIXTURE, '--target', 'chaos.node', '--store', store, '--input', JSON.stringify(input),
       '--retry-count', String(RETRY_COUNT), '--max-job-duration', '3', '--rescue-frequency', '0.5', '--max-cores', String(MAX_CORES),
-      '--no-progress', '--log-level', 'error',
+      '--no-progress', '--log-level', 'error', ...(chaining ? [] : ['--no-chaining']),
     ]
     // Until the store exists, the run is started again from scratch.
     const args = () => (existsSync(join(store, 'jobtree.json')) ? [...initial, '--restart'] : initial)
@@ -847,7 +857,7 @@ test(`chaos: ~2,500 jobs, the leader SIGKILLed ${KILLS} times, workers killed, j
     if (process.env.CHAOS_KEEP === undefined) s.cleanup()
     else t.diagnostic(`kept ${s.dir}`)
   }
-})
+}
 
 // ---------------------------------------------------------------------------
 // Engine bugs the chaos run found, each reproduced on its own.

@@ -151,7 +151,7 @@ test('snapshot: a stopping leader takes one of its last state when many events c
         }
       }
       await log.append(events)
-      snapshots.committed(state, events)
+      snapshots.committed(state, events, log.lastSeq)
     }
     const stats = { wallMs: 1, cpuMs: 1, maxRss: 0 }
     await commit([{ type: 'Start', now: 1, runId: 'r', module: '/m.ts', target: 't', root: spec(0), config }, { type: 'Schedule', now: 1 }])

@@ -27,9 +27,9 @@ const WORKER_NODE_ARGS = (process.env.JOBTREE_WORKER_NODE_ARGS ?? '').split(' ')
 /** How long an idle worker has to leave once told to, before it is killed. */
 const IDLE_EXIT_MS = 2000
 /** Attempts queued behind the one a worker runs. */
-const QUEUE_DEPTH = 4
+const QUEUE_DEPTH = 8
 /** A worker's queue is topped up once it is down to this many, so that several attempts travel in one message. */
-const REFILL_AT = 2
+const REFILL_AT = 4
 /** Only a worker whose attempt started this recently gets more queued: one running longer may run long. */
 const QUEUE_WINDOW_MS = 20
 

@@ -23,8 +23,8 @@ export interface LeaderOptions {
   logger: Logger
   /** How often the clock ticks into the loop (ms): backoffs end on a tick. */
   tickMs?: number
-  /** Called after each committed batch, with the state it produced. */
-  onCommit?: (state: JobTreeState, events: readonly JobEvent[]) => void
+  /** Called after each committed batch, with the state it produced and the sequence number of its last event. */
+  onCommit?: (state: JobTreeState, events: readonly JobEvent[], seq: number) => void
 }
 
 /** A rescue check is due: it becomes a Rescue input when its batch is decided, so that what the batch system holds is read then. */
@@ -97,10 +97,10 @@ export class Leader {
       for (const event of decided) events.push(event)
     }
     if (events.length === 0) return
-    await this.opts.store.log.append(events)
+    const seq = await this.opts.store.log.append(events)
     for (const event of events) this.act(event)
     this.stopUnrecordedChains(group, events)
-    this.opts.onCommit?.(this.state, events)
+    this.opts.onCommit?.(this.state, events, seq)
   }
 
   /** A worker chained a job that was not recorded as issued (its run is stopping, or the outcome came too late): it must not run. */

@@ -36,7 +36,7 @@ export interface RunRequest {
   logger: Logger
   tickMs?: number
   onStart?: (leader: Leader) => void
-  onCommit?: (state: JobTreeState, events: readonly JobEvent[]) => void
+  onCommit?: (state: JobTreeState, events: readonly JobEvent[], seq: number) => void
   /** Events between snapshots of the state (default SNAPSHOT_EVERY; 0: none). */
   snapshotEvery?: number
 }
@@ -104,9 +104,9 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
     }
     const config: RunConfig = { ...(state.config ?? defaultConfig(root)), ...req.config }
     const snapshots = new Snapshotter(store.log, req.snapshotEvery ?? SNAPSHOT_EVERY)
-    const onCommit = (committed: JobTreeState, events: readonly JobEvent[]) => {
-      snapshots.committed(committed, events)
-      req.onCommit?.(committed, events)
+    const onCommit = (committed: JobTreeState, events: readonly JobEvent[], seq: number) => {
+      snapshots.committed(committed, events, seq)
+      req.onCommit?.(committed, events, seq)
     }
     const runId = state.epoch === 0 ? randomUUID() : state.runId
     const batch = await openBatchSystem(config, { runId, storeRoot: root, logger: req.logger, previous: state.config })

@@ -54,11 +54,11 @@ export class Snapshotter {
     private readonly every = SNAPSHOT_EVERY,
   ) {}
 
-  /** Called after a batch is synced, with the state it produced; the log's last event is the batch's last. */
-  committed(state: JobTreeState, events: readonly JobEvent[]): void {
+  /** Called after a batch is synced, with the state it produced and the sequence number of its last event. */
+  committed(state: JobTreeState, events: readonly JobEvent[], seq: number): void {
     if (this.every <= 0 || events.length === 0) return
     this.since += events.length
-    this.latest = { seq: this.log.lastSeq, state, last: events[events.length - 1] }
+    this.latest = { seq, state, last: events[events.length - 1] }
     // The configured interval, stretched after a large snapshot.
     const interval = this.every * Math.max(1, (this.size * INTERVAL_PER_BYTE) / SNAPSHOT_EVERY)
     if (this.since < interval || this.writing !== undefined) return

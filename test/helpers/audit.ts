@@ -27,7 +27,6 @@ export interface RecordedRun {
 /** Runs `target` on a fresh store in `dir`, recording the leader's state after every batch. */
 export async function recordedRun(dir: string, target: string, input: unknown, opts: { snapshotEvery?: number; maxCores?: number } = {}): Promise<RecordedRun> {
   const digests = new Map<number, string>()
-  let seq = 0
   const outcome = await runWorkflow({
     module: AUDIT_MODULE,
     target,
@@ -38,8 +37,7 @@ export async function recordedRun(dir: string, target: string, input: unknown, o
     logger: silentLogger,
     tickMs: 20,
     snapshotEvery: opts.snapshotEvery,
-    onCommit: (state, events) => {
-      seq += events.length
+    onCommit: (state, _events, seq) => {
       digests.set(seq, stateDigest(state))
     },
   })

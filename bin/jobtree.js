@@ -34,10 +34,11 @@ if (process.argv[2] !== 'run' && bundleIsCurrent()) {
 } else {
   // The leader replaces a job's record and trie path with each event, so its
   // garbage is old and V8 lets the heap grow to a few times what is live
-  // before collecting it. Collecting once the heap has grown by a tenth
-  // keeps a run that queues 100,000 jobs at once at ~190 MiB instead of
-  // ~290-330 (bench/RESULTS.md), and costs no throughput measured here.
-  setFlagsFromString('--heap-growing-percent=10')
+  // before collecting it. Collecting once the heap has grown by a quarter
+  // keeps a run that queues 100,000 jobs at once at ~800 B a job instead of
+  // ~1,800 (bench/RESULTS.md) and costs no throughput measured here; a
+  // tenth saved no more, and would collect a large live state too often.
+  setFlagsFromString('--heap-growing-percent=25')
   await import('tsx')
   await import('../src/cli/main.ts')
 }

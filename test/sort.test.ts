@@ -107,8 +107,10 @@ test('sort: the leader SIGKILLed 10 times at random instants, then restarted to 
       await sleep(random() * 100)
       const killed = child.kill('SIGKILL')
       const r = await result
-      if (r.signal === 'SIGKILL' && killed) kills += 1
-      else if (r.code === 0) {
+      // A kill may land after the run finished, as its leader shuts down: that run ended on its own.
+      const ended = (await readEvents(t.store)).some((e) => e.type === 'WorkflowFinished')
+      if (r.signal === 'SIGKILL' && killed && !ended) kills += 1
+      else if (r.code === 0 || ended) {
         completedEarly = true
         break
       } else assert.fail(`leader exited ${r.code}: ${r.stderr}`)

@@ -7,6 +7,8 @@ import { run, WorkflowFailedError } from '../src/index.ts'
 import { flaky, halfBroken, sumOfSquares, withCommand } from './fixtures/apiWorkflow.ts'
 import { readEvents, scratch } from './helpers/cli.ts'
 import { createdJobs } from '../src/events/catalogue.ts'
+import { openStore } from '../src/engine/store.ts'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 test('run: children, a follow-on and a nested promise give the root its value', async () => {
   const s = scratch()
@@ -16,6 +18,27 @@ test('run: children, a follow-on and a nested promise give the root its value', 
     const events = await readEvents(store)
     assert.ok(events.some((e) => e.type === 'MessageLogged' && e.text === 'added 20 children'))
     assert.equal(events.flatMap((e) => [...createdJobs(e)]).length, 22)
+  } finally {
+    s.cleanup()
+  }
+})
+
+test('run: a leader that starts while a reader (status, events…) holds the store waits for it', async () => {
+  const s = scratch()
+  try {
+    const store = join(s.dir, 'store')
+    assert.equal(await run(sumOfSquares, 3, { store, logLevel: 'silent' }), 14)
+    // A reader holds the log's lock as `jobtree status` does while it reads.
+    const reader = await openStore(store)
+    let resumed = false
+    const restart = run(sumOfSquares, 3, { store, restart: true, logLevel: 'silent' }).then((value) => {
+      resumed = true
+      return value
+    })
+    await sleep(600)
+    assert.equal(resumed, false, 'the leader waited for the reader')
+    await reader.log.close()
+    assert.equal(await restart, 14)
   } finally {
     s.cleanup()
   }

@@ -93,7 +93,7 @@ function diskSize(path: string): number {
 
 export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
   const root = storePaths(req.store).root
-  const store = req.restart ? await openStore(root) : await newStore(req, root)
+  const store = req.restart ? await openStore(root, true) : await newStore(req, root)
   try {
     const state = await replay(store.log)
     // A run that succeeded has nothing left to do; one that failed resumes

@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { EventLog } from '../events/log.ts'
 import { JobtreeError } from '../errors.ts'
+import { askLeader } from './endpoint.ts'
 import { jobLogName } from './jobLogName.ts'
 
 // A store is a directory: the LevelDB event log (the only truth), a marker
@@ -58,21 +60,38 @@ export async function createStore(dir: string): Promise<OpenStore> {
   const marker = join(paths.root, MARKER)
   writeFileSync(`${marker}.tmp`, JSON.stringify({ format: FORMAT, version: VERSION }) + '\n')
   renameSync(`${marker}.tmp`, marker)
-  return openLog(paths)
+  return openLog(paths, true)
 }
 
-async function openLog(paths: StorePaths): Promise<OpenStore> {
+/**
+ * How long a starting leader waits for a reader (`status`, `events`,
+ * `replay`, `stats`) to let go of the log: they hold its lock while they
+ * read, usually for well under a second.
+ */
+const READER_WAIT_MS = 10_000
+
+async function openLog(paths: StorePaths, asLeader: boolean): Promise<OpenStore> {
   mkdirSync(paths.logs, { recursive: true })
   mkdirSync(paths.global, { recursive: true })
-  return { paths, log: await EventLog.open(paths.events, true) }
+  const started = Date.now()
+  for (;;) {
+    try {
+      return { paths, log: await EventLog.open(paths.events, true) }
+    } catch (err) {
+      if (!asLeader || !(err instanceof JobtreeError) || err.code !== 'STORE_IN_USE' || Date.now() - started > READER_WAIT_MS) throw err
+      // A leader answers on the store's socket: a second one is refused at once. A reader does not: it is waited for.
+      if (await askLeader(paths, 'status', 1000).then(() => true, () => false)) throw err
+      await sleep(50)
+    }
+  }
 }
 
-/** Opens an existing store for reading or for a new leader. */
-export async function openStore(dir: string): Promise<OpenStore> {
+/** Opens an existing store, for reading or, with `asLeader`, for a leader that resumes its run. */
+export async function openStore(dir: string, asLeader = false): Promise<OpenStore> {
   const paths = storePaths(dir)
   if (!existsSync(paths.root)) throw new JobtreeError('STORE_MISSING', `no store at ${paths.root}`, { store: paths.root })
   checkMarker(paths)
-  return openLog(paths)
+  return openLog(paths, asLeader)
 }
 
 function checkMarker(paths: StorePaths): void {

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
+import { processIds, statFields } from './procfs.ts'
 
 // Resident memory of the local batch system's jobs, read from /proc (Linux).
 // A target's usage is its worker's growth since the attempt was handed to it
@@ -19,22 +20,9 @@ export function rssOf(pid: number): number {
 export function groupsRss(groups: ReadonlySet<number>): Map<number, number> {
   const sums = new Map<number, number>()
   if (groups.size === 0) return sums
-  let entries: string[]
-  try {
-    entries = readdirSync('/proc')
-  } catch {
-    return sums
-  }
-  for (const name of entries) {
-    if (!/^\d+$/.test(name)) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-    } catch {
-      continue
-    }
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  for (const proc of processIds()) {
+    const fields = statFields(proc)
+    if (fields === undefined) continue
     const pgrp = Number(fields[2])
     if (!groups.has(pgrp)) continue
     const rssPages = Number(fields[21])

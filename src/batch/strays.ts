@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { killProcessGroup, WORKER_TAG, workerTag } from '../worker/processGroup.ts'
+import { processIds, statFields } from './procfs.ts'
 
 // Processes a local worker's commands left behind when the worker was killed
 // or died: found by the tag in their environment (Linux /proc), so that a
@@ -9,33 +10,21 @@ import { killProcessGroup, WORKER_TAG, workerTag } from '../worker/processGroup.
 /** SIGKILLs the process groups of every process started by commands of worker `workerPid`. */
 export function killStrays(workerPid: number): void {
   const needle = Buffer.from(`${WORKER_TAG}=${workerTag(process.pid, workerPid)}\0`)
-  let names: string[]
-  try {
-    names = readdirSync('/proc')
-  } catch {
-    return
-  }
   const own = groupOf('self')
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue
+  for (const proc of processIds()) {
     let environ: Buffer
     try {
-      environ = readFileSync(`/proc/${name}/environ`)
+      environ = readFileSync(`/proc/${proc}/environ`)
     } catch {
       continue
     }
     if (environ.indexOf(needle) === -1) continue
-    const group = groupOf(name)
+    const group = groupOf(proc)
     if (group !== undefined && group !== own) killProcessGroup(group)
   }
 }
 
 function groupOf(proc: string): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${proc}/stat`, 'utf8')
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2])
-  } catch {
-    return undefined
-  }
+  const fields = statFields(proc)
+  return fields === undefined ? undefined : Number(fields[2])
 }

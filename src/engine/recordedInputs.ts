@@ -1,4 +1,4 @@
-import type { JobCreated, JobEvent, JobFailed, JobFinished, JobsCreated, JobSpec, MessageLogged } from '../events/catalogue.ts'
+import { createsJobs, type JobCreated, type JobEvent, type JobFailed, type JobFinished, type JobsCreated, type JobSpec, type MessageLogged } from '../events/catalogue.ts'
 import { makeToken, mapTokens } from '../events/promise.ts'
 import type { JobTreeState } from '../projections/jobTreeState.ts'
 import type { HeldAttempt, Input, SuccessorSpec } from './inputs.ts'
@@ -70,7 +70,7 @@ async function createdAfter(e: JobFinished, peek: Peek, offset: number): Promise
   const n = e.successors.children + e.successors.followOns
   for (let jobs = 0; jobs < n; ) {
     const c = await peek(offset + created.length)
-    if ((c?.type !== 'JobCreated' && c?.type !== 'JobsCreated') || c.parent !== e.jobId) break
+    if (!createsJobs(c) || c.parent !== e.jobId) break
     created.push(c)
     jobs += c.type === 'JobsCreated' ? c.count : 1
   }

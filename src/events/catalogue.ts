@@ -160,8 +160,8 @@ export interface JobFinished extends Base {
   stats: AttemptStats
   /**
    * The successors this attempt added, created by the JobCreated and
-   * JobsCreated events that follow in the same batch: children get ids first .. first+children-1,
-   * follow-ons the ids after them.
+   * JobsCreated events that follow in the same batch: children get ids
+   * first .. first+children-1, follow-ons the ids after them.
    */
   successors: { first: number; children: number; followOns: number }
 }
@@ -242,6 +242,11 @@ export interface CreatedJob {
   parent: number
   relation: Relation
   spec: JobSpec
+}
+
+/** Whether `event` creates jobs. */
+export function createsJobs(event: JobEvent | undefined): event is JobCreated | JobsCreated {
+  return event?.type === 'JobCreated' || event?.type === 'JobsCreated'
 }
 
 /** The jobs `event` creates, in id order: none unless it is a JobCreated or a JobsCreated. */

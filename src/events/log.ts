@@ -41,6 +41,11 @@ function partKey(seq: number, index: number): string {
   return keyOf(seq, PART) + index.toString(16).padStart(8, '0')
 }
 
+/** The keys of the parts of the snapshot taken after event `seq`. */
+function partsOf(seq: number): { gte: string; lte: string } {
+  return { gte: partKey(seq, 0), lte: keyOf(seq, PART) + '~' }
+}
+
 /** The upper bound of keys with `prefix` for a read up to event `to`. */
 function upTo(to: number, prefix: string): string {
   return Number.isFinite(to) ? keyOf(to, prefix) : prefix + '~'
@@ -236,7 +241,7 @@ export class EventLog {
   putSnapshot(seq: number, head: Uint8Array, parts: readonly Uint8Array[], keep = 2): Promise<void> {
     const done = this.pending.then(async () => {
       // Parts of an earlier snapshot at the same event would follow the new ones.
-      await this.db.clear({ gte: partKey(seq, 0), lte: keyOf(seq, PART) + '~' })
+      await this.db.clear(partsOf(seq))
       await this.db.batch([
         ...parts.map((value, i) => ({ type: 'put' as const, key: partKey(seq, i), value })),
         { type: 'put', key: keyOf(seq, SNAPSHOT), value: head },
@@ -262,7 +267,7 @@ export class EventLog {
   /** The parts of the snapshot taken after event `seq`, in order. */
   async snapshotParts(seq: number): Promise<Uint8Array[]> {
     const parts: Uint8Array[] = []
-    for await (const entries of this.chunks({ gte: partKey(seq, 0), lte: keyOf(seq, PART) + '~' })) {
+    for await (const entries of this.chunks(partsOf(seq))) {
       for (const [, value] of entries) parts.push(value)
     }
     return parts

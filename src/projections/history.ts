@@ -1,4 +1,4 @@
-import { concernsJob, createdJobs, type Recorded, type Relation } from '../events/catalogue.ts'
+import { concernsJob, createdJobs, createsJobs, type Recorded, type Relation } from '../events/catalogue.ts'
 import { jobName } from './describe.ts'
 import { PVec } from './pvec.ts'
 
@@ -27,7 +27,7 @@ export function evolveHistory(h: JobHistory, r: Recorded): JobHistory {
   const e = r.event
   let lineage = h.lineage
   for (const c of createdJobs(e)) lineage = lineage.set(c.jobId, { parent: c.parent, relation: c.relation, name: jobName(c.spec) })
-  const touches = concernsJob(e, h.jobId) || ((e.type === 'JobCreated' || e.type === 'JobsCreated') && e.parent === h.jobId)
+  const touches = concernsJob(e, h.jobId) || (createsJobs(e) && e.parent === h.jobId)
   if (!touches) return lineage === h.lineage ? h : { ...h, lineage }
   return { ...h, lineage, events: h.events.set(h.count, r), count: h.count + 1 }
 }

@@ -2,7 +2,7 @@ import { Immer, type Draft } from 'immer'
 import type { JobEvent, JobIssued, JobSpec, Relation } from '../events/catalogue.ts'
 import { UnresolvedPromise, resolveTokens, someToken } from '../events/promise.ts'
 import type { Batch } from './pvec.ts'
-import type { Counts, JobRecord, JobTreeState, Phase } from './jobTreeState.ts'
+import { initialState, type Counts, type JobRecord, type JobTreeState, type Phase } from './jobTreeState.ts'
 
 // The job tree the leader decides on: a pure projection of the log.
 // `evolve` touches only the records an event names (plus, when a subtree
@@ -22,6 +22,9 @@ type S = { -readonly [K in Exclude<keyof JobTreeState, 'counts'>]: JobTreeState[
 // cost of evolve, and the records inside the tries were never frozen anyway.
 const immer = new Immer({ autoFreeze: false })
 
+const FIELDS = (Object.keys(initialState) as Array<keyof JobTreeState>).filter((field) => field !== 'counts')
+const COUNTS = Object.keys(initialState.counts) as Array<keyof Counts>
+
 /** One empty list for every job nobody waits for: a parent may add 100,000 children. */
 const NO_WAITERS: readonly number[] = []
 
@@ -39,14 +42,15 @@ export function evolveAll(state: JobTreeState, events: readonly JobEvent[]): Job
   batch = new Set()
   try {
     return immer.produce(state, (draft: Draft<JobTreeState>) => {
-      // Events are applied to a plain copy and the draft written once per
-      // field at the end: every read of a field through immer's proxy asks
+      // Events are applied to a plain copy and the draft written once, with
+      // only what changed: every read of a field through immer's proxy asks
       // whether the value is draftable, and a batch reads `jobs` ten times
-      // per event (a third of a replay's time went there). Immer keeps the
-      // fields no event changed, and the counts if none moved.
+      // per event (a third of a replay's time went there).
       const s: S = { ...state, counts: { ...state.counts } }
       for (const event of events) apply(s, event)
-      Object.assign(draft, s)
+      const target = draft as unknown as S
+      for (const field of FIELDS) if (s[field] !== state[field]) (target as Record<string, unknown>)[field] = s[field]
+      for (const phase of COUNTS) if (s.counts[phase] !== state.counts[phase]) target.counts[phase] = s.counts[phase]
     })
   } finally {
     batch = outer
@@ -96,7 +100,8 @@ function apply(s: S, e: JobEvent): void {
         firstChild: e.successors.first,
         firstFollowOn: e.successors.first + children,
         followOns,
-        // Its value may name successors that the events after this one create: waiters are released once the last of them exists.
+        // Its value may name successors that the events after this one
+        // create: waiters are released once the last of them exists.
         waiters: children + followOns === 0 ? NO_WAITERS : waiters,
       })
       move(s, 'issued', 'succeeded')

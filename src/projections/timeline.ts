@@ -1,4 +1,4 @@
-import { createdJobs, type AttemptStats, type FailureReason, type JobEvent, type Relation } from '../events/catalogue.ts'
+import { createdJobs, createsJobs, type AttemptStats, type FailureReason, type JobEvent, type Relation } from '../events/catalogue.ts'
 import { jobName } from './describe.ts'
 import type { JobTreeState } from './jobTreeState.ts'
 import { PVec } from './pvec.ts'
@@ -119,7 +119,7 @@ function queued(jobs: PVec<JobTimeline>, event: JobEvent, before: JobTreeState, 
     id = oldTail?.phase === 'ready' ? oldTail.next : -1
   }
   if (id === -1) return jobs
-  const by = event.type === 'JobCreated' || event.type === 'JobsCreated' ? event.parent : 'jobId' in event ? event.jobId : -1
+  const by = createsJobs(event) ? event.parent : 'jobId' in event ? event.jobId : -1
   while (id !== -1) {
     jobs = update(jobs, id, (job) => ({ ...job, readyAt: event.at, readiedBy: by }))
     id = after.jobs.get(id)?.next ?? -1

@@ -1,36 +1,44 @@
 #!/usr/bin/env node
-import { readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { fileURLToPath } from 'node:url'
 
-// `jobtree run` imports a workflow module, TypeScript or JavaScript, ES
-// module or CommonJS, which imports jobtree itself: it runs on tsx (loaded
-// here as `node --import tsx` would load it, and by workers through their
-// --import), from the sources, so that the workflow and the engine share one
-// copy of jobtree. Every other command reads a store and never imports a
-// workflow: it starts from the bundle `npm ci` builds (`npm run build`,
-// into dist/), skipping tsx and the compiling of the sources (~0.35 s of a
-// `status` that should take 0.2), unless a source is newer than the bundle.
+// Installed, jobtree runs from dist/, which `npm pack` ships and `npm run
+// build` makes (`npm ci` runs it in a checkout): `run` from the compiled
+// modules, which a workflow's `import … from 'jobtree'` reaches too, with
+// tsx and jobtree's loader hooks so that a workflow may be TypeScript or
+// JavaScript, ES module or CommonJS, whatever its package's type; every
+// other command reads a store and never imports a workflow, so it starts
+// from a bundle of the CLI, skipping the loading of ~100 modules (a third of
+// a `status` that should take 0.2 s). In a checkout whose sources are newer
+// than the build, every command runs from the sources through tsx instead.
 
-const src = fileURLToPath(new URL('../src/', import.meta.url))
-const bundle = new URL('../dist/cli/main.js', import.meta.url)
+const sources = fileURLToPath(new URL('../src/', import.meta.url))
+const dist = new URL('../dist/', import.meta.url)
+const command = process.argv[2]
 
-function bundleIsCurrent() {
+function buildIsCurrent() {
   let built
   try {
-    built = statSync(bundle).mtimeMs
+    built = statSync(new URL('bundle/main.js', dist)).mtimeMs
   } catch {
     return false
   }
-  for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+  if (!existsSync(sources)) return true
+  for (const entry of readdirSync(sources, { recursive: true, withFileTypes: true })) {
     if (entry.isFile() && statSync(join(entry.parentPath, entry.name)).mtimeMs > built) return false
   }
   return true
 }
 
-if (process.argv[2] !== 'run' && bundleIsCurrent()) {
-  await import(bundle.href)
+const fromBuild = buildIsCurrent()
+if (!fromBuild && !existsSync(sources)) {
+  console.error(`jobtree: ${fileURLToPath(dist)} is missing: this copy of jobtree was not built (npm run build)`)
+  process.exit(70)
+}
+if (command !== 'run' && fromBuild) {
+  await import(new URL('bundle/main.js', dist).href)
 } else {
   // The leader replaces a job's record and trie path with each event, so its
   // garbage is old and V8 lets the heap grow to a few times what is live
@@ -38,7 +46,10 @@ if (process.argv[2] !== 'run' && bundleIsCurrent()) {
   // keeps a run that queues 100,000 jobs at once at ~800 B a job instead of
   // ~1,800 (bench/RESULTS.md) and costs no throughput measured here; a
   // tenth saved no more, and would collect a large live state too often.
-  setFlagsFromString('--heap-growing-percent=25')
+  if (command === 'run') setFlagsFromString('--heap-growing-percent=25')
   await import('tsx')
-  await import('../src/cli/main.ts')
+  const root = fromBuild ? dist.href : new URL('../src/', import.meta.url).href
+  const extension = fromBuild ? '.js' : '.ts'
+  await import(new URL(`loader/register${extension}`, root).href)
+  await import(new URL(`cli/main${extension}`, root).href)
 }

@@ -18,7 +18,15 @@ export interface Target<I = unknown, O = unknown> {
   readonly module: string | undefined
 }
 
-const registry = new Map<string, Target>()
+// One registry per process, kept on the global object rather than in this
+// module: a workflow may import another copy of jobtree than the engine
+// runs on (a CommonJS module's require, a nested or linked install, the
+// checkout's sources beside its build), and its targets must still be found.
+// The key is versioned, so that a copy with another shape of Target would
+// use a registry of its own instead of misreading this one.
+const REGISTRY = Symbol.for('jobtree.targets.v1')
+const holder = globalThis as typeof globalThis & { [REGISTRY]?: Map<string, Target> }
+const registry = (holder[REGISTRY] ??= new Map<string, Target>())
 
 export function target<I = unknown, O = unknown>(name: string, fn: TargetFn<I, O>): Target<I, O>
 export function target<I = unknown, O = unknown>(name: string, options: JobOptions, fn: TargetFn<I, O>): Target<I, O>

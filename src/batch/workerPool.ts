@@ -1,10 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import type { Resources } from '../events/catalogue.ts'
 import { killProcessGroup } from '../worker/processGroup.ts'
 import type { ResultMessage, RunMessage, WorkerMessage } from '../worker/protocol.ts'
 import { removeTempDirs } from '../worker/tempDir.ts'
 import { killStrays } from './strays.ts'
+import { WORKFLOW_LOADERS } from '../loader/loaders.ts'
+import { ownFile } from '../ownFile.ts'
 
 // Warm worker processes for the local batch system. Starting Node with tsx
 // takes 100-200 ms, so a worker runs attempt after attempt, one at a time,
@@ -17,9 +18,7 @@ import { killStrays } from './strays.ts'
 // job to the next without waiting for the leader; those not started yet can
 // be asked back when another worker is free for them.
 
-const WORKER_MAIN = fileURLToPath(new URL('../worker/main.ts', import.meta.url))
-// Absolute, so that workers start whatever the user's cwd is.
-const TSX_LOADER = import.meta.resolve('tsx')
+const WORKER_MAIN = ownFile('../worker/main.ts', import.meta.url)
 // Extra options for the workers' node, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'
 // to profile them (node refuses --cpu-prof in NODE_OPTIONS).
 const WORKER_NODE_ARGS = (process.env.JOBTREE_WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
@@ -219,7 +218,7 @@ export class WorkerPool {
 
   private fork(): Worker {
     const child = fork(WORKER_MAIN, [], {
-      execArgv: ['--import', TSX_LOADER, ...WORKER_NODE_ARGS],
+      execArgv: [...WORKFLOW_LOADERS, ...WORKER_NODE_ARGS],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })

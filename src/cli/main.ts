@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { JobtreeError, oneLine } from '../errors.ts'
 import { parseSize } from '../api/sizes.ts'
@@ -62,9 +63,15 @@ function json(value: string): unknown {
   }
 }
 
+/** jobtree's version: its package.json is two folders up, from the sources, the compiled modules and the bundle alike. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+}
+
 export function program(): Command {
   const cli = new Command('jobtree')
     .description('Run durable, event-sourced trees of jobs')
+    .version(version(), '-V, --version', 'print jobtree\'s version')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`jobtree: ${text.replace(/^error: /, '').trim()}\n`) })
 

@@ -1,14 +1,14 @@
 import { fileURLToPath } from 'node:url'
 import type { IssuedJob } from '../batchSystem.ts'
+import { WORKFLOW_LOADERS } from '../../loader/loaders.ts'
+import { ownFile } from '../../ownFile.ts'
 
 // How one submission (a job, or a pack of short jobs) becomes sbatch's argv.
 // Nothing here goes through a shell: the batch script only execs its
 // arguments, and every value is one argv word.
 
 const BATCH_SCRIPT = fileURLToPath(new URL('./onNode.sh', import.meta.url))
-const NODE_MAIN = fileURLToPath(new URL('./nodeMain.ts', import.meta.url))
-// Absolute, so that the worker starts whatever the job's working directory is.
-const TSX_LOADER = import.meta.resolve('tsx')
+const NODE_MAIN = ownFile('./nodeMain.ts', import.meta.url)
 
 const MiB = 2 ** 20
 // Slurm counts the worker itself (Node, tsx, the workflow module: about 100
@@ -68,5 +68,5 @@ export function submission(members: readonly IssuedJob[], tickets: readonly stri
 
 /** The worker's command line on the node: the same Node and jobtree as the leader's, on the shared filesystem. */
 function workerArgv(storeRoot: string, tickets: readonly string[]): string[] {
-  return [process.execPath, '--import', TSX_LOADER, NODE_MAIN, storeRoot, ...tickets]
+  return [process.execPath, ...WORKFLOW_LOADERS, NODE_MAIN, storeRoot, ...tickets]
 }

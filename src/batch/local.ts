@@ -57,7 +57,7 @@ export class LocalBatchSystem implements BatchSystem {
     returned: (run) => {
       if (this.closed || this.running.get(run.job.jobId)?.attempt !== run.job.attempt) return
       this.running.delete(run.job.jobId)
-      this.queue.unshift(run.job)
+      this.requeue(run.job)
       this.kick()
     },
     freed: (slot) => {
@@ -67,6 +67,9 @@ export class LocalBatchSystem implements BatchSystem {
   })
   /** Attempts waiting for resources, oldest first. */
   private readonly queue: IssuedJob[] = []
+  /** The order in which attempts were issued here, so that one given back takes its place again. */
+  private readonly arrival = new WeakMap<IssuedJob, number>()
+  private arrivals = 0
   /** Attempts given to a worker: running, or queued there behind another. */
   private readonly running = new Map<number, Held>()
   private readonly timer: NodeJS.Timeout
@@ -124,6 +127,7 @@ export class LocalBatchSystem implements BatchSystem {
     if (this.closed) return
     const why = overLimits(job.spec.resources, this.limits)
     if (why === undefined) {
+      this.arrival.set(job, this.arrivals++)
       this.queue.push(job)
       this.kick()
       return
@@ -189,6 +193,17 @@ export class LocalBatchSystem implements BatchSystem {
     }
     // Nothing waits and a core is free: attempts queued behind others can run now.
     if (this.queue.length === 0 && this.used.cores < this.limits.cores - CORE_SLACK && this.pool.hasQueued) this.pool.revokeQueued(true, now)
+  }
+
+  /**
+   * Puts an attempt given back unstarted where its issue order puts it:
+   * attempts asked back together arrive one by one, and putting each at the
+   * front would run them in reverse.
+   */
+  private requeue(job: IssuedJob): void {
+    const order = this.arrival.get(job) ?? -1
+    const at = this.queue.findIndex((waiting) => (this.arrival.get(waiting) ?? -1) > order)
+    this.queue.splice(at === -1 ? this.queue.length : at, 0, job)
   }
 
   /** Records an attempt as given to a worker (started at `startedAt`, or not yet). */

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'NOT_ENCODABLE'
   | 'WORKFLOW_FAILED'
   | 'BATCH_SYSTEM'
+  | 'PERMISSION'
 
 export class JobtreeError extends Error {
   override readonly name = 'JobtreeError'

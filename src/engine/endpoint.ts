@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { JobtreeError } from '../errors.ts'
+import { newAddress, publishAddress, readAddress, tokenMatches, withdrawAddress, type LeaderAddress } from './leaderAddress.ts'
 import type { EventsRequest } from './eventStreams.ts'
 import type { StatusReport } from './statusReport.ts'
 import type { StorePaths } from './store.ts'
@@ -11,11 +9,8 @@ import type { StorePaths } from './store.ts'
 // LevelDB admits one process, so while a leader runs, other commands ask it
 // over a Unix socket instead of opening the log: `status`, `kill`, and any
 // request added to `LeaderRequests`. A client sends one JSON line naming the
-// request; the leader answers on the same connection. The socket lives in
-// the store, or, when that path is too long for a socket, in the temp
-// directory under a name derived from the store's path.
-
-const MAX_SOCKET_PATH = 100
+// request, with the token the leader published (leaderAddress.ts); the
+// leader answers on the same connection.
 
 /** What a running leader can be asked. */
 export interface LeaderRequests {
@@ -28,35 +23,40 @@ export interface LeaderRequests {
 
 export type RequestName = keyof LeaderRequests
 
-export function socketPath(paths: StorePaths): string {
-  const inStore = join(paths.root, 'leader.sock')
-  if (inStore.length <= MAX_SOCKET_PATH) return inStore
-  return join(tmpdir(), `jobtree-${createHash('sha256').update(paths.root).digest('hex').slice(0, 20)}.sock`)
+export interface Endpoint {
+  server: Server
+  address: LeaderAddress
 }
 
 /** Serves requests until closed. Call only while holding the store's lock. */
-export async function serveLeader(paths: StorePaths, requests: LeaderRequests): Promise<Server> {
-  const path = socketPath(paths)
-  rmSync(path, { force: true }) // left behind by a leader that was killed
+export async function serveLeader(paths: StorePaths, requests: LeaderRequests): Promise<Endpoint> {
+  withdrawAddress(paths) // what a leader that was killed left behind
+  const address = newAddress(paths)
+  rmSync(address.socket, { force: true })
   const server = createServer((socket) => {
     socket.on('error', () => socket.destroy())
-    readLine(socket, (line) => answer(socket, requests, line))
+    readLine(socket, (line) => answer(socket, requests, address, line))
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(path, () => resolve())
+    server.listen(address.socket, () => resolve())
   })
   server.unref()
-  return server
+  publishAddress(paths, address)
+  return { server, address }
 }
 
-function answer(socket: Socket, requests: LeaderRequests, line: string): void {
+function answer(socket: Socket, requests: LeaderRequests, address: LeaderAddress, line: string): void {
   let message: Record<string, unknown> = {}
   try {
     const parsed: unknown = JSON.parse(line)
     if (typeof parsed === 'object' && parsed !== null) message = parsed as Record<string, unknown>
   } catch {
     // Answered below as an unknown request.
+  }
+  if (!tokenMatches(address, message.token)) {
+    socket.end(JSON.stringify({ ok: false, error: 'not authorized: a request needs the token in the store\'s leader.json' }) + '\n')
+    return
   }
   const name = message.request
   switch (name) {
@@ -93,24 +93,26 @@ function readLine(socket: Socket, then: (line: string) => void): void {
   socket.on('data', onData)
 }
 
-export async function closeEndpoint(server: Server, paths: StorePaths): Promise<void> {
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  rmSync(socketPath(paths), { force: true })
+export async function closeEndpoint(endpoint: Endpoint, paths: StorePaths): Promise<void> {
+  withdrawAddress(paths, endpoint.address)
+  await new Promise<void>((resolve) => endpoint.server.close(() => resolve()))
 }
 
 /** Sends one request to the store's running leader and resolves with its answer. */
 export function askLeader(paths: StorePaths, request: RequestName, timeoutMs = 5000): Promise<unknown> {
-  const path = socketPath(paths)
   return new Promise((resolve, reject) => {
+    const address = readAddress(paths)
+    const where = address === undefined ? 'it has published no address' : address.socket
     const fail = (why: string) =>
-      reject(new JobtreeError('STORE_IN_USE', `store ${paths.root} is in use by another process, and no leader answers at ${path} (${why})`, { store: paths.root }))
-    const socket = createConnection(path)
+      reject(new JobtreeError('STORE_IN_USE', `store ${paths.root} is in use by another process, and no leader answers (${where}: ${why})`, { store: paths.root }))
+    if (address === undefined) return fail('not listening')
+    const socket = createConnection(address.socket)
     const chunks: Buffer[] = []
     socket.setTimeout(timeoutMs, () => {
       socket.destroy()
       fail('timed out')
     })
-    socket.on('connect', () => socket.write(JSON.stringify({ request }) + '\n'))
+    socket.on('connect', () => socket.write(JSON.stringify({ request, token: address.token }) + '\n'))
     socket.on('data', (c) => chunks.push(c))
     socket.on('error', (err) => fail(err.message))
     socket.on('end', () => {

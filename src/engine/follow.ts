@@ -1,7 +1,6 @@
-import { statSync } from 'node:fs'
 import type { Recorded } from '../events/catalogue.ts'
 import { JobtreeError } from '../errors.ts'
-import { socketPath } from './endpoint.ts'
+import { addressId } from './leaderAddress.ts'
 import { leaderEvents, noLeaderAnswers } from './leaderEvents.ts'
 import { openStore, type StorePaths } from './store.ts'
 
@@ -65,21 +64,11 @@ async function streamFromLeader(paths: StorePaths, next: number, to: number, tak
 
 /** Waits, without opening the log, until a leader other than one that left its socket behind is listening. */
 async function newLeader(paths: StorePaths): Promise<void> {
-  const path = socketPath(paths)
-  const stale = socketId(path)
+  const stale = addressId(paths)
   for (;;) {
-    const current = socketId(path)
+    const current = addressId(paths)
     if (current !== undefined && current !== stale) return
     await sleep(POLL_MS)
-  }
-}
-
-function socketId(path: string): string | undefined {
-  try {
-    const s = statSync(path)
-    return `${s.ino}:${s.ctimeMs}`
-  } catch {
-    return undefined
   }
 }
 

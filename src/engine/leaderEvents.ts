@@ -2,7 +2,7 @@ import { createConnection, type Socket } from 'node:net'
 import type { Recorded } from '../events/catalogue.ts'
 import { decodeStored } from '../events/log.ts'
 import { JobtreeError } from '../errors.ts'
-import { socketPath } from './endpoint.ts'
+import { readAddress, type LeaderAddress } from './leaderAddress.ts'
 import { FrameReader } from './frames.ts'
 import type { StorePaths } from './store.ts'
 
@@ -18,11 +18,12 @@ export interface StreamEnd {
  * each new one until the leader stops. Throws STORE_IN_USE when no leader answers.
  */
 export async function* leaderEvents(paths: StorePaths, from: number, to: number, follow: boolean): AsyncGenerator<Recorded, StreamEnd> {
-  const socket = await connect(paths)
+  const address = readAddress(paths)
+  const socket = await connect(paths, address)
   const reader = new FrameReader()
   let first = true
   try {
-    socket.write(JSON.stringify({ request: 'events', from, to: Number.isFinite(to) ? to : null, follow }) + '\n')
+    socket.write(JSON.stringify({ request: 'events', token: address?.token, from, to: Number.isFinite(to) ? to : null, follow }) + '\n')
     for await (const chunk of socket as AsyncIterable<Buffer>) {
       // A frame starts with its length, whose first byte is never '{': this is a refusal in JSON.
       if (first && chunk[0] === 0x7b) throw refused(paths, chunk.toString('utf8'))
@@ -44,16 +45,17 @@ export function noLeaderAnswers(err: unknown): boolean {
   return err instanceof JobtreeError && err.code === 'STORE_IN_USE' && err.context.noLeader === true
 }
 
-function connect(paths: StorePaths): Promise<Socket> {
-  const path = socketPath(paths)
+function connect(paths: StorePaths, address: LeaderAddress | undefined): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createConnection(path)
+    const noLeader = (why: string) =>
+      new JobtreeError('STORE_IN_USE', `store ${paths.root} is in use by another process, and no leader answers (${why})`, { store: paths.root, noLeader: true })
+    if (address === undefined) return reject(noLeader('it has published no address'))
+    const socket = createConnection(address.socket)
     socket.once('connect', () => {
       socket.off('error', onError)
       resolve(socket)
     })
-    const onError = (err: Error) =>
-      reject(new JobtreeError('STORE_IN_USE', `store ${paths.root} is in use by another process, and no leader answers at ${path} (${err.message})`, { store: paths.root, noLeader: true }))
+    const onError = (err: Error) => reject(noLeader(`${address.socket}: ${err.message}`))
     socket.once('error', onError)
   })
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { EventLog } from '../events/log.ts'
@@ -37,9 +37,23 @@ export interface OpenStore {
   log: EventLog
 }
 
-/** True when `dir` holds a jobtree store's marker. */
+/** True when `dir` holds a jobtree store's marker; throws when `dir` is another user's. */
 export function isStore(dir: string): boolean {
-  return existsSync(join(resolve(dir), MARKER))
+  const root = resolve(dir)
+  checkAccess(root)
+  return existsSync(join(root, MARKER))
+}
+
+/** Refuses a directory the user may not read, rather than taking it for no store at all. */
+function checkAccess(root: string): void {
+  try {
+    if (statSync(root).isDirectory()) accessSync(root, constants.R_OK | constants.X_OK)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new JobtreeError('PERMISSION', `store ${root} belongs to another user: only its owner may read it or run it`, { store: root })
+    }
+  }
 }
 
 /** Creates a new store; refuses a directory that is a store already or holds anything else. */
@@ -56,7 +70,10 @@ export async function createStore(dir: string): Promise<OpenStore> {
   }
   // The marker comes first, whole or not at all (write, then rename): a leader
   // killed while creating the store leaves a store that --restart can use.
-  mkdirSync(paths.root, { recursive: true })
+  // The store holds the run's inputs, which may carry credentials: it is its
+  // owner's alone, whatever the umask.
+  mkdirSync(paths.root, { recursive: true, mode: 0o700 })
+  chmodSync(paths.root, 0o700)
   const marker = join(paths.root, MARKER)
   writeFileSync(`${marker}.tmp`, JSON.stringify({ format: FORMAT, version: VERSION }) + '\n')
   renameSync(`${marker}.tmp`, marker)
@@ -90,6 +107,7 @@ async function openLog(paths: StorePaths, asLeader: boolean): Promise<OpenStore>
 export async function openStore(dir: string, asLeader = false): Promise<OpenStore> {
   const paths = storePaths(dir)
   if (!existsSync(paths.root)) throw new JobtreeError('STORE_MISSING', `no store at ${paths.root}`, { store: paths.root })
+  checkAccess(paths.root)
   checkMarker(paths)
   return openLog(paths, asLeader)
 }

@@ -1,7 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process'
+import { closeSync } from 'node:fs'
 import type { Resources } from '../events/catalogue.ts'
 import { killProcessGroup } from '../worker/processGroup.ts'
 import type { ResultMessage, RunMessage, WorkerMessage } from '../worker/protocol.ts'
+import { rawOutputFile } from '../worker/rawOutput.ts'
 import { removeTempDirs } from '../worker/tempDir.ts'
 import { killStrays } from './strays.ts'
 import { WORKFLOW_LOADERS } from '../loader/loaders.ts'
@@ -217,11 +219,14 @@ export class WorkerPool {
   }
 
   private fork(): Worker {
+    const raw = rawOutputFile()
     const child = fork(WORKER_MAIN, [], {
       execArgv: [...WORKFLOW_LOADERS, ...WORKER_NODE_ARGS],
       serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', raw.fd, raw.fd, 'ipc'],
+      env: { ...process.env, ...raw.env },
     })
+    closeSync(raw.fd)
     const worker: Worker = {
       child,
       // 'close' rather than 'exit': it comes after the last message the worker sent.

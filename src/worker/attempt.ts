@@ -3,6 +3,7 @@ import type { IssuedJob } from '../batch/batchSystem.ts'
 import type { SuccessorSpec } from '../engine/inputs.ts'
 import type { AttemptStats } from '../events/catalogue.ts'
 import { JobLog } from './jobLog.ts'
+import { beginRawOutput, endRawOutput } from './rawOutput.ts'
 import { exceptionReason } from './failure.ts'
 import type { AttemptResult, ResultMessage, RunMessage } from './protocol.ts'
 import { runCommand } from './runCommand.ts'
@@ -32,9 +33,10 @@ export class Attempt {
   async run(onSpawn: (pgid: number) => void): Promise<AttemptResult> {
     const { job } = this
     try {
-      const log = (this.log = new JobLog(job.logFile, header(job)))
+      const log = (this.log = new JobLog(job.logFile, header(job), this.message.maxLogBytes))
+      beginRawOutput(log)
       const { work } = job.spec
-      if (work.kind === 'command') return await runCommand({ command: work.command, tempDir: this.ensureTempDir(), logFd: log.fd, onSpawn })
+      if (work.kind === 'command') return await runCommand({ command: work.command, tempDir: this.ensureTempDir(), log, onSpawn })
       // A target's temp dir is made when it first asks for it: most never do.
       return await runTarget({
         job, target: work.target, input: work.input, tempDir: () => this.ensureTempDir(), log, messages: this.messages, successors: this.successors,
@@ -59,7 +61,8 @@ export class Attempt {
   /** Cleans up and makes the message that reports `result` (and, when this worker goes on to run it, the chained attempt). */
   finish(result: AttemptResult, exiting: boolean, chained?: IssuedJob): ResultMessage {
     this.discard()
-    this.log?.close(this.message.maxLogBytes)
+    endRawOutput()
+    this.log?.close()
     this.log = undefined
     const { jobId, attempt } = this.job
     return {

@@ -1,35 +1,46 @@
-import { closeSync, mkdirSync, openSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 
 // A job's log file during one attempt. The file is opened (and its header
 // written) only when the job writes something: most jobs print nothing, and
 // a no-op job should cost no file operations. Every write is synchronous, so
-// that output reaches the file even when the target ends the process abruptly.
+// that output reaches the file even when the target ends the process
+// abruptly. The file stays bounded while the job runs: once it holds twice
+// the bound, it is cut to its newest `maxBytes`, so a job printing 200 MB
+// never has more than 2 × maxBytes on disk; when the attempt ends, it is cut
+// to `maxBytes`. A cut replaces the file whole (write, then rename), so a
+// crash during one leaves the old log or the new one.
 
 type WriteCallback = (err?: Error | null) => void
 
 export class JobLog {
   private opened: number | undefined
   private undoCapture: (() => void) | undefined
+  /** Bytes in the file now. */
+  private size = 0
+  /** Bytes of the truncation note at the head of the file (0 while uncut). */
+  private noteBytes = 0
+  /** Bytes written to the log in all, the header and the parts cut away included. */
+  private written = 0
 
   constructor(
     readonly file: string,
     private readonly header: string,
+    private readonly maxBytes: number,
   ) {}
 
-  /** The file, open for appending (opened now if it was not). */
-  get fd(): number {
-    if (this.opened === undefined) {
-      mkdirSync(dirname(this.file), { recursive: true })
-      this.opened = openSync(this.file, 'a')
-      writeSync(this.opened, `${this.header}\n`)
-    }
-    return this.opened
+  /** Appends the job's output, cutting the file to its tail when it has grown to twice the bound. */
+  write(bytes: Uint8Array): void {
+    if (bytes.length === 0) return
+    writeSync(this.fd(), bytes)
+    this.size += bytes.length
+    this.written += bytes.length
+    if (this.size > 2 * this.maxBytes) this.cut(true)
   }
 
   /** Sends what the process writes to stdout and stderr (console.log and friends) here, until uncapture() or close(). */
   capture(): void {
-    const undo = [process.stdout, process.stderr].map((stream) => redirect(stream, () => this.fd))
+    const undo = [process.stdout, process.stderr].map((stream) => redirect(stream, (bytes) => this.write(bytes)))
     this.undoCapture = () => undo.forEach((restore) => restore())
   }
 
@@ -38,46 +49,64 @@ export class JobLog {
     this.undoCapture = undefined
   }
 
-  /** Closes the file, if it was opened, and when it has grown past `maxBytes`, keeps only its newest lines. */
-  close(maxBytes: number): void {
+  /** Closes the file, if it was opened, cut to its newest `maxBytes` when it has grown past them. */
+  close(): void {
     this.uncapture()
     if (this.opened === undefined) return
-    closeSync(this.opened)
+    if (this.size > this.maxBytes) this.cut(false)
+    if (this.opened !== undefined) closeSync(this.opened)
     this.opened = undefined
-    keepTail(this.file, maxBytes)
+  }
+
+  /** The file, open for appending and reading its tail (opened now, with its header, if it was not). */
+  private fd(): number {
+    if (this.opened === undefined) {
+      mkdirSync(dirname(this.file), { recursive: true })
+      this.opened = openSync(this.file, 'a+')
+      writeSync(this.opened, `${this.header}\n`)
+      // Earlier attempts' output stays in the file, before this one's.
+      this.size = this.written = fstatSync(this.opened).size
+    }
+    return this.opened
+  }
+
+  /** Replaces the file by a note and its newest bytes; `reopen` to go on writing to the new file. */
+  private cut(reopen: boolean): void {
+    const fd = this.opened as number
+    const tail = Buffer.alloc(Math.min(this.maxBytes, this.size - this.noteBytes))
+    readSync(fd, tail, 0, tail.length, this.size - tail.length)
+    const kept = fromLineStart(tail)
+    const note = Buffer.from(`[jobtree: log truncated: kept its last ${kept.length} of ${this.written} bytes]\n`)
+    const temp = `${this.file}.truncating`
+    writeFileSync(temp, Buffer.concat([note, kept]))
+    renameSync(temp, this.file)
+    closeSync(fd)
+    this.opened = reopen ? openSync(this.file, 'a+') : undefined
+    this.noteBytes = note.length
+    this.size = note.length + kept.length
   }
 }
 
-function redirect(stream: NodeJS.WriteStream, fd: () => number): () => void {
+/**
+ * The tail from its first line start, when that keeps most of it; otherwise
+ * (a tail of a few long lines) the tail as it is, cut mid-line: the newest
+ * bytes are what a failed job's log is read for.
+ */
+function fromLineStart(tail: Buffer): Buffer {
+  const newline = tail.indexOf(10)
+  return newline !== -1 && newline < tail.length / 2 ? tail.subarray(newline + 1) : tail
+}
+
+function redirect(stream: NodeJS.WriteStream, write: (bytes: Uint8Array) => void): () => void {
   const original = stream.write
-  const write = (chunk: string | Uint8Array, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean => {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk
-    writeSync(fd(), bytes)
+  const replacement = (chunk: string | Uint8Array, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean => {
+    write(typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk)
     const done = typeof encoding === 'function' ? encoding : callback
     if (done !== undefined) process.nextTick(done)
     return true
   }
-  stream.write = write as typeof stream.write
+  stream.write = replacement as typeof stream.write
   return () => {
     stream.write = original
   }
-}
-
-function keepTail(file: string, maxBytes: number): void {
-  const size = statSync(file).size
-  if (size <= maxBytes) return
-  const tail = Buffer.alloc(maxBytes)
-  const fd = openSync(file, 'r')
-  try {
-    readSync(fd, tail, 0, maxBytes, size - maxBytes)
-  } finally {
-    closeSync(fd)
-  }
-  // Start at a line boundary, unless the tail is one long line.
-  const kept = tail.subarray(tail.indexOf(10) + 1)
-  const note = `[jobtree: log truncated: kept its last ${kept.length} of ${size} bytes]\n`
-  // Replace the file whole, so that a crash here leaves the old log or the new one.
-  const temp = `${file}.truncating`
-  writeFileSync(temp, Buffer.concat([Buffer.from(note), kept]))
-  renameSync(temp, file)
 }

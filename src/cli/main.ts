@@ -82,6 +82,7 @@ export function program(): Command {
     .requiredOption('--store <dir>', 'store directory (the event log and job logs)')
     .option('--target <name>', 'target to run as the root job')
     .option('--input <json>', 'input of the root job, as JSON', json)
+    .option('--input-file <path>', 'input of the root job, as JSON read from a file (- for standard input)')
     .option('--restart', 'resume the run in an existing store')
     .option('--max-jobs <n>', 'jobs issued at once (default 1000)', wholeNumber(1))
     .option('--max-cores <n>', 'cores the jobs may use (default: all)', positiveNumber)

@@ -6,6 +6,7 @@ import { stderrLogger, type LogLevel } from '../engine/logger.ts'
 import type { Leader } from '../engine/leader.ts'
 import { pickConfig, runWorkflow } from '../engine/runWorkflow.ts'
 import { isStore, storePaths } from '../engine/store.ts'
+import { readInputFile } from './inputFile.ts'
 import { loadWorkflowModule } from './loadModule.ts'
 import { progressLine } from './progress.ts'
 
@@ -14,6 +15,7 @@ export interface RunFlags extends Partial<RunConfig> {
   store: string
   target?: string
   input?: unknown
+  inputFile?: string
   restart?: boolean
   logLevel: LogLevel
   progress: boolean
@@ -33,6 +35,8 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
       : new JobtreeError('STORE_MISSING', `cannot restart: no store at ${store}`)
   }
   if (!flags.restart && flags.target === undefined) throw new JobtreeError('BAD_OPTION', 'run needs --target <name> (the root job)')
+  if (flags.input !== undefined && flags.inputFile !== undefined) throw new JobtreeError('BAD_OPTION', 'give the root\'s input with --input or with --input-file, not both')
+  const input = flags.inputFile === undefined ? flags.input : readInputFile(flags.inputFile)
   const module = await loadWorkflowModule(modulePath)
 
   const progress = progressLine(process.stderr, flags.progress && flags.logLevel !== 'error')
@@ -54,7 +58,7 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
     const result = await runWorkflow({
       module,
       target: flags.target ?? '',
-      input: flags.input ?? null,
+      input: input ?? null,
       store,
       restart: flags.restart === true,
       config,

@@ -1,3 +1,4 @@
+import { printable } from '../printable.ts'
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { JobtreeError, oneLine } from '../errors.ts'
@@ -145,7 +146,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`jobtree: internal error: ${oneLine(err)} (please report it, with this trace)\n${err instanceof Error ? err.stack : ''}\n`)
       return 70
     }
-    process.stderr.write(`jobtree: error: ${oneLine(err)}\n`)
+    process.stderr.write(`jobtree: error: ${printable(oneLine(err))}\n`)
     return err instanceof JobtreeError && err.code === 'WORKFLOW_FAILED' ? 1 : 2
   }
 }

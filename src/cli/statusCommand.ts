@@ -1,3 +1,4 @@
+import { printable } from '../printable.ts'
 import { relative } from 'node:path'
 import { JobtreeError } from '../errors.ts'
 import { leaderStatus } from '../engine/endpoint.ts'
@@ -42,5 +43,6 @@ function formatStatus(r: StatusReport): string {
     if (f.input) lines.push(`  input: ${f.input}`)
     if (f.logTail) lines.push(`  last lines of ${f.logFile}:`, ...f.logTail.split('\n').map((l) => `  | ${l}`))
   }
-  return lines.join('\n') + '\n'
+  // Every line is one line: a job's reason, input or log line must not end it, nor command the terminal.
+  return lines.map((line) => printable(line)).join('\n') + '\n'
 }

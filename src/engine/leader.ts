@@ -1,3 +1,4 @@
+import { printable } from '../printable.ts'
 import { Subject, defaultIfEmpty, interval, lastValueFrom, map, merge, of, takeUntil } from 'rxjs'
 import type { BatchSystem } from '../batch/batchSystem.ts'
 import type { JobEvent } from '../events/catalogue.ts'
@@ -136,7 +137,7 @@ export class Leader {
         return
       }
       case 'MessageLogged':
-        logger.info(`job ${event.jobId} (${this.nameOf(event.jobId)}): ${event.text}`)
+        logger.info(`job ${event.jobId} (${this.nameOf(event.jobId)}): ${printable(event.text)}`)
         return
       case 'JobFinished':
         logger.debug(`job ${event.jobId} attempt ${event.attempt} finished in ${event.stats.wallMs} ms`)
@@ -147,7 +148,7 @@ export class Leader {
       case 'JobFailed':
         // Over-long or lost attempts are failed by the leader: now that this is recorded, stop them.
         if (event.reason.kind === 'timeout' || event.reason.kind === 'lost') batch.kill(event.jobId)
-        logger.warn(`job ${event.jobId} (${this.nameOf(event.jobId)}) attempt ${event.attempt} failed: ${describeReason(event.reason)}`)
+        logger.warn(`job ${event.jobId} (${this.nameOf(event.jobId)}) attempt ${event.attempt} failed: ${printable(describeReason(event.reason))}`)
         return
       case 'WorkflowInterrupted':
         logger.warn(`run interrupted (${event.reason}): stopping its jobs; resume with --restart`)
@@ -158,7 +159,7 @@ export class Leader {
         const tail = logTail(file)
         logger.error(
           `job ${event.jobId} (${this.nameOf(event.jobId)}) failed completely after ${job?.failures ?? '?'} failed attempt(s)` +
-            (job?.lastFailure ? `: ${describeReason(job.lastFailure)}` : '') +
+            (job?.lastFailure ? `: ${printable(describeReason(job.lastFailure))}` : '') +
             (job && job.spec.work.kind === 'target' ? `\n  input: ${inputSummary(job.spec)}` : '') +
             (tail ? `\n--- last lines of ${file} ---\n${tail}\n---` : ''),
         )

@@ -14,6 +14,10 @@ export type ErrorCode =
   | 'NOT_ENCODABLE'
   | 'WORKFLOW_FAILED'
   | 'BATCH_SYSTEM'
+  /** A write found no space left under the store (a full disk, a quota): the machine's doing, not a bug. */
+  | 'DISK_FULL'
+  /** The event log could not be written for another reason the system gave (an I/O error, a read-only file system). */
+  | 'STORE_IO'
 
 export class JobtreeError extends Error {
   override readonly name = 'JobtreeError'

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import type { RunConfig } from '../events/catalogue.ts'
 import { WorkflowFailedError } from '../api/workflowFailed.ts'
 import { JobtreeError } from '../errors.ts'
+import { orDiskFull, resumeHint } from '../diskFull.ts'
 import { stderrLogger, type LogLevel } from '../engine/logger.ts'
 import type { Leader } from '../engine/leader.ts'
 import { pickConfig, runWorkflow } from '../engine/runWorkflow.ts'
@@ -61,6 +62,9 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
       logger,
       onStart: (l) => (leader = l),
       onCommit: (state) => progress.update(state.counts),
+    }).catch((err: unknown) => {
+      // What the batch system or the leader's socket write can find full too.
+      throw orDiskFull(err, store, resumeHint(store))
     })
     progress.done(result.state.counts)
     if (!result.finished) return 130

@@ -7,6 +7,7 @@ import { stderrLogger, type LogLevel } from '../engine/logger.ts'
 import type { Leader } from '../engine/leader.ts'
 import { pickConfig, runWorkflow } from '../engine/runWorkflow.ts'
 import { isStore, storePaths } from '../engine/store.ts'
+import { toJson } from '../events/json.ts'
 import { loadWorkflowModule } from './loadModule.ts'
 import { progressLine } from './progress.ts'
 
@@ -71,7 +72,8 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
     const f = result.state.finished
     if (result.ok) {
       logger.info(`workflow finished: ${f?.succeeded ?? 0} jobs succeeded (store ${store})`)
-      if (result.value !== undefined && result.value !== null) process.stdout.write(`${JSON.stringify(result.value)}\n`)
+      // A root that returned nothing prints nothing; any other value prints in the JSON form of every command.
+      if (result.value !== undefined) process.stdout.write(`${toJson(result.value)}\n`)
       return 0
     }
     // main() prints it as the one-line verdict, and exits 1.

@@ -4,7 +4,6 @@
 // passes. The disk is a real one: a small tmpfs, mounted here (as root).
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -12,25 +11,21 @@ import type { JobEvent } from '../src/events/catalogue.ts'
 import { EventLog } from '../src/events/log.ts'
 import { JobtreeError } from '../src/errors.ts'
 import { jobtree, readEvents, scratch, type CliResult } from './helpers/cli.ts'
+import { fillUp, mountTmpfs, resizeTmpfs, unmount } from './helpers/disk.ts'
 
 const FILLER = 'test/fixtures/diskFiller.ts'
 
 /** A tmpfs of `size` mounted in a fresh directory, unmounted and removed after the test. */
 function smallDisk(t: TestContext, size: string): string {
-  assert.equal(process.getuid?.(), 0, 'this test mounts a tmpfs, which needs root: run it as root (CI does), e.g. sudo npm test')
   const s = scratch('jobtree-disk-')
   const disk = join(s.dir, 'disk')
   mkdirSync(disk)
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', disk])
+  mountTmpfs(disk, size)
   t.after(() => {
-    execFileSync('umount', [disk])
+    unmount(disk)
     s.cleanup()
   })
   return disk
-}
-
-function resize(disk: string, size: string): void {
-  execFileSync('mount', ['-o', `remount,size=${size}`, disk])
 }
 
 function assertDiskFull(r: CliResult, disk: string, next: RegExp): void {
@@ -62,7 +57,7 @@ test('disk full: the leader stops with one line, exit 2; once space is freed, --
   assertDiskFull(early, disk, resume)
   assertDiskFull(await jobtree(['status', store]), disk, resume)
 
-  resize(disk, '256M')
+  resizeTmpfs(disk, '256M')
   const before = await readEvents(store)
   assert.ok(finishedJobs(before).size > 0, 'some jobs finished before the disk filled up')
   const done = await jobtree(['run', FILLER, '--store', store, '--restart', '--no-progress', '--log-level', 'warn'])
@@ -82,7 +77,7 @@ test('disk full: the leader stops with one line, exit 2; once space is freed, --
 test('disk full before the store exists: nothing is left behind, and the same command works once space is freed', async (t) => {
   const disk = smallDisk(t, '1M')
   const filler = join(disk, 'filler')
-  assert.throws(() => writeFileSync(filler, Buffer.alloc(2 * 2 ** 20)), /ENOSPC/)
+  fillUp(filler)
   const store = join(disk, 'store')
   const args = ['run', FILLER, '--target', 'blobs', '--input', '{"count":2,"bytes":10}', '--store', store, '--no-progress', '--max-disk', '1T']
 
@@ -106,7 +101,7 @@ test('disk full: after a snapshot fails, the log takes no more appends, so no re
     // Fill the disk, in two files, one to free again.
     const spare = join(disk, 'spare')
     writeFileSync(spare, Buffer.alloc(256 * 1024))
-    assert.throws(() => writeFileSync(join(disk, 'filler'), Buffer.alloc(8 * 2 ** 20)), /ENOSPC/)
+    fillUp(join(disk, 'filler'))
     await assert.rejects(log.putSnapshot(2, randomBytes(16), [randomBytes(2 ** 20)]), (err: unknown) => err instanceof JobtreeError && err.code === 'DISK_FULL')
     // Space again, but LevelDB's write-ahead file may end in half a snapshot: writing after it would bury that inside the file.
     rmSync(spare)
@@ -118,7 +113,7 @@ test('disk full: after a snapshot fails, the log takes no more appends, so no re
   } finally {
     await log.close()
   }
-  resize(disk, '64M')
+  resizeTmpfs(disk, '64M')
   const reopened = await EventLog.open(path, true)
   try {
     const seen: number[] = []

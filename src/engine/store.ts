@@ -70,7 +70,7 @@ export async function createStore(dir: string): Promise<OpenStore> {
     // was: the same command works once space is freed, with nothing to resume.
     if (existed) for (const name of readdirSync(paths.root)) rmSync(join(paths.root, name), { recursive: true, force: true })
     else rmSync(paths.root, { recursive: true, force: true })
-    throw diskFullError(err, marker, NOT_CREATED)
+    throw diskFullError(err, paths.root, NOT_CREATED)
   }
 }
 

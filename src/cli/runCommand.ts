@@ -64,6 +64,8 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
       onStart: (l) => (leader = l),
       onCommit: (state) => progress.update(state.counts),
     }).catch((err: unknown) => {
+      // main() prints the error on a line of its own, not after the progress line.
+      progress.clear()
       // What the batch system or the leader's socket write can find full too.
       throw orDiskFull(err, store, resumeHint(store))
     })

@@ -1,9 +1,9 @@
+import { dirname } from 'node:path'
 import { Level } from 'level'
 import type { JobEvent, Recorded } from './catalogue.ts'
 import { decodeEvent, encodeEvent } from './codec.ts'
 import { decodeSegment, encodeSegment, SEGMENT_EVENTS, segmentCount, segmentRanges, UnreadableSegment } from './segment.ts'
 import { UnreadableEvent } from './upcast.ts'
-import { dirname } from 'node:path'
 import { JobtreeError } from '../errors.ts'
 import { diskFullError, isNoSpace, resumeHint } from '../diskFull.ts'
 

@@ -15,6 +15,10 @@ export type ErrorCode =
   | 'WORKFLOW_FAILED'
   | 'BATCH_SYSTEM'
   | 'PERMISSION'
+  /** A write found no space left under the store (a full disk, a quota): the machine's doing, not a bug. */
+  | 'DISK_FULL'
+  /** The event log could not be written for another reason the system gave (an I/O error, a read-only file system). */
+  | 'STORE_IO'
 
 export class JobtreeError extends Error {
   override readonly name = 'JobtreeError'

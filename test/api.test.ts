@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { run, WorkflowFailedError } from '../src/index.ts'
 import { flaky, halfBroken, sumOfSquares, withCommand } from './fixtures/apiWorkflow.ts'
+import { returns, returnsThroughPromise, VALUES, type ValueName } from './fixtures/valueTargets.ts'
 import { readEvents, scratch } from './helpers/cli.ts'
 import { createdJobs } from '../src/events/catalogue.ts'
 import { openStore } from '../src/engine/store.ts'
@@ -82,4 +83,17 @@ test('run: a job that fails completely blocks only what depends on it', async ()
   } finally {
     s.cleanup()
   }
+})
+
+test('run: values beyond JSON come back as the target returned them, directly and through a promise', async () => {
+  // Apart: an invalid Date, which assert never finds equal to another, and
+  // -0, which the log's CBOR encoder writes as the integer 0 (README, "Values as JSON").
+  const apart: ValueName[] = ['invalidDate', 'negativeZero']
+  for (const name of (Object.keys(VALUES) as ValueName[]).filter((n) => !apart.includes(n))) {
+    assert.deepStrictEqual(await run(returns, name, { logLevel: 'silent' }), VALUES[name], name)
+  }
+  assert.deepStrictEqual(await run(returnsThroughPromise, 'nested', { logLevel: 'silent' }), VALUES.nested)
+  const invalid = await run(returns, 'invalidDate', { logLevel: 'silent' })
+  assert.ok(invalid instanceof Date && Number.isNaN(invalid.getTime()))
+  assert.ok(Object.is(await run(returns, 'negativeZero', { logLevel: 'silent' }), 0))
 })

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { JobtreeError } from '../src/errors.ts'
+import { fillUp, isMounted, mountTmpfs, unmount } from './helpers/disk.ts'
 import { finished, jobtree, logDigest, readEvents, scratch, sleep, startJobtree, type CliResult } from './helpers/cli.ts'
 
 const TARGETS = 'test/fixtures/badTargets.ts'
@@ -34,6 +35,8 @@ interface Case {
   store: 'absent' | 'unchanged' | 'created'
   /** Further checks, after the store check. */
   after?: (t: Scratch) => Promise<void>
+  /** Undoes what setup did outside the case's directory, before it is removed. */
+  teardown?: (t: Scratch) => void
 }
 
 /** `run` of the `strict` target with a good input, and `extra` options. */
@@ -303,6 +306,21 @@ const cases: Case[] = [
     store: 'created',
   },
   {
+    name: 'a disk full before the store is made',
+    // The case's directory becomes a small tmpfs, filled up.
+    setup: (t) => {
+      mountTmpfs(t.dir, '1M')
+      fillUp(join(t.dir, 'filler'))
+    },
+    teardown: (t) => {
+      if (isMounted(t.dir)) unmount(t.dir)
+    },
+    args: (t) => runStrict(t),
+    code: 2,
+    message: /^jobtree: error: no space left on the file system at \S+ \(writing \S+\/store\): no store was created; once space is freed, run the same command again$/,
+    store: 'absent',
+  },
+  {
     name: 'status of a store that does not exist',
     args: (t) => ['status', t.store],
     code: 2,
@@ -346,6 +364,7 @@ async function check(c: Case, template: string): Promise<void> {
     await c.after?.(t)
   } finally {
     await t.leader?.kill()
+    c.teardown?.(t)
     s.cleanup()
   }
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { JobtreeError } from '../errors.ts'
+import { NOT_CREATED, orDiskFull, resumeHint } from '../diskFull.ts'
 import { silentLogger, stderrLogger } from '../engine/logger.ts'
 import { pickConfig, runWorkflow } from '../engine/runWorkflow.ts'
 import { WorkflowFailedError, type RunOptions } from './workflowFailed.ts'
@@ -12,11 +13,21 @@ export async function run<I, O>(root: Target<I, O>, input: I, options: RunOption
   const module = options.module ?? root.module
   if (module === undefined) throw new JobtreeError('BAD_OPTION', `cannot tell which module defines target ${root.name}: pass options.module`)
   const temporary = options.store === undefined
-  const store = options.store ?? join(mkdtempSync(join(tmpdir(), 'jobtree-')), 'store')
+  const store = options.store ?? join(temporaryDir(), 'store')
   const config = pickConfig(options)
   const logger = options.logger ?? (options.logLevel === 'silent' ? silentLogger : stderrLogger(options.logLevel ?? 'warn'))
-  const outcome = await runWorkflow({ module, target: root.name, input, store, restart: options.restart === true, config, logger })
+  const outcome = await runWorkflow({ module, target: root.name, input, store, restart: options.restart === true, config, logger }).catch((err: unknown) => {
+    throw orDiskFull(err, store, resumeHint(store))
+  })
   if (!outcome.ok) throw new WorkflowFailedError(outcome)
   if (temporary) rmSync(join(store, '..'), { recursive: true, force: true })
   return outcome.value as O
+}
+
+function temporaryDir(): string {
+  try {
+    return mkdtempSync(join(tmpdir(), 'jobtree-'))
+  } catch (err) {
+    throw orDiskFull(err, tmpdir(), NOT_CREATED)
+  }
 }

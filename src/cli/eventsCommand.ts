@@ -2,7 +2,7 @@ import { concernsJob, type EventType, type Recorded } from '../events/catalogue.
 import { EventSource } from '../engine/eventSource.ts'
 import { followEvents } from '../engine/follow.ts'
 import { storePaths } from '../engine/store.ts'
-import { toJson } from './json.ts'
+import { toJson } from '../events/json.ts'
 
 export interface EventsFlags {
   from?: number

@@ -6,7 +6,7 @@ import { emptyAudit, evolveAudit, type AuditState } from '../projections/audit.t
 import { describeEvent } from '../projections/describeEvent.ts'
 import { ancestry, emptyHistory, evolveHistory, historyEvents, type JobHistory } from '../projections/history.ts'
 import { treeView, type JobView } from '../projections/treeView.ts'
-import { toJson } from './json.ts'
+import { toJson } from '../events/json.ts'
 import type { Moment } from './options.ts'
 import { stepCommand } from './stepCommand.ts'
 import { duration, isoTime, table } from './units.ts'

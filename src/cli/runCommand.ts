@@ -2,10 +2,12 @@ import { existsSync } from 'node:fs'
 import type { RunConfig } from '../events/catalogue.ts'
 import { WorkflowFailedError } from '../api/workflowFailed.ts'
 import { JobtreeError } from '../errors.ts'
+import { orDiskFull, resumeHint } from '../diskFull.ts'
 import { stderrLogger, type LogLevel } from '../engine/logger.ts'
 import type { Leader } from '../engine/leader.ts'
 import { pickConfig, runWorkflow } from '../engine/runWorkflow.ts'
 import { isStore, storePaths } from '../engine/store.ts'
+import { toJson } from '../events/json.ts'
 import { readInputFile } from './inputFile.ts'
 import { loadWorkflowModule } from './loadModule.ts'
 import { progressLine } from './progress.ts'
@@ -65,13 +67,19 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
       logger,
       onStart: (l) => (leader = l),
       onCommit: (state) => progress.update(state.counts),
+    }).catch((err: unknown) => {
+      // main() prints the error on a line of its own, not after the progress line.
+      progress.clear()
+      // What the batch system or the leader's socket write can find full too.
+      throw orDiskFull(err, store, resumeHint(store))
     })
     progress.done(result.state.counts)
     if (!result.finished) return 130
     const f = result.state.finished
     if (result.ok) {
       logger.info(`workflow finished: ${f?.succeeded ?? 0} jobs succeeded (store ${store})`)
-      if (result.value !== undefined && result.value !== null) process.stdout.write(`${JSON.stringify(result.value)}\n`)
+      // A root that returned nothing prints nothing; any other value prints in the JSON form of every command.
+      if (result.value !== undefined) process.stdout.write(`${toJson(result.value)}\n`)
       return 0
     }
     // main() prints it as the one-line verdict, and exits 1.

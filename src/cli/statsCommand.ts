@@ -2,7 +2,7 @@ import { EventSource } from '../engine/eventSource.ts'
 import { foldEvents } from '../engine/fold.ts'
 import { emptyAudit, evolveAudit } from '../projections/audit.ts'
 import { summarize, type Spread, type StatsReport } from '../projections/stats.ts'
-import { toJson } from './json.ts'
+import { toJson } from '../events/json.ts'
 import { duration, size, table } from './units.ts'
 
 /** `jobtree stats`: times, CPU and memory of a run, from its log (or its running leader). */

@@ -1,6 +1,7 @@
 import { printable } from '../printable.ts'
 import { relative } from 'node:path'
 import { JobtreeError } from '../errors.ts'
+import { toJson } from '../events/json.ts'
 import { leaderStatus } from '../engine/endpoint.ts'
 import { replay } from '../engine/replay.ts'
 import { statusReport, type StatusReport } from '../engine/statusReport.ts'
@@ -9,7 +10,7 @@ import { openStore, storePaths } from '../engine/store.ts'
 /** `jobtree status`: returns the exit code. */
 export async function statusCommand(dir: string, flags: { failIfNotComplete?: boolean; json?: boolean }): Promise<number> {
   const report = await readStatus(dir)
-  process.stdout.write(flags.json ? JSON.stringify(report) + '\n' : formatStatus(report))
+  process.stdout.write(flags.json ? toJson(report) + '\n' : formatStatus(report))
   return flags.failIfNotComplete && !(report.complete && report.ok) ? 1 : 0
 }
 

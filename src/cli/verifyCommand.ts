@@ -1,7 +1,7 @@
 import type { EventSource } from '../engine/eventSource.ts'
 import type { FoldRange } from '../engine/fold.ts'
 import { verifyLog } from '../engine/verify.ts'
-import { toJson } from './json.ts'
+import { toJson } from '../events/json.ts'
 
 /** `jobtree replay --verify`: exit code 0 when decide reproduces the log, 1 when it does not. */
 export async function verifyCommand(source: EventSource, range: FoldRange, json: boolean): Promise<number> {

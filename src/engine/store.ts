@@ -1,8 +1,9 @@
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { EventLog } from '../events/log.ts'
 import { JobtreeError } from '../errors.ts'
+import { isNoSpace, NOT_CREATED, diskFullError, orDiskFull, resumeHint } from '../diskFull.ts'
 import { askLeader } from './endpoint.ts'
 import { jobLogName } from './jobLogName.ts'
 
@@ -62,22 +63,32 @@ export async function createStore(dir: string): Promise<OpenStore> {
   if (isStore(paths.root)) {
     throw new JobtreeError('STORE_EXISTS', `store ${paths.root} already exists: resume it with --restart, or choose a new --store`, { store: paths.root })
   }
-  if (existsSync(paths.root)) {
+  const existed = existsSync(paths.root)
+  if (existed) {
     if (!statSync(paths.root).isDirectory()) throw new JobtreeError('STORE_INVALID', `${paths.root} is a file, not a store directory`, { store: paths.root })
     if (readdirSync(paths.root).length > 0) {
       throw new JobtreeError('STORE_INVALID', `${paths.root} is not empty and is not a jobtree store: choose a new or empty directory`, { store: paths.root })
     }
   }
-  // The marker comes first, whole or not at all (write, then rename): a leader
-  // killed while creating the store leaves a store that --restart can use.
-  // The store holds the run's inputs, which may carry credentials: it is its
-  // owner's alone, whatever the umask.
-  mkdirSync(paths.root, { recursive: true, mode: 0o700 })
-  chmodSync(paths.root, 0o700)
   const marker = join(paths.root, MARKER)
-  writeFileSync(`${marker}.tmp`, JSON.stringify({ format: FORMAT, version: VERSION }) + '\n')
-  renameSync(`${marker}.tmp`, marker)
-  return openLog(paths, true)
+  try {
+    // The marker comes first, whole or not at all (write, then rename): a leader
+    // killed while creating the store leaves a store that --restart can use.
+    // The store holds the run's inputs, which may carry credentials: it is its
+    // owner's alone, whatever the umask.
+    mkdirSync(paths.root, { recursive: true, mode: 0o700 })
+    chmodSync(paths.root, 0o700)
+    writeFileSync(`${marker}.tmp`, JSON.stringify({ format: FORMAT, version: VERSION }) + '\n')
+    renameSync(`${marker}.tmp`, marker)
+    return await openLog(paths, true)
+  } catch (err) {
+    if (!isNoSpace(err)) throw err
+    // A disk that filled up while the store was being made leaves what it
+    // was: the same command works once space is freed, with nothing to resume.
+    if (existed) for (const name of readdirSync(paths.root)) rmSync(join(paths.root, name), { recursive: true, force: true })
+    else rmSync(paths.root, { recursive: true, force: true })
+    throw diskFullError(err, paths.root, NOT_CREATED)
+  }
 }
 
 /**
@@ -88,8 +99,13 @@ export async function createStore(dir: string): Promise<OpenStore> {
 const READER_WAIT_MS = 10_000
 
 async function openLog(paths: StorePaths, asLeader: boolean): Promise<OpenStore> {
-  mkdirSync(paths.logs, { recursive: true })
-  mkdirSync(paths.global, { recursive: true })
+  for (const dir of [paths.logs, paths.global]) {
+    try {
+      mkdirSync(dir, { recursive: true })
+    } catch (err) {
+      throw orDiskFull(err, dir, resumeHint(paths.root))
+    }
+  }
   const started = Date.now()
   for (;;) {
     try {

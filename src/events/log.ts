@@ -1,9 +1,11 @@
+import { dirname } from 'node:path'
 import { Level } from 'level'
 import type { JobEvent, Recorded } from './catalogue.ts'
 import { decodeEvent, encodeEvent } from './codec.ts'
 import { decodeSegment, encodeSegment, SEGMENT_EVENTS, segmentCount, segmentRanges, UnreadableSegment } from './segment.ts'
 import { UnreadableEvent } from './upcast.ts'
 import { JobtreeError } from '../errors.ts'
+import { diskFullError, isNoSpace, resumeHint } from '../diskFull.ts'
 
 // The append-only event log on LevelDB. Events are stored in segments of
 // consecutive events (segment.ts), keyed `b` + the sequence number of the
@@ -75,6 +77,8 @@ export class EventLog {
   private last: number
   private pending: Promise<unknown> = Promise.resolve()
   private readonly listeners = new Set<AppendListener>()
+  /** What the first write that failed threw: the log takes no more writes (see `write`). */
+  private broken: { error: unknown } | undefined
 
   private constructor(
     private readonly db: Level<string, Uint8Array>,
@@ -100,6 +104,7 @@ export class EventLog {
       if (cause?.code === 'LEVEL_LOCKED') {
         throw new JobtreeError('STORE_IN_USE', `store is in use by another jobtree process (${path} is locked)`, { path })
       }
+      if (isNoSpace(cause)) throw diskFullError(cause, path, resumeHint(dirname(path)))
       throw new JobtreeError('STORE_INVALID', `cannot open the event log at ${path}: ${cause?.message ?? (err as Error).message}`, { path })
     }
     try {
@@ -112,7 +117,7 @@ export class EventLog {
       return new EventLog(db, path, last, legacyLast)
     } catch (err) {
       await db.close()
-      throw err
+      throw writeError(err, path)
     }
   }
 
@@ -154,7 +159,7 @@ export class EventLog {
       key += segmentCount(value)
       return op
     })
-    const done = this.pending.then(() => this.db.batch(ops, { sync: true } as object)).then(() => {
+    const done = this.pending.then(() => this.write(() => this.db.batch(ops, { sync: true } as object))).then(() => {
       if (this.listeners.size > 0) {
         const values = segments.flatMap((bytes) => {
           const segment = decodeSegment(bytes)
@@ -166,6 +171,24 @@ export class EventLog {
     })
     this.pending = done.catch(() => undefined)
     return done
+  }
+
+  /**
+   * Runs writes to LevelDB. After one fails, every later write fails with
+   * the same error: a failed write may leave a torn record at the end of
+   * LevelDB's write-ahead file, which recovery drops as a torn tail only as
+   * long as nothing follows it (a record written after it, once space is
+   * freed, would make it damage in the middle of the file). A snapshot that
+   * fails thus stops the next append, with the reason.
+   */
+  private async write(writes: () => Promise<void>): Promise<void> {
+    if (this.broken !== undefined) throw this.broken.error
+    try {
+      await writes()
+    } catch (err) {
+      this.broken = { error: writeError(err, this.path) }
+      throw this.broken.error
+    }
   }
 
   /** Calls `listener` after each synced append until the returned function is called. */
@@ -239,7 +262,7 @@ export class EventLog {
    * survives is whole.
    */
   putSnapshot(seq: number, head: Uint8Array, parts: readonly Uint8Array[], keep = 2): Promise<void> {
-    const done = this.pending.then(async () => {
+    const done = this.pending.then(() => this.write(async () => {
       // Parts of an earlier snapshot at the same event would follow the new ones.
       await this.db.clear(partsOf(seq))
       await this.db.batch([
@@ -251,7 +274,7 @@ export class EventLog {
       const oldest = seqOf(kept[kept.length - 1])
       await this.db.clear({ gte: SNAPSHOT, lt: keyOf(oldest, SNAPSHOT) })
       await this.db.clear({ gte: PART, lt: keyOf(oldest, PART) })
-    })
+    }))
     this.pending = done.catch(() => undefined)
     return done
   }
@@ -277,6 +300,14 @@ export class EventLog {
     await this.pending
     await this.db.close()
   }
+}
+
+/** A failed write of the log at `path` as the error to report: the machine's, typed, when it is. */
+function writeError(err: unknown, path: string): unknown {
+  const store = dirname(path)
+  if (isNoSpace(err)) return diskFullError(err, path, resumeHint(store))
+  if ((err as { code?: unknown }).code !== 'LEVEL_IO_ERROR') return err
+  return new JobtreeError('STORE_IO', `cannot write the event log in ${path}: ${(err as Error).message}; ${resumeHint(store, 'that is mended')}`, { path })
 }
 
 /** The sequence number of the newest event stored in a segment of `db`, or undefined when it has no segment. */

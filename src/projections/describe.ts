@@ -1,5 +1,6 @@
 import type { FailureReason, JobSpec } from '../events/catalogue.ts'
 import { formatSize } from '../api/sizes.ts'
+import { toJson } from '../events/json.ts'
 import type { JobTreeState } from './jobTreeState.ts'
 
 // Words for jobs and failures, shared by the leader's messages and `status`.
@@ -14,12 +15,7 @@ export function jobName(spec: JobSpec): string {
 /** A short, one-line rendering of a target job's input (for failure reports). */
 export function inputSummary(spec: JobSpec, max = 80): string {
   if (spec.work.kind !== 'target') return ''
-  let text: string
-  try {
-    text = JSON.stringify(spec.work.input, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? 'undefined'
-  } catch {
-    text = String(spec.work.input)
-  }
+  const text = toJson(spec.work.input)
   return text.length > max ? `${text.slice(0, max - 3)}...` : text
 }
 

@@ -6,7 +6,7 @@ import { orDiskFull, resumeHint } from '../diskFull.ts'
 import { stderrLogger, type LogLevel } from '../engine/logger.ts'
 import type { Leader } from '../engine/leader.ts'
 import { pickConfig, runWorkflow } from '../engine/runWorkflow.ts'
-import { isStore, storePaths } from '../engine/store.ts'
+import { isStore, isUnfinishedStore, storePaths } from '../engine/store.ts'
 import { toJson } from '../events/json.ts'
 import { readInputFile } from './inputFile.ts'
 import { loadWorkflowModule } from './loadModule.ts'
@@ -32,6 +32,9 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
     throw new JobtreeError('STORE_EXISTS', `store ${store} already exists: resume it with --restart, or choose a new --store`)
   }
   if (flags.restart && !isStore(store)) {
+    if (isUnfinishedStore(store)) {
+      throw new JobtreeError('STORE_MISSING', `cannot restart: the store at ${store} was never created (its creation was interrupted): run the same command without --restart`)
+    }
     throw existsSync(store)
       ? new JobtreeError('STORE_INVALID', `cannot restart: ${store} is not a jobtree store`)
       : new JobtreeError('STORE_MISSING', `cannot restart: no store at ${store}`)

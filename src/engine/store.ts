@@ -14,6 +14,7 @@ import { jobLogName } from './jobLogName.ts'
 // stale lock behind.
 
 const MARKER = 'jobtree.json'
+const UNFINISHED_MARKER = `${MARKER}.tmp`
 const FORMAT = 'jobtree-store'
 const VERSION = 1
 
@@ -36,6 +37,29 @@ export function jobLogFile(paths: StorePaths, jobId: number): string {
 export interface OpenStore {
   paths: StorePaths
   log: EventLog
+}
+
+/** What a creation leaves before its marker is in place (the temp marker first). */
+const MADE_BEFORE_MARKER = new Set([UNFINISHED_MARKER, 'events', 'logs', 'global'])
+
+/** True when `dir` holds only what a creation killed before its marker was in place leaves: a store not yet created. */
+export function isUnfinishedStore(dir: string): boolean {
+  const root = resolve(dir)
+  try {
+    const names = readdirSync(root)
+    return names.includes(UNFINISHED_MARKER) && !names.includes(MARKER) && names.every((name) => MADE_BEFORE_MARKER.has(name))
+  } catch {
+    return false
+  }
+}
+
+/** Removes what an interrupted creation left, unless a leader creating the store now holds its log. */
+async function clearUnfinished(paths: StorePaths): Promise<void> {
+  if (existsSync(join(paths.events, 'CURRENT'))) {
+    const log = await EventLog.open(paths.events, false)
+    await log.close()
+  }
+  for (const name of MADE_BEFORE_MARKER) rmSync(join(paths.root, name), { recursive: true, force: true })
 }
 
 /** True when `dir` holds a jobtree store's marker; throws when `dir` is another user's. */
@@ -66,21 +90,31 @@ export async function createStore(dir: string): Promise<OpenStore> {
   const existed = existsSync(paths.root)
   if (existed) {
     if (!statSync(paths.root).isDirectory()) throw new JobtreeError('STORE_INVALID', `${paths.root} is a file, not a store directory`, { store: paths.root })
-    if (readdirSync(paths.root).length > 0) {
+    if (isUnfinishedStore(paths.root)) await clearUnfinished(paths)
+    else if (readdirSync(paths.root).length > 0) {
       throw new JobtreeError('STORE_INVALID', `${paths.root} is not empty and is not a jobtree store: choose a new or empty directory`, { store: paths.root })
     }
   }
   const marker = join(paths.root, MARKER)
+  const unfinished = join(paths.root, UNFINISHED_MARKER)
   try {
-    // The marker comes first, whole or not at all (write, then rename): a leader
-    // killed while creating the store leaves a store that --restart can use.
+    // The marker is the last thing made, whole or not at all (write, then
+    // rename): a store with a marker always has its log, and a leader killed
+    // before the rename leaves a store not yet created (the temp marker and
+    // what followed it), which the same command creates again.
     // The store holds the run's inputs, which may carry credentials: it is its
     // owner's alone, whatever the umask.
     mkdirSync(paths.root, { recursive: true, mode: 0o700 })
     chmodSync(paths.root, 0o700)
-    writeFileSync(`${marker}.tmp`, JSON.stringify({ format: FORMAT, version: VERSION }) + '\n')
-    renameSync(`${marker}.tmp`, marker)
-    return await openLog(paths, true)
+    writeFileSync(unfinished, JSON.stringify({ format: FORMAT, version: VERSION }) + '\n')
+    const store = await openLog(paths, 'create')
+    try {
+      renameSync(unfinished, marker)
+    } catch (err) {
+      await store.log.close()
+      throw err
+    }
+    return store
   } catch (err) {
     if (!isNoSpace(err)) throw err
     // A disk that filled up while the store was being made leaves what it
@@ -98,8 +132,17 @@ export async function createStore(dir: string): Promise<OpenStore> {
  */
 const READER_WAIT_MS = 10_000
 
-async function openLog(paths: StorePaths, asLeader: boolean): Promise<OpenStore> {
-  for (const dir of [paths.logs, paths.global]) {
+/**
+ * Opens the store's log: to `create` it (a new store), to `resume` its run
+ * (a leader), or to `read` it, which creates nothing: a reader must never
+ * turn a store whose log is gone into a new, empty run.
+ */
+async function openLog(paths: StorePaths, mode: 'create' | 'resume' | 'read'): Promise<OpenStore> {
+  if (mode !== 'create' && !existsSync(join(paths.events, 'CURRENT'))) {
+    throw new JobtreeError('STORE_INVALID', `the event log of store ${paths.root} is gone (${paths.events} holds no LevelDB log): restore the store from a copy`, { store: paths.root })
+  }
+  const asLeader = mode !== 'read'
+  for (const dir of asLeader ? [paths.logs, paths.global] : []) {
     try {
       mkdirSync(dir, { recursive: true })
     } catch (err) {
@@ -109,7 +152,7 @@ async function openLog(paths: StorePaths, asLeader: boolean): Promise<OpenStore>
   const started = Date.now()
   for (;;) {
     try {
-      return { paths, log: await EventLog.open(paths.events, true) }
+      return { paths, log: await EventLog.open(paths.events, mode === 'create') }
     } catch (err) {
       if (!asLeader || !(err instanceof JobtreeError) || err.code !== 'STORE_IN_USE' || Date.now() - started > READER_WAIT_MS) throw err
       // A leader answers on the store's socket: a second one is refused at once. A reader does not: it is waited for.
@@ -125,7 +168,7 @@ export async function openStore(dir: string, asLeader = false): Promise<OpenStor
   if (!existsSync(paths.root)) throw new JobtreeError('STORE_MISSING', `no store at ${paths.root}`, { store: paths.root })
   checkAccess(paths.root)
   checkMarker(paths)
-  return openLog(paths, asLeader)
+  return openLog(paths, asLeader ? 'resume' : 'read')
 }
 
 function checkMarker(paths: StorePaths): void {

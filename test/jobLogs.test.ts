@@ -1,10 +1,11 @@
 // A job's log: it keeps the newest bytes a job wrote, stays bounded while
 // the job runs, and holds what the job wrote around the console too.
 import assert from 'node:assert/strict'
-import { readFileSync, statSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { finished, jobtree, scratch, sleep, startJobtree } from './helpers/cli.ts'
+import { isMounted, mountTmpfs, unmount } from './helpers/disk.ts'
 
 const MiB = 2 ** 20
 const WORKFLOW = 'test/fixtures/logTargets.ts'
@@ -82,4 +83,23 @@ test('what a target writes straight to descriptors 1 and 2 is in its log, not on
   assert.match(log, /through the console/)
   assert.match(log, /straight to fd 1/)
   assert.match(log, /straight to fd 2/)
+})
+
+test('a job whose output finds the disk full fails saying so, and leaves its log whole, not half cut', { timeout: 60_000 }, async (t) => {
+  const { dir, cleanup } = scratch()
+  const disk = join(dir, 'disk')
+  mkdirSync(disk)
+  mountTmpfs(disk, '4M')
+  t.after(() => {
+    if (isMounted(disk)) unmount(disk)
+    cleanup()
+  })
+  const store = join(disk, 'store')
+  const r = await jobtree(['run', WORKFLOW, '--target', 'fillsDisk', '--store', store, '--no-progress'])
+  assert.equal(r.code, 1, r.stderr)
+  assert.match(r.stderr, /failed: no space left on device writing .*\/logs\/0\.log/)
+  assert.doesNotMatch(r.stderr, /worker process died/)
+  assert.deepEqual(readdirSync(join(store, 'logs')).filter((name) => name.endsWith('.truncating')), [])
+  const status = await jobtree(['status', store])
+  assert.match(status.stdout, /no space left on device writing/)
 })

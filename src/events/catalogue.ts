@@ -44,6 +44,8 @@ export type FailureReason =
   | { kind: 'cancelled'; message: string }
   /** The cluster node running it failed. */
   | { kind: 'nodeFailure'; message: string }
+  /** What it wrote found no space left (its log): the machine's doing, reported as such. */
+  | { kind: 'noSpace'; message: string }
 
 /** Measurements of one attempt, taken by the batch system. */
 export interface AttemptStats {

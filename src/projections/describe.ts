@@ -41,6 +41,7 @@ export function describeReason(reason: FailureReason): string {
       return `killed for using ${formatSize(reason.usedBytes)} of memory when it asked for ${formatSize(reason.askedBytes)}: ask for more memory`
     case 'cancelled':
     case 'nodeFailure':
+    case 'noSpace':
       return reason.message
   }
 }

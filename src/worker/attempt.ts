@@ -29,8 +29,14 @@ export class Attempt {
     this.job = message.job
   }
 
-  /** Runs the job; every failure, even of the set-up, becomes the result. */
+  /** Runs the job; every failure, even of the set-up, becomes the result (a full disk under its log too). */
   async run(onSpawn: (pgid: number) => void): Promise<AttemptResult> {
+    const result = await this.runJob(onSpawn)
+    const noSpace = this.log?.noSpace
+    return noSpace === undefined ? result : { ok: false, reason: { kind: 'noSpace', message: noSpace } }
+  }
+
+  private async runJob(onSpawn: (pgid: number) => void): Promise<AttemptResult> {
     const { job } = this
     try {
       const log = (this.log = new JobLog(job.logFile, header(job), this.message.maxLogBytes))

@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { isNoSpace } from '../diskFull.ts'
 
 // A job's log file during one attempt. The file is opened (and its header
 // written) only when the job writes something: most jobs print nothing, and
@@ -22,6 +23,8 @@ export class JobLog {
   private noteBytes = 0
   /** Bytes written to the log in all, the header and the parts cut away included. */
   private written = 0
+  /** Set once a write found the disk full: what the attempt failed of. Later output is dropped. */
+  noSpace: string | undefined
 
   constructor(
     readonly file: string,
@@ -31,8 +34,14 @@ export class JobLog {
 
   /** Appends the job's output, cutting the file to its tail when it has grown to twice the bound. */
   write(bytes: Uint8Array): void {
-    if (bytes.length === 0) return
-    writeSync(this.fd(), bytes)
+    if (bytes.length === 0 || this.noSpace !== undefined) return
+    try {
+      writeSync(this.fd(), bytes)
+    } catch (err) {
+      if (!isNoSpace(err)) throw err
+      this.noSpace = `no space left on device writing ${this.file}`
+      return
+    }
     this.size += bytes.length
     this.written += bytes.length
     if (this.size > 2 * this.maxBytes) this.cut(true)
@@ -78,8 +87,16 @@ export class JobLog {
     const kept = fromLineStart(tail)
     const note = Buffer.from(`[jobtree: log truncated: kept its last ${kept.length} of ${this.written} bytes]\n`)
     const temp = `${this.file}.truncating`
-    writeFileSync(temp, Buffer.concat([note, kept]))
-    renameSync(temp, this.file)
+    try {
+      writeFileSync(temp, Buffer.concat([note, kept]))
+      renameSync(temp, this.file)
+    } catch (err) {
+      // The log stays whole rather than half cut; the attempt says why.
+      rmSync(temp, { force: true })
+      if (!isNoSpace(err)) throw err
+      this.noSpace = `no space left on device writing ${this.file}`
+      return
+    }
     closeSync(fd)
     this.opened = reopen ? openSync(this.file, 'a+') : undefined
     this.noteBytes = note.length

@@ -84,9 +84,19 @@ function header(source: EventSource, state: AuditState, last: number): string[] 
   ]
 }
 
+/**
+ * Deeper than this, a row says its depth instead of being indented further:
+ * a chain of follow-ons 100,000 deep would otherwise take 10^10 spaces.
+ */
+const MAX_INDENT = 40
+
+function indent(depth: number): string {
+  return depth <= MAX_INDENT ? '  '.repeat(depth) : `${'  '.repeat(MAX_INDENT)}[depth ${depth}] `
+}
+
 function formatTree(source: EventSource, state: AuditState, last: number, rows: JobView[]): string {
   const cells = rows.map((r) => [
-    `${'  '.repeat(r.depth)}${r.id} ${r.name}${r.relation === 'followOn' ? ' (follow-on)' : ''}`,
+    `${indent(r.depth)}${r.id} ${r.name}${r.relation === 'followOn' ? ' (follow-on)' : ''}`,
     r.state,
     r.failures > 0 ? `${r.attempts} (${r.failures} failed)` : String(r.attempts),
     time(r.waitMs, r.ongoing && r.runMs === null),

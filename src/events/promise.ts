@@ -93,22 +93,54 @@ export function followPath(value: unknown, path: readonly PathStep[]): unknown {
  * tokens that a value may itself contain). `lookup` returns `{ value }` for a
  * finished producer and undefined for one that has not finished, in which
  * case this throws UnresolvedPromise naming it.
+ *
+ * A job that returned a successor's rv() has a token for its value, whose
+ * producer may have returned one too: chains as long as the workflow's. So
+ * the producers are resolved with a stack of their own, deepest first,
+ * never by recursion through the chain; only the nesting of one value's
+ * arrays and objects is walked recursively.
  */
 export function resolveTokens(value: unknown, lookup: ValueLookup): unknown {
-  return mapTokens(value, (ref) => resolveRef(ref, lookup))
+  if (!hasToken(value)) return value
+  const resolved = new Map<number, unknown>()
+  const pending = producersIn(value)
+  const onStack = new Set<number>()
+  while (pending.length > 0) {
+    const job = pending[pending.length - 1]
+    if (resolved.has(job)) {
+      pending.pop()
+      continue
+    }
+    const found = lookup(job)
+    if (found === undefined) throw new UnresolvedPromise(job)
+    const missing = producersIn(found.value).filter((producer) => !resolved.has(producer))
+    if (missing.length === 0 || onStack.has(job)) {
+      if (missing.length > 0) throw new Error(`promise tokens form a cycle through job ${job}`)
+      resolved.set(job, substitute(found.value, resolved))
+      pending.pop()
+      onStack.delete(job)
+    } else {
+      onStack.add(job)
+      pending.push(...missing)
+    }
+  }
+  return substitute(value, resolved)
 }
 
 export type ValueLookup = (job: number) => { value: unknown } | undefined
 
-function resolveRef(ref: RvRef, lookup: ValueLookup): unknown {
-  if (ref.job === undefined) throw new Error('promise token without a job id')
-  const found = lookup(ref.job)
-  if (found === undefined) throw new UnresolvedPromise(ref.job)
-  let at = found.value
-  for (const step of ref.path) {
-    // A value may hold a token of its own (a job returned a successor's rv()).
-    if (isToken(at)) at = resolveRef(at[RV_KEY], lookup)
-    at = followPath(at, [step])
-  }
-  return resolveTokens(at, lookup)
+/** The producers whose values the tokens in `value` name. */
+function producersIn(value: unknown): number[] {
+  const jobs: number[] = []
+  someToken(value, (ref) => {
+    if (ref.job === undefined) throw new Error('promise token without a job id')
+    jobs.push(ref.job)
+    return false
+  })
+  return jobs
+}
+
+/** `value` with each token replaced by the part of its producer's (already resolved) value it names. */
+function substitute(value: unknown, resolved: ReadonlyMap<number, unknown>): unknown {
+  return mapTokens(value, (ref) => followPath(resolved.get(ref.job as number), ref.path))
 }

@@ -1,6 +1,8 @@
-// jobtree on a real Slurm cluster: the one-node cluster of
-// test/slurm/start-local-slurm.sh (.ci/run starts it). Without a cluster these
-// tests fail, saying how to start one; they are never skipped.
+// jobtree on a real Slurm cluster. .ci/run runs them twice: on the one-node
+// cluster of test/slurm/start-local-slurm.sh (its node declares TmpDisk), then
+// on Slurm's stock recipe, test/slurm/stock/ (no TmpDisk, the default
+// partition only, no accounting), through test/slurm/on-stock.sh. Without a
+// cluster these tests fail, saying how to start one; they are never skipped.
 import assert from 'node:assert/strict'
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -37,6 +39,26 @@ function squeue(tag: string, states?: string): Map<string, string> {
     if (id) jobs.set(id, state)
   }
   return jobs
+}
+
+/** What `scontrol show job` says of a Slurm job's `field`. */
+function slurmJobField(id: string, field: string): string | undefined {
+  const line = execFileSync('scontrol', ['show', 'job', '-o', id], { encoding: 'utf8' })
+  return new RegExp(`\\b${field}=(\\S*)`).exec(line)?.[1]
+}
+
+/** The Slurm job a jobtree job last ran in, from its log. */
+function slurmJobOf(store: string, jobId: number): string {
+  const log = readFileSync(join(store, 'logs', `${jobId}.log`), 'utf8')
+  const ids = [...log.matchAll(/=== Slurm job (\d+) on /g)].map((m) => m[1])
+  assert.ok(ids.length > 0, `job ${jobId} never ran in Slurm: ${log}`)
+  return ids[ids.length - 1]
+}
+
+/** The largest TmpDisk a node declares, in MiB (0: none, Slurm's default). */
+function largestTmpDisk(): number {
+  const lines = execFileSync('sinfo', ['--noheader', '--format=%d'], { encoding: 'utf8' }).split('\n')
+  return Math.max(0, ...lines.map((line) => parseInt(line, 10)).filter(Number.isFinite))
 }
 
 function running(tag: string): number {
@@ -139,7 +161,33 @@ describe('Slurm', { concurrency: 2 }, () => {
       assert.equal(r.code, 1, r.stderr)
       const [reason] = failures(await readEvents(store))
       assert.equal(reason?.kind, 'unschedulable')
-      assert.match(r.stderr, /Slurm refused it: Memory specification can not be satisfied.*it asks for 1T of memory \(the largest node has [\d.]+G\)/)
+      assert.match(r.stderr, /Slurm refused it: Memory specification can not be satisfied.*: --mem is the job's memory option \(1T\) plus 192M for jobtree's worker, and the largest node has [\d.]+G: ask for less memory/)
+    })
+
+    slurmTest('a job\'s disk is reserved (--tmp) only when it asks for disk; where no node declares TmpDisk, that job is refused, naming its disk option', 90, async (store) => {
+      const r = await jobtree(['run', MODULE, '--target', 'disky', '--store', store, ...SLURM])
+      // The root asked for no disk: it ran, reserving none, whatever the cluster.
+      assert.equal(slurmJobField(slurmJobOf(store, 0), 'MinTmpDiskNode'), '0')
+      if (largestTmpDisk() >= 16) {
+        assert.equal(r.code, 0, r.stderr)
+        assert.equal(slurmJobField(slurmJobOf(store, 1), 'MinTmpDiskNode'), '16M')
+      } else {
+        assert.equal(r.code, 1, r.stderr)
+        const [reason] = failures(await readEvents(store))
+        assert.equal(reason?.kind, 'unschedulable')
+        assert.match(r.stderr, /job 1 \(command: true\) failed completely .*Slurm refused it: .*: --tmp is the job's disk option \(16M\) and the nodes declare no TmpDisk: ask for less disk, or leave disk unset to reserve none/)
+      }
+    })
+
+    slurmTest('with --slurm-tmp-always every job reserves its disk, 2G by default; where no node has that much TmpDisk, the flag is named', 60, async (store) => {
+      const r = await jobtree(['run', MODULE, '--target', 'noop', '--input', '0', '--store', store, ...SLURM, '--slurm-tmp-always'])
+      if (largestTmpDisk() >= 2048) {
+        assert.equal(r.code, 0, r.stderr)
+        assert.equal(slurmJobField(slurmJobOf(store, 0), 'MinTmpDiskNode'), '2G')
+      } else {
+        assert.equal(r.code, 1, r.stderr)
+        assert.match(r.stderr, /Slurm refused it: .*: --tmp is the default disk \(2G\), asked because of --slurm-tmp-always, and (the nodes declare no TmpDisk|the largest node has \S+ of TmpDisk): run without --slurm-tmp-always/)
+      }
     })
 
     slurmTest('short jobs are packed into few Slurm jobs, each with its own events', 90, async (store) => {

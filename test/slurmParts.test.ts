@@ -12,9 +12,12 @@ import type { IssuedJob } from '../src/batch/batchSystem.ts'
 import { packJobs } from '../src/batch/slurm/packing.ts'
 import { isStuck, parseDuration, parseQueue } from '../src/batch/slurm/queue.ts'
 import { parseSiteArgs } from '../src/batch/slurm/siteArgs.ts'
+import { refusal } from '../src/batch/slurm/refusal.ts'
 import { submission } from '../src/batch/slurm/submission.ts'
 import { blame, verdict, type EndedJob } from '../src/batch/slurm/verdict.ts'
 import { JobtreeError } from '../src/errors.ts'
+import type { JobEvent } from '../src/events/catalogue.ts'
+import { decodeEvent, encodeEvent } from '../src/events/codec.ts'
 import { trivial } from './fixtures/slurmTargets.ts'
 
 const MiB = 2 ** 20
@@ -61,7 +64,7 @@ test('short jobs of the same shape are packed up to the job time, in order; othe
 })
 
 test('resources become sbatch options, argv words only, with the site options last before the script', () => {
-  const ctx = { tag: 'jobtree-r', output: '/s/slurm/out/%j.out', storeRoot: '/s', siteArgs: ['--partition=short'] }
+  const ctx = { tag: 'jobtree-r', output: '/s/slurm/out/%j.out', storeRoot: '/s', siteArgs: ['--partition=short'], tmpAlways: false }
   const alone = submission([job(1, { cores: 1.5, memory: '1G', disk: '100M', time: 61 }).job], ['1-1'], ctx)
   assert.equal(alone.limitSeconds, 120)
   assert.equal(alone.memoryBytes, 1024 * MiB + 192 * MiB)
@@ -78,6 +81,55 @@ test('resources become sbatch options, argv words only, with the site options la
   const pack = submission([job(1, { time: 20 }).job, job(2, { time: 50 }).job], ['1-1', '2-1'], ctx)
   assert.equal(pack.limitSeconds, 180)
   assert.ok(!submission([job(3).job], ['3-1'], ctx).args.some((a) => a.startsWith('--time')))
+})
+
+test('a job\'s disk reaches Slurm as --tmp only when the job asks for disk, or the run for every job', () => {
+  const ctx = { tag: 'jobtree-r', output: '/s/slurm/out/%j.out', storeRoot: '/s', siteArgs: [], tmpAlways: false }
+  const tmp = (spec: { job: IssuedJob }, always = false) =>
+    submission([spec.job], ['1-1'], { ...ctx, tmpAlways: always }).args.filter((a) => a.startsWith('--tmp'))
+  // The default 2G is not sent: a cluster that declares no TmpDisk refuses any --tmp.
+  assert.deepEqual(tmp(job(1)), [])
+  assert.deepEqual(tmp(job(1, { memory: '1G', time: 10 })), [])
+  assert.deepEqual(tmp(job(1, { disk: '3G' })), ['--tmp=3072M'])
+  // Asked for explicitly, even at the default's size, or 0.
+  assert.deepEqual(tmp(job(1, { disk: '2G' })), ['--tmp=2048M'])
+  assert.deepEqual(tmp(job(1, { disk: 0 })), ['--tmp=0M'])
+  assert.deepEqual(tmp(job(1), true), ['--tmp=2048M'])
+  // A later layer (a job's own options over its target's) keeps the target's disk asked for.
+  assert.equal(toSpec({ kind: 'command', command: 'true' }, { disk: '1G' }, { memory: '1G' }).diskAsked, true)
+  assert.equal(toSpec({ kind: 'command', command: 'true' }, { memory: '1G' }).diskAsked, undefined)
+  // The log keeps it, with or without a retryCount before it in the stored form; older logs lack it.
+  for (const spec of [job(1, { disk: '1G' }).job.spec, job(1, { disk: '1G', retryCount: 2 }).job.spec, job(1).job.spec]) {
+    const created: JobEvent = { type: 'JobCreated', v: 1, at: 1, jobId: 1, parent: 0, relation: 'child', spec }
+    assert.deepEqual(decodeEvent(encodeEvent(created)), created)
+  }
+  // The local batch system still counts the default.
+  assert.equal(job(1).job.spec.resources.disk, 2 * 2 ** 30)
+  // Jobs that ask for their disk are not packed with jobs that do not: the pack asks for its first job's.
+  const packs = packJobs([job(1, { time: 1 }), job(2, { time: 1, disk: '2G' }), job(3, { time: 1 })], 30)
+  assert.deepEqual(packs.map((p) => p.map((m) => m.job.jobId)), [[1, 3], [2]])
+})
+
+test('a refusal says which job option or jobtree flag asked for what Slurm refused, and what the cluster has', () => {
+  const largest = { cores: 2, memory: 8 * 2 ** 30, disk: 0, time: 0 }
+  const ctx = { largest, tmpAlways: false, siteArgs: [] as string[] }
+  const plan = { args: [], limitSeconds: 0, memoryBytes: 0 }
+  const said = (complaint: string, options: JobOptions, c: Partial<typeof ctx> = {}) => refusal(complaint, job(1, options).job.spec, plan, { ...ctx, ...c })
+  const tmpRefused = 'Temporary disk specification can not be satisfied; Batch job submission failed: Requested node configuration is not available'
+  assert.equal(said(tmpRefused, { disk: '1G' }),
+    `Slurm refused it: ${tmpRefused}: --tmp is the job's disk option (1G) and the nodes declare no TmpDisk: ask for less disk, or leave disk unset to reserve none`)
+  assert.match(said(tmpRefused, {}, { tmpAlways: true }), /--tmp is the default disk \(2G\), asked because of --slurm-tmp-always, and the nodes declare no TmpDisk: run without --slurm-tmp-always$/)
+  assert.match(said(tmpRefused, { disk: '1G' }, { largest: { ...largest, disk: 2 ** 29 } }), /and the largest node has 512M of TmpDisk: ask for less disk/)
+  assert.match(said('Memory specification can not be satisfied', { memory: '1T' }),
+    /: --mem is the job's memory option \(1T\) plus 192M for jobtree's worker, and the largest node has 8G: ask for less memory$/)
+  assert.match(said('More processors requested than permitted', { cores: 4 }), /: --cpus-per-task is the job's cores option \(4\) and the largest node has 2 cores: ask for fewer cores$/)
+  assert.match(refusal('Requested time limit is invalid (missing or exceeds some limit)', job(1, { time: 7200 }).job.spec, { ...plan, limitSeconds: 7200 }, ctx),
+    /--time=120 \(minutes\) is the job's time option \(7200 s\), over what the partition allows: declare less time, or choose another partition with --slurm-args$/)
+  assert.match(said('Invalid account or account/partition combination specified', {}), /give it with --slurm-args, e\.g\. "--partition=short --account=lab"$/)
+  assert.match(said('invalid partition specified: nope; Batch job submission failed: Invalid partition name specified', {}, { siteArgs: ['-p', 'nope'] }),
+    /: check the site options, --slurm-args "-p nope"$/)
+  // A job that asked for no disk is never told about disk.
+  assert.doesNotMatch(said('Requested node configuration is not available', {}), /disk/)
 })
 
 test('squeue answers are read, whatever their padding; durations in every Slurm form', () => {
@@ -129,6 +181,7 @@ test('run() checks its Slurm options as the command line does, before the store 
     await assert.rejects(run(trivial, 1, { store, batchSystem: 'slurm', slurmArgs: ['-J', 'mine'] }), /may not set --job-name/)
     await assert.rejects(run(trivial, 1, { store, batchSystem: 'pbs' }), /unknown batch system "pbs" \(known: local, slurm\)/)
     await assert.rejects(run(trivial, 1, { store, jobTime: 10 }), /--job-time applies to a cluster batch system/)
+    await assert.rejects(run(trivial, 1, { store, slurmTmpAlways: true }), /--slurm-tmp-always applies to a cluster batch system/)
     assert.ok(!existsSync(store))
   } finally {
     rmSync(dir, { recursive: true, force: true })

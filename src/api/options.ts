@@ -37,6 +37,7 @@ export function toSpec(work: JobWork, ...layers: Array<JobOptions | undefined>):
     throw new JobtreeError('BAD_OPTION', `time must be a number of seconds, 0 or more, got ${merged.time}`, { time: merged.time })
   }
   const spec: JobSpec = { work, resources }
+  if (merged.disk !== undefined) spec.diskAsked = true
   if (merged.retryCount !== undefined) {
     if (!(Number.isInteger(merged.retryCount) && merged.retryCount >= 0)) {
       throw new JobtreeError('BAD_OPTION', `retryCount must be a whole number, 0 or more, got ${merged.retryCount}`, { retryCount: merged.retryCount })

@@ -25,12 +25,15 @@ export interface BatchContext {
 export interface BatchOptions {
   batchSystem?: string
   slurmArgs?: string[]
+  slurmTmpAlways?: boolean
   jobTime?: number
   pollInterval?: number
 }
 
-const CLUSTER_ONLY = ['slurmArgs', 'jobTime', 'pollInterval'] as const
-const FLAG: Record<(typeof CLUSTER_ONLY)[number], string> = { slurmArgs: '--slurm-args', jobTime: '--job-time', pollInterval: '--poll-interval' }
+const CLUSTER_ONLY = ['slurmArgs', 'slurmTmpAlways', 'jobTime', 'pollInterval'] as const
+const FLAG: Record<(typeof CLUSTER_ONLY)[number], string> = {
+  slurmArgs: '--slurm-args', slurmTmpAlways: '--slurm-tmp-always', jobTime: '--job-time', pollInterval: '--poll-interval',
+}
 
 export function batchSystemName(config: BatchOptions): BatchSystemName {
   const name = config.batchSystem ?? 'local'
@@ -46,6 +49,7 @@ export function pickBatchConfig(options: BatchOptions): Partial<RunConfig> {
   const config: Partial<RunConfig> = {}
   if (options.batchSystem !== undefined) config.batchSystem = batchSystemName(options)
   if (options.slurmArgs !== undefined) config.slurmArgs = options.slurmArgs
+  if (options.slurmTmpAlways !== undefined) config.slurmTmpAlways = options.slurmTmpAlways
   if (options.jobTime !== undefined) config.jobTime = options.jobTime
   if (options.pollInterval !== undefined) config.pollInterval = options.pollInterval
   return config

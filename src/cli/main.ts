@@ -96,6 +96,7 @@ export function program(): Command {
     .option('--rescue-frequency <seconds>', 'how often to look for over-long and lost jobs (default 60)', positiveNumber)
     .addOption(new Option('--batch-system <name>', 'what runs the jobs (default local)').choices(BATCH_SYSTEMS))
     .option('--slurm-args <options>', 'site options for sbatch, e.g. "--partition=short --account=lab" (quoted as in a shell, never run by one)', siteArgs)
+    .option('--slurm-tmp-always', 'on Slurm, reserve every job\'s disk (2G unless the job says) as --tmp; without it, only the disk jobs ask for')
     .option('--job-time <seconds>', 'on a cluster, pack jobs declaring at most this time into one cluster job up to this much in all (default 30; 0: never)', nonNegativeNumber)
     .option('--poll-interval <seconds>', 'on a cluster, how often the states of the run\'s jobs are read (default 2)', positiveNumber)
     .option('--no-chaining', 'never let a worker run a job\'s lone successor itself (this leader; chaining is on by default)')

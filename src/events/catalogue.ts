@@ -22,6 +22,12 @@ export interface JobSpec {
   resources: Resources
   /** Failed attempts allowed before the job fails completely; undefined = the run's default. */
   retryCount?: number
+  /**
+   * The job's disk was asked for (its `disk` option set), not the default. A
+   * cluster reserves node-local disk only for such jobs (Slurm's --tmp: many
+   * sites declare no TmpDisk); absent in logs written before it was recorded.
+   */
+  diskAsked?: true
 }
 
 export type Relation = 'root' | 'child' | 'followOn'
@@ -73,6 +79,8 @@ export interface RunConfig {
   batchSystem?: string
   /** Site options for sbatch (partition, account, QoS, …), as argv words. */
   slurmArgs?: string[]
+  /** Every job's disk, asked or default, is reserved on Slurm with --tmp (absent: only the disk jobs ask for). */
+  slurmTmpAlways?: boolean
   /** A cluster batch system packs jobs declaring at most this many seconds into one cluster job, up to this much in all (0: never; absent: 30). */
   jobTime?: number
   /** Seconds between two queries of a cluster batch system for the states of the run's jobs (absent: 2). */

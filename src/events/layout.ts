@@ -12,7 +12,7 @@ import type { JobEvent } from './catalogue.ts'
 /** A field: its name ('?' first when it may be absent), or a nested record laid out the same way. */
 type Field = string | { name: string; fields: readonly Field[] }
 
-const SPEC: Field = { name: 'spec', fields: ['work', { name: 'resources', fields: ['cores', 'memory', 'disk', 'time'] }, '?retryCount'] }
+const SPEC: Field = { name: 'spec', fields: ['work', { name: 'resources', fields: ['cores', 'memory', 'disk', 'time'] }, '?retryCount', '?diskAsked'] }
 
 const LAYOUTS: Readonly<Record<number, { type: JobEvent['type']; fields: readonly Field[] }>> = {
   1: {

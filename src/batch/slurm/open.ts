@@ -1,4 +1,5 @@
 import type { RunConfig } from '../../events/catalogue.ts'
+import { JobtreeError } from '../../errors.ts'
 import type { BatchContext } from '../choose.ts'
 import { resultGraceMs } from './files.ts'
 import { largestNode } from './queue.ts'
@@ -12,8 +13,12 @@ const DEFAULT_JOB_TIME = 30
 const DEFAULT_POLL_SECONDS = 2
 
 /** Throws BAD_OPTION for site options jobtree cannot let through, BATCH_SYSTEM unless Slurm's commands are here and its controller answers. */
-export async function checkSlurm(config: Pick<RunConfig, 'slurmArgs'>): Promise<void> {
+export async function checkSlurm(config: Pick<RunConfig, 'slurmArgs' | 'slurmTmpAlways'>): Promise<void> {
   checkSiteArgs(config.slurmArgs ?? [])
+  const always: unknown = config.slurmTmpAlways
+  if (always !== undefined && typeof always !== 'boolean') {
+    throw new JobtreeError('BAD_OPTION', `--slurm-tmp-always (slurmTmpAlways) must be true or false, got ${JSON.stringify(always)}`)
+  }
   await largestNode()
 }
 
@@ -26,6 +31,7 @@ export async function openSlurm(config: RunConfig, ctx: BatchContext): Promise<S
     logger: ctx.logger,
     limits: { ...largest, time: 0 },
     siteArgs: config.slurmArgs ?? [],
+    tmpAlways: config.slurmTmpAlways === true,
     jobTime: config.jobTime ?? DEFAULT_JOB_TIME,
     pollMs: 1000 * (config.pollInterval ?? DEFAULT_POLL_SECONDS),
     resultGraceMs: resultGraceMs(ctx.storeRoot),

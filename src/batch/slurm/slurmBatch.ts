@@ -33,6 +33,8 @@ export interface SlurmOptions {
   /** The largest node's resources (from sinfo). */
   limits: Resources
   siteArgs: readonly string[]
+  /** --slurm-tmp-always: every job's disk is asked with --tmp, not only the disk jobs ask for. */
+  tmpAlways: boolean
   /** Seconds of declared time packed into one Slurm job (0: no packing). */
   jobTime: number
   pollMs: number
@@ -94,7 +96,7 @@ export class SlurmBatchSystem implements BatchSystem {
     this.dirs = slurmDirs(opts.storeRoot)
     this.logger = opts.logger
     this.submitter = new Submitter<Member>(
-      { tag: this.tag, output: outPattern(this.dirs), storeRoot: opts.storeRoot, siteArgs: opts.siteArgs, jobTime: opts.jobTime, largest: opts.limits },
+      { tag: this.tag, output: outPattern(this.dirs), storeRoot: opts.storeRoot, siteArgs: opts.siteArgs, tmpAlways: opts.tmpAlways, jobTime: opts.jobTime, largest: opts.limits },
       {
         isOpen: (m) => this.isOpen(m),
         submitted: (members, id, plan, at) => this.submitted(members, id, plan, at),

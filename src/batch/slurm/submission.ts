@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import type { JobSpec } from '../../events/catalogue.ts'
 import type { IssuedJob } from '../batchSystem.ts'
 import { WORKFLOW_LOADERS } from '../../loader/loaders.ts'
 import { ownFile } from '../../ownFile.ts'
@@ -14,7 +15,7 @@ const MiB = 2 ** 20
 // Slurm counts the worker itself (Node, tsx, the workflow module: about 100
 // MiB) against the job's --mem, where a job's declared memory is what its own
 // work needs (as the local batch system counts it), so this is added.
-const WORKER_FOOTPRINT = 192 * MiB
+export const WORKER_FOOTPRINT = 192 * MiB
 
 export interface Submission {
   /** The arguments after `sbatch`. */
@@ -34,14 +35,15 @@ export interface SubmitContext {
   storeRoot: string
   /** The site's options, after jobtree's so that they win. */
   siteArgs: readonly string[]
+  /** --slurm-tmp-always: the default disk is asked with --tmp too. */
+  tmpAlways: boolean
 }
 
 /**
  * Resources map to --cpus-per-task (whole cores), --mem (with the worker's
- * footprint) and --tmp (MiB, rounded up), and --time (whole minutes, Slurm's
- * granularity, rounded up). A
- * pack asks for its members' resources once and for the sum of their times,
- * plus a minute for starting the worker.
+ * footprint), --tmp (MiB, rounded up) and --time (whole minutes, Slurm's
+ * granularity, rounded up). A pack asks for its members' resources once and
+ * for the sum of their times, plus a minute for starting the worker.
  */
 export function submission(members: readonly IssuedJob[], tickets: readonly string[], ctx: SubmitContext): Submission {
   const { cores, memory, disk } = members[0].spec.resources
@@ -57,13 +59,23 @@ export function submission(members: readonly IssuedJob[], tickets: readonly stri
     '--ntasks=1',
     `--cpus-per-task=${Math.max(1, Math.ceil(cores))}`,
     `--mem=${memoryMiB}M`,
-    `--tmp=${Math.ceil(disk / MiB)}M`,
+    ...(asksTmp(members[0].spec, ctx.tmpAlways) ? [`--tmp=${Math.ceil(disk / MiB)}M`] : []),
     ...(minutes > 0 ? [`--time=${minutes}`] : []),
     ...ctx.siteArgs,
     BATCH_SCRIPT,
     ...workerArgv(ctx.storeRoot, tickets),
   ]
   return { args, limitSeconds: minutes * 60, memoryBytes: memoryMiB * MiB }
+}
+
+/**
+ * A job's disk is reserved on its node (--tmp) only when the job asked for
+ * disk, or the run for all jobs: many sites declare no TmpDisk, and there
+ * any --tmp is refused, so the default 2G (which the local batch system
+ * still counts) is not sent.
+ */
+export function asksTmp(spec: JobSpec, tmpAlways: boolean): boolean {
+  return tmpAlways || spec.diskAsked === true
 }
 
 /** The worker's command line on the node: the same Node and jobtree as the leader's, on the shared filesystem. */

@@ -1,9 +1,9 @@
-import { formatSize } from '../../api/sizes.ts'
 import type { Resources } from '../../events/catalogue.ts'
 import { oneLine } from '../../errors.ts'
 import type { IssuedJob } from '../batchSystem.ts'
 import { complaint, isTransient, runSlurm } from './commands.ts'
 import { packJobs } from './packing.ts'
+import { refusal } from './refusal.ts'
 import { submission, type Submission, type SubmitContext } from './submission.ts'
 
 // Handing attempts to sbatch: what the leader issues in one batch is packed
@@ -102,15 +102,6 @@ export class Submitter<M extends Pending> {
       return
     }
     const [member] = group
-    this.hooks.refused(member, `Slurm refused it: ${complaint(result)}${overLargest(member.job.spec.resources, this.opts.largest)}`)
+    this.hooks.refused(member, refusal(complaint(result), member.job.spec, plan, this.opts))
   }
-}
-
-/** Says which of a refused job's resources no node has, if any. */
-function overLargest(asked: Resources, largest: Resources): string {
-  const over: string[] = []
-  if (asked.cores > largest.cores) over.push(`${asked.cores} cores (the largest node has ${largest.cores})`)
-  if (asked.memory > largest.memory) over.push(`${formatSize(asked.memory)} of memory (the largest node has ${formatSize(largest.memory)})`)
-  if (asked.disk > largest.disk) over.push(`${formatSize(asked.disk)} of disk (the largest node has ${formatSize(largest.disk)} of TmpDisk)`)
-  return over.length > 0 ? `: it asks for ${over.join(', ')}` : ''
 }

@@ -245,7 +245,8 @@ function seeded(seed: number, stream: string): () => number {
 
 function isWorker(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker/main.ts')
+    // From the sources (worker/main.ts) or the build (worker/main.js), as bin/jobtree.js chose.
+    return /worker\/main\.[jt]s\0/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))
   } catch {
     return false
   }

@@ -8,7 +8,10 @@
 //   (c) some jobs hang on some attempts, past --max-job-duration, so that the
 //       rescue kills them;
 //   (d) some jobs fail (targets throw, commands exit 3) on some attempts, and
-//       a few are doomed: they fail on every attempt.
+//       a few are doomed: they fail on every attempt;
+//   (e) a few leaders are frozen (SIGSTOP) past --max-job-duration while their
+//       jobs run, then go on (SIGCONT); and the wall clock the leaders read
+//       is stepped an hour ahead or back at seeded instants.
 // A job's behaviour is a function of (seed, path, attempt), so the test
 // expands the plan on its own and knows what each attempt had to do, which
 // jobs can never run (those that depend on a doomed one), and what every job
@@ -28,16 +31,18 @@
 //           and as a plain fold of its events;
 //   rule 5 (invariants): every JobIssued follows its JobCreated, no job
 //           finishes twice, no attempt is issued twice, attempts and epochs
-//           increase, every outcome names the attempt out, and no process of
+//           increase, every outcome names the attempt out, no event is
+//           recorded at a time before the one before it, and no process of
 //           the run is left alive.
 // CHAOS_SEED=n runs another seed; a failure names its seed.
 
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
+import { TEST_CLOCK_OFFSET_ENV } from '../src/engine/clock.ts'
 import { replay } from '../src/engine/replay.ts'
 import { createdJobs, type CreatedJob, type FailureReason, type JobEvent, type JobFinished } from '../src/events/catalogue.ts'
 import { encodeState } from '../src/projections/stateCodec.ts'
@@ -65,6 +70,10 @@ const MAX_KILLS_PER_JOB = 2
 const MAX_CORES = 2
 /** Tags every process of the run (the environment is inherited), to find any left behind. */
 const TAG = 'JOBTREE_CHAOS_TAG'
+/** Leaders frozen past --max-job-duration (3 s), for this long each. */
+const FREEZES = 3
+const FREEZE_MS = 4500
+const HOUR = 3_600_000
 
 // ---------------------------------------------------------------------------
 // The plan, expanded without running anything.
@@ -292,7 +301,9 @@ interface LeaderRun {
  * Runs one leader with worker kills going on; `killAt` says when to SIGKILL
  * it (a promise that resolves then), or undefined to let it end.
  */
-async function runLeader(args: string[], env: NodeJS.ProcessEnv, tail: RecordTail, chaos: Chaos, killAt: ((exited: () => boolean) => Promise<string>) | undefined, deadlineMs: number): Promise<LeaderRun> {
+async function runLeader(
+  args: string[], env: NodeJS.ProcessEnv, tail: RecordTail, chaos: Chaos, killAt: ((exited: () => boolean, pid: number) => Promise<string>) | undefined, deadlineMs: number,
+): Promise<LeaderRun> {
   const child = startJobtree(args, undefined, env)
   const result = finished(child)
   let exited = false
@@ -303,7 +314,7 @@ async function runLeader(args: string[], env: NodeJS.ProcessEnv, tail: RecordTai
     let instant = ''
     let killed = false
     if (killAt !== undefined) {
-      instant = await killAt(() => exited)
+      instant = await killAt(() => exited, child.pid as number)
       killed = !exited && child.kill('SIGKILL')
     }
     const r = await result
@@ -353,6 +364,7 @@ function readLog(events: JobEvent[]): Facts {
   }
   events.forEach((e, i) => {
     const seq = i + 1
+    if (i > 0 && e.at < events[i - 1].at) problem(seq, `${e.type} is recorded at ${e.at}, before the event before it (${events[i - 1].at})`)
     if (e.type !== 'JobAbandoned' && e.type !== 'JobRevived') inResume = false
     switch (e.type) {
       case 'WorkflowStarted':
@@ -702,7 +714,7 @@ async function replayedState(store: string): Promise<Buffer> {
 // recorded: the same chaos with it on (the default) and off.
 for (const chaining of [true, false]) {
   test(
-    `chaos: ~2,500 jobs, the leader SIGKILLed ${KILLS} times, workers killed, jobs hanging, failing and doomed (seed ${SEED}, chaining ${chaining ? 'on' : 'off'})`,
+    `chaos: ~2,500 jobs, the leader SIGKILLed ${KILLS} times and frozen, the wall clock stepped, workers killed, jobs hanging, failing and doomed (seed ${SEED}, chaining ${chaining ? 'on' : 'off'})`,
     { timeout: 400_000 },
     (t: TestContext) => chaosRun(t, chaining),
   )
@@ -727,7 +739,8 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
   const store = join(s.dir, 'store')
   const tail = new RecordTail(recordFile(s.dir))
   const chaos: Chaos = { random: seeded(SEED, 'workers'), workerKills: [], killsPerPath: new Map(), workersSeen: new Set(), tag: s.dir, tagSeen: false }
-  const env = { [TAG]: s.dir }
+  const clockOffset = join(s.dir, 'clock-offset')
+  const env = { [TAG]: s.dir, [TEST_CLOCK_OFFSET_ENV]: clockOffset }
   try {
     const input: ChaosInput = { seed: SEED, path: ROOT_PATH, depth: 0, dir: s.dir, got: [] }
     const initial = [
@@ -746,7 +759,35 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
     /** Kills once jobs ran: that leader had recorded its resumption. */
     let killsWhileRunning = 0
     let endedOnItsOwn = 0
-    const killAt = async (exited: () => boolean): Promise<string> => {
+    // (e) Freezes and clock steps, on a stream of their own (the kill instants stay those of the seed).
+    const freezeRandom = seeded(SEED, 'freeze')
+    let freezes = 0
+    let offset = 0
+    let clockSteps = 0
+    const stepClock = (): string => {
+      clockSteps += 1
+      offset += freezeRandom() < 0.5 ? -HOUR : HOUR
+      writeFileSync(clockOffset, String(offset))
+      return `clock ${offset / HOUR} h`
+    }
+    const freeze = async (exited: () => boolean, pid: number): Promise<string> => {
+      await sleep(Math.round(300 + freezeRandom() * 1200))
+      if (exited()) return ''
+      process.kill(pid, 'SIGSTOP')
+      try {
+        await sleep(FREEZE_MS)
+      } finally {
+        process.kill(pid, 'SIGCONT')
+      }
+      freezes += 1
+      return `frozen ${FREEZE_MS}ms, `
+    }
+    const killAt = async (exited: () => boolean, pid: number): Promise<string> => {
+      const steps = freezeRandom() < 0.3 ? `${stepClock()}, ` : ''
+      const frozen = freezes < FREEZES && freezeRandom() < 0.2 ? await freeze(exited, pid) : ''
+      return steps + frozen + (await killInstant(exited))
+    }
+    const killInstant = async (exited: () => boolean): Promise<string> => {
       if (random() < 0.25) {
         const ms = Math.round(100 + random() * 1400)
         await sleep(ms)
@@ -773,7 +814,7 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
       if (r.killed) {
         // A kill before the store existed does not count: the next start is not a restart.
         if (existed || existsSync(join(store, 'jobtree.json'))) kills += 1
-        if (r.instant.startsWith('+')) killsWhileRunning += 1
+        if (r.instant.split(', ').at(-1)?.startsWith('+') === true) killsWhileRunning += 1
         continue
       }
       // The doomed jobs make a run that ends on its own fail; the next restart revives them.
@@ -827,6 +868,8 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
     for (const kind of ['exception', 'exit', 'timeout', 'workerDied', 'abandoned'] as const) {
       if (tally[kind] === 0) problems.push(`chaos: no attempt ended as ${kind}: the run did not exercise it`)
     }
+    if (freezes === 0) problems.push('chaos: no leader was frozen')
+    if (clockSteps === 0) problems.push('chaos: the wall clock was never stepped')
     if (facts.epochs < killsWhileRunning + 1) problems.push(`chaos: ${facts.epochs} epochs, though ${killsWhileRunning} leaders were killed while jobs ran`)
     assertNoProblems(`seed ${SEED}`, problems)
 
@@ -841,7 +884,7 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
 
     t.diagnostic(
       `seed ${SEED}: ${tree.size} jobs planned, ${e.succeeds.size} succeeded, ${doomedRunning.length} doomed, ${neverRan} never ran; ` +
-        `${kills} leader kills (${endedOnItsOwn} runs ended on their own; instants ${instants.join(', ')}), ${chaos.workerKills.length} worker kills, ${seen.size} worker and command processes seen; ` +
+        `${kills} leader kills (${endedOnItsOwn} runs ended on their own, ${freezes} frozen, ${clockSteps} clock steps; instants ${instants.join(', ')}), ${chaos.workerKills.length} worker kills, ${seen.size} worker and command processes seen; ` +
         `${facts.epochs} epochs, ${events.length} events; failures ${JSON.stringify(tally)}; ${killPhase} ms of kills, ${runtime} ms to the end of the final run`,
     )
   } catch (err) {

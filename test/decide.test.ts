@@ -251,7 +251,7 @@ const cases: Case[] = [
   {
     name: 'an attempt running past --max-job-duration is failed as a timeout, then retried',
     given: [...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, maxJobDuration: 10 } }) as JobEvent), started[1], issued(0)],
-    when: { type: 'Rescue', now: at + 12_000, held: [{ jobId: 0, attempt: 1, startedAt: at }] },
+    when: { type: 'Rescue', now: at + 12_000, held: [{ jobId: 0, attempt: 1, ranMs: 12_000 }] },
     then: [
       { type: 'JobFailed', v: 1, at: at + 12_000, jobId: 0, attempt: 1, reason: { kind: 'timeout', limitSeconds: 10, ranSeconds: 12 } },
       { type: 'JobRetried', v: 1, at: at + 12_000, jobId: 0 },
@@ -260,8 +260,23 @@ const cases: Case[] = [
   {
     name: 'the time limit counts from when the attempt started running, not from its issue',
     given: [...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, maxJobDuration: 10 } }) as JobEvent), started[1], issued(0)],
-    when: { type: 'Rescue', now: at + 12_000, held: [{ jobId: 0, attempt: 1, startedAt: at + 5_000 }] },
+    when: { type: 'Rescue', now: at + 12_000, held: [{ jobId: 0, attempt: 1, ranMs: 7_000 }] },
     then: [],
+  },
+  {
+    name: 'the time limit is judged on how long the batch system says the attempt ran, not on the wall clock: a step ahead kills nothing',
+    given: [...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, maxJobDuration: 20 } }) as JobEvent), started[1], issued(0)],
+    when: { type: 'Rescue', now: at + 3_606_000, held: [{ jobId: 0, attempt: 1, ranMs: 6_000 }] },
+    then: [],
+  },
+  {
+    name: 'a step of the wall clock back does not save an attempt running past its limit',
+    given: [...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, maxJobDuration: 10 } }) as JobEvent), started[1], issued(0)],
+    when: { type: 'Rescue', now: at - 3_588_000, held: [{ jobId: 0, attempt: 1, ranMs: 12_500 }] },
+    then: [
+      { type: 'JobFailed', v: 1, at: at - 3_588_000, jobId: 0, attempt: 1, reason: { kind: 'timeout', limitSeconds: 10, ranSeconds: 12 } },
+      { type: 'JobRetried', v: 1, at: at - 3_588_000, jobId: 0 },
+    ],
   },
   {
     name: 'a job\'s declared time × --time-limit-factor is its limit',
@@ -270,7 +285,7 @@ const cases: Case[] = [
       { type: 'JobCreated', v: 1, at, jobId: 0, parent: -1, relation: 'root', spec: { ...spec('root'), resources: { ...resources, time: 3 } } },
       issued(0),
     ],
-    when: { type: 'Rescue', now: at + 7_000, held: [{ jobId: 0, attempt: 1, startedAt: at }] },
+    when: { type: 'Rescue', now: at + 7_000, held: [{ jobId: 0, attempt: 1, ranMs: 7_000 }] },
     then: [
       { type: 'JobFailed', v: 1, at: at + 7_000, jobId: 0, attempt: 1, reason: { kind: 'timeout', limitSeconds: 6, ranSeconds: 7 } },
       { type: 'JobRetried', v: 1, at: at + 7_000, jobId: 0 },

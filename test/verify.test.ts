@@ -55,7 +55,7 @@ test('verify: rescues, backoffs, an interrupt and a restart are rebuilt and deci
         successors: [{ relation: 'child', spec: spec('a') }, { relation: 'followOn', spec: spec('f', makeToken({ local: 0, path: ['x'] })) }, { relation: 'child', spec: spec('b') }] },
       { type: 'Schedule', now: t + 10 },
       // Job 1 has run 10 s, over the 5 s limit; job 2's attempt is unknown to the batch system.
-      { type: 'Rescue', now: t + 10_010, held: [{ jobId: 1, attempt: 1, startedAt: t + 10 }] },
+      { type: 'Rescue', now: t + 10_010, held: [{ jobId: 1, attempt: 1, ranMs: 10_000 }] },
       { type: 'Schedule', now: t + 10_500 },
       { type: 'Schedule', now: t + 12_000 },
       { type: 'AttemptFailed', now: t + 12_100, jobId: 1, attempt: 2, reason: { kind: 'exit', code: 3 }, messages: [], stats },

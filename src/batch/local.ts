@@ -1,5 +1,6 @@
 import { Subject, type Observable } from 'rxjs'
 import { formatSize } from '../api/sizes.ts'
+import { clock } from '../engine/clock.ts'
 import type { AttemptOutcome, HeldAttempt } from '../engine/inputs.ts'
 import type { Resources } from '../events/catalogue.ts'
 import type { BatchSystem, IssuedJob } from './batchSystem.ts'
@@ -26,7 +27,10 @@ export interface LocalBatchOptions {
 interface Held {
   attempt: number
   resources: Slot
-  /** When it started in its worker (null while it waits for resources, a worker, or the attempt queued before it): its time limit runs from then. */
+  /**
+   * When it started in its worker, on the monotonic clock (null while it waits
+   * for resources, a worker, or the attempt queued before it): its time limit runs from then.
+   */
   startedAt: number | null
   /** Its worker's resident memory when it started; undefined until then. */
   baseline: number | undefined
@@ -46,7 +50,7 @@ export class LocalBatchSystem implements BatchSystem {
     started: (jobId, rss) => {
       const held = this.running.get(jobId)
       if (held === undefined) return
-      held.startedAt = Date.now()
+      held.startedAt = clock.mono()
       held.baseline = rss
     },
     result: (message) => this.finished(message.jobId, message.attempt, () => resultOutcome(message), message),
@@ -86,15 +90,16 @@ export class LocalBatchSystem implements BatchSystem {
     this.timer = setInterval(() => {
       this.checkMemory()
       // An attempt that runs long holds up what was queued behind it: another worker may take that.
-      this.pool.revokeQueued(false, Date.now())
+      this.pool.revokeQueued(false, clock.mono())
     }, opts.memoryCheckMs ?? 1000).unref()
   }
 
   held(): HeldAttempt[] {
+    const now = clock.mono()
     return [
-      ...[...this.running].map(([jobId, { attempt, startedAt }]) => ({ jobId, attempt, startedAt })),
-      ...this.queue.map((job) => ({ jobId: job.jobId, attempt: job.attempt, startedAt: null })),
-      ...[...this.rejecting.values()].map((job) => ({ jobId: job.jobId, attempt: job.attempt, startedAt: null })),
+      ...[...this.running].map(([jobId, { attempt, startedAt }]) => ({ jobId, attempt, ranMs: startedAt === null ? null : Math.floor(now - startedAt) })),
+      ...this.queue.map((job) => ({ jobId: job.jobId, attempt: job.attempt, ranMs: null })),
+      ...[...this.rejecting.values()].map((job) => ({ jobId: job.jobId, attempt: job.attempt, ranMs: null })),
     ]
   }
 
@@ -171,7 +176,7 @@ export class LocalBatchSystem implements BatchSystem {
   }
 
   private startWhatFits(): void {
-    const now = Date.now()
+    const now = clock.mono()
     // Once every core is taken nothing else fits: stop rather than walk a long queue after each job.
     for (let i = 0; i < this.queue.length && this.used.cores < this.limits.cores - CORE_SLACK; ) {
       const job = this.queue[i]
@@ -235,7 +240,7 @@ export class LocalBatchSystem implements BatchSystem {
     const chained = message?.chained
     const reported = outcome()
     if (chained !== undefined && reported.type === 'AttemptSucceeded') {
-      this.hold(chained.jobId, 1, chained.resources, Date.now()).baseline = message?.rss
+      this.hold(chained.jobId, 1, chained.resources, clock.mono()).baseline = message?.rss
       reported.chainedTo = chained.jobId
     }
     this.subject.next(reported)

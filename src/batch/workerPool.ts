@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { closeSync } from 'node:fs'
+import { clock } from '../engine/clock.ts'
 import type { Resources } from '../events/catalogue.ts'
 import { killProcessGroup } from '../worker/processGroup.ts'
 import type { ResultMessage, RunMessage, WorkerMessage } from '../worker/protocol.ts'
@@ -68,7 +69,7 @@ interface Worker {
   unsent: RunMessage[]
   /** The resources it holds while it has anything to run. */
   slot: Slot | undefined
-  /** When its current attempt started. */
+  /** When its current attempt started, on the monotonic clock. */
   since: number
   /** The process group of the command the attempt runs. */
   group: number | undefined
@@ -90,7 +91,7 @@ export class WorkerPool {
   start(run: RunMessage, slot: Slot): void {
     const worker = [...this.workers].find((w) => w.assigned.length === 0 && !w.retired) ?? this.fork()
     worker.slot = slot
-    worker.since = Date.now()
+    worker.since = clock.mono()
     this.assign(worker, run)
     setKeepsAlive(worker.child, true)
   }
@@ -189,7 +190,7 @@ export class WorkerPool {
     const head = worker.assigned[0]
     if (head === undefined) return
     head.run = undefined
-    worker.since = Date.now()
+    worker.since = clock.mono()
     this.listener.started(head.jobId, worker.rss)
   }
 
@@ -288,7 +289,7 @@ export class WorkerPool {
         worker.rss = message.rss
         if (message.chained !== undefined) worker.assigned.unshift({ jobId: message.chained.jobId, attempt: 1, run: undefined })
         this.listener.result(message)
-        if (message.chained !== undefined) worker.since = Date.now()
+        if (message.chained !== undefined) worker.since = clock.mono()
         else this.startNext(worker)
         return
     }

@@ -142,7 +142,7 @@ async function printHistory(source: EventSource, range: FoldRange, jobId: number
     `job ${jobId} (${job.name})${chain[0]?.relation === 'root' ? ', the root' : `: ${lineage.join(', ')}`}`,
     `at event ${audit.seq} of ${last}: ${job.state}, ${job.attempts} attempt(s), ${job.failures} failed`,
     '',
-    ...table(events.map((r) => [`#${r.seq}`, `+${duration(r.event.at - audit.timeline.firstAt)}`, r.event.type, describeEvent(r.event, name)]), 'rrll')
+    ...table(events.map((r) => [`#${r.seq}`, `+${duration(Math.max(0, r.event.at - audit.timeline.firstAt))}`, r.event.type, describeEvent(r.event, name)]), 'rrll')
       .map((l) => `  ${l}`),
   ]
   process.stdout.write(lines.join('\n') + '\n')

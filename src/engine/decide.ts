@@ -184,9 +184,8 @@ function rescue(state: JobTreeState, input: RescueInput): JobEvent[] {
       continue
     }
     const limit = timeLimit(state, job)
-    if (h.startedAt === null || limit === undefined) continue
-    const ranSeconds = Math.floor((at - h.startedAt) / 1000)
-    if (at - h.startedAt > limit * 1000) fail(job, { kind: 'timeout', limitSeconds: limit, ranSeconds })
+    if (h.ranMs === null || limit === undefined) continue
+    if (h.ranMs > limit * 1000) fail(job, { kind: 'timeout', limitSeconds: limit, ranSeconds: Math.floor(h.ranMs / 1000) })
   }
   return events
 }

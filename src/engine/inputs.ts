@@ -59,8 +59,11 @@ export interface ScheduleInput {
 export interface HeldAttempt {
   jobId: number
   attempt: number
-  /** When it started running (ms since the epoch), or null while it waits for resources. */
-  startedAt: number | null
+  /**
+   * How long it has run (ms), measured by the batch system on a clock that
+   * wall-clock steps do not move where it has one; null while it waits for resources.
+   */
+  ranMs: number | null
 }
 
 /** The rescue check: what the batch system holds right now, to find over-long and lost attempts. */

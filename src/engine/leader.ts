@@ -1,5 +1,5 @@
 import { printable } from '../printable.ts'
-import { Subject, defaultIfEmpty, interval, lastValueFrom, map, merge, of, takeUntil } from 'rxjs'
+import { Subject, concatMap, defaultIfEmpty, interval, lastValueFrom, map, merge, of, takeUntil } from 'rxjs'
 import type { BatchSystem } from '../batch/batchSystem.ts'
 import type { JobEvent } from '../events/catalogue.ts'
 import { resolveTokens } from '../events/promise.ts'
@@ -22,6 +22,8 @@ export interface LeaderOptions {
   store: OpenStore
   batch: BatchSystem
   logger: Logger
+  /** The time the leader records and decides by (ms since the epoch): see recordClock. */
+  now: () => number
   /** How often the clock ticks into the loop (ms): backoffs end on a tick. */
   tickMs?: number
   /** Called after each committed batch, with the state it produced and the sequence number of its last event. */
@@ -36,6 +38,15 @@ interface RescueDue {
 type LoopInput = Input | RescueDue
 
 const DEFAULT_RESCUE_SECONDS = 60
+
+/**
+ * Resolves once the input already waiting to be read (worker messages in
+ * their pipes) has been taken in: each setImmediate runs after a poll for I/O,
+ * and the second after a poll that follows the first's callbacks.
+ */
+function afterWaitingInput(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)))
+}
 
 export class Leader {
   private readonly control = new Subject<LoopInput>()
@@ -53,8 +64,11 @@ export class Leader {
   async run(first: StartInput | ResumeInput): Promise<JobTreeState> {
     const { batch, tickMs = 1000 } = this.opts
     const rescueMs = 1000 * (first.config.rescueFrequency ?? DEFAULT_RESCUE_SECONDS)
-    const ticks = interval(tickMs).pipe(map((): LoopInput => ({ type: 'Schedule', now: Date.now() })))
-    const rescues = interval(rescueMs).pipe(map((): LoopInput => ({ type: 'RescueDue' })))
+    const ticks = interval(tickMs).pipe(map((): LoopInput => ({ type: 'Schedule', now: this.opts.now() })))
+    // A leader that was frozen (SIGSTOP, a stalled VM) may see its rescue
+    // timer before the results its workers sent meanwhile: those are read
+    // first, so that an attempt that finished in time is not judged over it.
+    const rescues = interval(rescueMs).pipe(concatMap(afterWaitingInput), map((): LoopInput => ({ type: 'RescueDue' })))
     const done = new Subject<void>()
     try {
       await lastValueFrom(
@@ -79,7 +93,7 @@ export class Leader {
    * are abandoned (a restart runs them again), and `run` ends after killing them.
    */
   stop(reason: string): void {
-    this.control.next({ type: 'Interrupt', now: Date.now(), reason })
+    this.control.next({ type: 'Interrupt', now: this.opts.now(), reason })
   }
 
   private async commit(group: LoopInput[]): Promise<void> {
@@ -91,8 +105,11 @@ export class Leader {
     // Otherwise either looks lost.
     const order = (i: LoopInput) => (i.type === 'Schedule' ? 2 : i.type === 'RescueDue' ? 1 : 0)
     const ordered = [...group].sort((a, b) => order(a) - order(b))
-    for (const loopInput of [...ordered, { type: 'Schedule', now: Date.now() } as const]) {
-      const input: Input = loopInput.type === 'RescueDue' ? { type: 'Rescue', now: Date.now(), held: this.opts.batch.held() } : loopInput
+    for (const loopInput of [...ordered, { type: 'Schedule', now: this.opts.now() } as const]) {
+      // Every input is decided at the leader's time, which orders the log (a
+      // batch system's own `now` may come from a clock that jumped).
+      const now = this.opts.now()
+      const input: Input = loopInput.type === 'RescueDue' ? { type: 'Rescue', now, held: this.opts.batch.held() } : { ...loopInput, now }
       const decided = decide(this.state, input)
       this.state = evolveAll(this.state, decided)
       for (const event of decided) events.push(event)

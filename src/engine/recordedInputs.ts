@@ -108,8 +108,8 @@ function localizeSpec(spec: JobSpec, localize: (v: unknown) => unknown): JobSpec
 
 /**
  * A rescue check: the batch system held every issued attempt but those found
- * lost; those failed for running too long had started long enough ago to
- * have run the seconds recorded, and the others are taken as not started.
+ * lost; those failed for running too long had run the seconds recorded
+ * (or just past their limit), and the others are taken as not started.
  */
 async function rescue(state: JobTreeState, peek: Peek): Promise<Input> {
   const first = (await peek(0)) as JobFailed
@@ -124,9 +124,9 @@ async function rescue(state: JobTreeState, peek: Peek): Promise<Input> {
     if (job.phase !== 'issued') continue
     const f = failed.get(job.id)
     if (f?.reason.kind === 'lost') continue
-    let startedAt: number | null = null
-    if (f?.reason.kind === 'timeout') startedAt = first.at - Math.max(f.reason.ranSeconds * 1000, Math.floor(f.reason.limitSeconds * 1000) + 1)
-    held.push({ jobId: job.id, attempt: job.attempts, startedAt })
+    let ranMs: number | null = null
+    if (f?.reason.kind === 'timeout') ranMs = Math.max(f.reason.ranSeconds * 1000, Math.floor(f.reason.limitSeconds * 1000) + 1)
+    held.push({ jobId: job.id, attempt: job.attempts, ranMs })
   }
   return { type: 'Rescue', now: first.at, held }
 }

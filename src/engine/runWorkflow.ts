@@ -4,6 +4,7 @@ import { statfsSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { checkBatchSystem, openBatchSystem, pickBatchConfig, type BatchOptions } from '../batch/choose.ts'
 import type { JobEvent, RunConfig } from '../events/catalogue.ts'
+import type { EventLog } from '../events/log.ts'
 import { encodeForLog } from '../events/codec.ts'
 import { resolveTokens } from '../events/promise.ts'
 import { JobtreeError } from '../errors.ts'
@@ -11,6 +12,7 @@ import { lookupTarget, targetNames } from '../api/target.ts'
 import { toSpec } from '../api/options.ts'
 import { valueOf } from '../projections/jobTree.ts'
 import { type JobTreeState } from '../projections/jobTreeState.ts'
+import { clock, recordClock } from './clock.ts'
 import { closeEndpoint, serveLeader } from './endpoint.ts'
 import { EventStreams } from './eventStreams.ts'
 import { Leader } from './leader.ts'
@@ -117,7 +119,8 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
       await batch.shutdown()
       throw err
     }
-    const leader = new Leader({ store, batch, logger: req.logger, tickMs: req.tickMs, onCommit }, state)
+    const now = recordClock(clock, await lastRecordedAt(store.log))
+    const leader = new Leader({ store, batch, logger: req.logger, now, tickMs: req.tickMs, onCommit }, state)
     req.onStart?.(leader)
     const streams = new EventStreams(store.log)
     const endpoint = await serveLeader(store.paths, {
@@ -125,10 +128,9 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
       kill: () => leader.stop('jobtree kill'),
       events: (socket, request) => streams.serve(socket, request),
     })
-    const now = Date.now()
     const first = state.epoch === 0
-      ? { type: 'Start' as const, now, runId, module: req.module, target: req.target, root: rootSpec(req), config }
-      : { type: 'Resume' as const, now, config }
+      ? { type: 'Start' as const, now: now(), runId, module: req.module, target: req.target, root: rootSpec(req), config }
+      : { type: 'Resume' as const, now: now(), config }
     if (state.epoch !== 0) {
       const { succeeded, issued, failed } = state.counts
       req.logger.info(`resuming run ${state.runId}: ${succeeded} jobs done, ${issued} to run again, ${failed} failed job(s) to retry`)
@@ -162,6 +164,12 @@ function rootSpec(req: RunRequest) {
   }
   encodeForLog(req.input, 'the input')
   return toSpec({ kind: 'target', target: t.name, input: req.input }, t.options)
+}
+
+/** The time of the newest event in the log (0 for none): a new leader records nothing before it. */
+async function lastRecordedAt(log: EventLog): Promise<number> {
+  for await (const { event } of log.read(log.lastSeq, log.lastSeq)) return event.at
+  return 0
 }
 
 function outcome(state: JobTreeState, store: string): RunOutcome {

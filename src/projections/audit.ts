@@ -7,7 +7,7 @@ import { emptyTimeline, evolveTimeline, type Timeline } from './timeline.ts'
 // read a log: the timeline needs the tree before and after each event.
 
 export interface AuditState {
-  /** The last event folded in (0: none), and its time. */
+  /** The last event folded in (0: none), and its time (no earlier than any before it). */
   readonly seq: number
   readonly at: number
   readonly tree: JobTreeState
@@ -19,5 +19,6 @@ export const emptyAudit: AuditState = { seq: 0, at: 0, tree: initialState, timel
 /** Throws ProjectionError when the event contradicts the log before it. */
 export function evolveAudit(s: AuditState, r: Recorded): AuditState {
   const tree = evolve(s.tree, r.event)
-  return { seq: r.seq, at: r.event.at, tree, timeline: evolveTimeline(s.timeline, r.event, s.tree, tree) }
+  // As the timeline does: no earlier than the event before (a log from a leader whose wall clock stepped back).
+  return { seq: r.seq, at: Math.max(r.event.at, s.at), tree, timeline: evolveTimeline(s.timeline, r.event, s.tree, tree) }
 }

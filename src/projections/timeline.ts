@@ -56,7 +56,11 @@ export const emptyTimeline: Timeline = { jobs: PVec.empty(), firstAt: 0, lastAt:
 
 /** Folds `event`, which took the job tree from `before` to `after`. */
 export function evolveTimeline(t: Timeline, event: JobEvent, before: JobTreeState, after: JobTreeState): Timeline {
-  const at = event.at
+  // Leaders record times that never go back; a log from a release that
+  // recorded the wall clock as it read it may, after a step of that clock:
+  // an event is taken to be no earlier than the one before, so that no
+  // duration comes out negative.
+  const at = Math.max(event.at, t.lastAt)
   let jobs = t.jobs
   let { leaders, retries, revivals } = t
   switch (event.type) {
@@ -104,7 +108,7 @@ export function evolveTimeline(t: Timeline, event: JobEvent, before: JobTreeStat
     default:
       break
   }
-  jobs = queued(jobs, event, before, after)
+  jobs = queued(jobs, event, at, before, after)
   return { jobs, firstAt: t.firstAt === 0 ? at : t.firstAt, lastAt: at, leaders, retries, revivals }
 }
 
@@ -112,7 +116,7 @@ export function evolveTimeline(t: Timeline, event: JobEvent, before: JobTreeStat
  * The jobs this event added to the ready queue: the queue only grows at its
  * tail, so they are those after the old tail (or the whole queue, if it was empty).
  */
-function queued(jobs: PVec<JobTimeline>, event: JobEvent, before: JobTreeState, after: JobTreeState): PVec<JobTimeline> {
+function queued(jobs: PVec<JobTimeline>, event: JobEvent, at: number, before: JobTreeState, after: JobTreeState): PVec<JobTimeline> {
   let id = after.readyHead
   if (before.readyTail !== -1) {
     const oldTail = after.jobs.get(before.readyTail)
@@ -121,7 +125,7 @@ function queued(jobs: PVec<JobTimeline>, event: JobEvent, before: JobTreeState, 
   if (id === -1) return jobs
   const by = createsJobs(event) ? event.parent : 'jobId' in event ? event.jobId : -1
   while (id !== -1) {
-    jobs = update(jobs, id, (job) => ({ ...job, readyAt: event.at, readiedBy: by }))
+    jobs = update(jobs, id, (job) => ({ ...job, readyAt: at, readiedBy: by }))
     id = after.jobs.get(id)?.next ?? -1
   }
   return jobs

@@ -129,7 +129,14 @@ export class SlurmBatchSystem implements BatchSystem {
   }
 
   held(): HeldAttempt[] {
-    return [...this.members.values()].map((m) => ({ jobId: m.job.jobId, attempt: m.job.attempt, startedAt: this.startedAt(m) }))
+    // A claim is stamped by the file system's clock, perhaps on another
+    // machine: only a wall time compares with it (a claim stamped ahead of
+    // this clock has only just started).
+    const now = Date.now()
+    return [...this.members.values()].map((m) => {
+      const started = this.startedAt(m)
+      return { jobId: m.job.jobId, attempt: m.job.attempt, ranMs: started === null ? null : Math.max(0, Math.floor(now - started)) }
+    })
   }
 
   kill(jobId: number): void {

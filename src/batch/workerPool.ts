@@ -1,9 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import type { Resources } from '../events/catalogue.ts'
-import { killProcessGroup } from '../worker/processGroup.ts'
+import { killProcessGroup, killTagged, WORKER_TAG, workerTag } from '../worker/processGroup.ts'
 import type { ResultMessage, RunMessage, WorkerMessage } from '../worker/protocol.ts'
 import { removeTempDirs } from '../worker/tempDir.ts'
-import { killStrays } from './strays.ts'
 import { WORKFLOW_LOADERS } from '../loader/loaders.ts'
 import { ownFile } from '../ownFile.ts'
 
@@ -57,6 +56,8 @@ interface Assigned {
 
 interface Worker {
   readonly child: ChildProcess
+  /** Its WORKER_TAG, in its environment and so in that of all it starts. */
+  readonly tag: string
   readonly closed: Promise<void>
   /** It listens: messages sent earlier could be lost while tsx loads it. */
   ready: boolean
@@ -81,6 +82,7 @@ interface Worker {
 export class WorkerPool {
   private readonly workers = new Set<Worker>()
   private readonly unflushed = new Set<Worker>()
+  private forked = 0
 
   constructor(private readonly listener: PoolListener) {}
 
@@ -217,13 +219,16 @@ export class WorkerPool {
   }
 
   private fork(): Worker {
+    const tag = workerTag(process.pid, ++this.forked)
     const child = fork(WORKER_MAIN, [], {
       execArgv: [...WORKFLOW_LOADERS, ...WORKER_NODE_ARGS],
+      env: { ...process.env, [WORKER_TAG]: tag },
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     const worker: Worker = {
       child,
+      tag,
       // 'close' rather than 'exit': it comes after the last message the worker sent.
       closed: new Promise((resolve) => child.once('close', (code, signal) => resolve(this.gone(worker, code, signal)))),
       ready: false,
@@ -338,12 +343,11 @@ export class WorkerPool {
     worker.assigned = []
     if (head === undefined) return
     // Killed, the worker could not take its command and temp dir down with
-    // it; it may not even have said which group its command was.
+    // it; it may not even have said which group its command was, or been
+    // forked but not yet exec'd it: all it started carries its tag.
     if (worker.group !== undefined) killProcessGroup(worker.group)
-    if (worker.child.pid !== undefined) {
-      if (head.run === undefined) killStrays(worker.child.pid)
-      await removeTempDirs(worker.child.pid)
-    }
+    if (head.run === undefined) killTagged(WORKER_TAG, worker.tag)
+    if (worker.child.pid !== undefined) await removeTempDirs(worker.child.pid)
     if (!killed) this.listener.died(head.jobId, head.attempt, code, signal)
   }
 }

@@ -5,6 +5,7 @@ import type { AttemptStats } from '../events/catalogue.ts'
 import { JobLog } from './jobLog.ts'
 import { exceptionReason } from './failure.ts'
 import type { AttemptResult, ResultMessage, RunMessage } from './protocol.ts'
+import { attemptTag } from './processGroup.ts'
 import { runCommand } from './runCommand.ts'
 import { runTarget } from './runTarget.ts'
 import { makeTempDir } from './tempDir.ts'
@@ -34,7 +35,9 @@ export class Attempt {
     try {
       const log = (this.log = new JobLog(job.logFile, header(job)))
       const { work } = job.spec
-      if (work.kind === 'command') return await runCommand({ command: work.command, tempDir: this.ensureTempDir(), logFd: log.fd, onSpawn })
+      if (work.kind === 'command') {
+        return await runCommand({ command: work.command, tempDir: this.ensureTempDir(), logFd: log.fd, tag: attemptTag(job.jobId, job.attempt), onSpawn })
+      }
       // A target's temp dir is made when it first asks for it: most never do.
       return await runTarget({
         job, target: work.target, input: work.input, tempDir: () => this.ensureTempDir(), log, messages: this.messages, successors: this.successors,

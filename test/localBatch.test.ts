@@ -432,3 +432,29 @@ it('a worker SIGKILLed leaves no process it started itself, which carries nothin
     if (!isDead(pid)) process.kill(pid, 'SIGKILL')
   }
 })
+
+it('a worker SIGKILLed with its leader leaves its command running only until the next leader of the run reconciles', async (t) => {
+  const h = new Harness(t)
+  const pidFile = join(h.dir, 'pids')
+  writeFileSync(pidFile, '')
+  const runId = `run-${process.pid}-${Date.now()}`
+  const leader = spawn(process.execPath, ['--import', 'tsx', LEADER, h.dir, pidFile, runId], { stdio: 'inherit' })
+  const leaderGone = new Promise((resolve) => leader.once('exit', resolve))
+  await eventually('the command wrote its pids', () => readFileSync(pidFile, 'utf8').endsWith('\n'))
+  const [worker, ...sleeps] = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number)
+  try {
+    // Stopped, the leader cannot see its worker die; killed, the worker cannot end its command.
+    leader.kill('SIGSTOP')
+    process.kill(worker, 'SIGKILL')
+    leader.kill('SIGKILL')
+    await leaderGone
+    await eventually('the worker is gone', () => isDead(worker))
+    assert.deepEqual(sleeps.filter(isDead), [], 'nobody was left to end the command')
+    const next = new LocalBatchSystem({ maxCores: 1, maxMemory: GiB, maxDisk: GiB, runId })
+    await next.reconcile()
+    await next.shutdown()
+    await eventually('what the command started is gone', () => sleeps.every(isDead))
+  } finally {
+    for (const pid of sleeps) if (!isDead(pid)) process.kill(pid, 'SIGKILL')
+  }
+})

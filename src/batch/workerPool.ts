@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import type { Resources } from '../events/catalogue.ts'
-import { killProcessGroup, killTagged, WORKER_TAG, workerTag } from '../worker/processGroup.ts'
+import { killProcessGroup, killTagged, RUN_TAG, WORKER_TAG, workerTag } from '../worker/processGroup.ts'
 import type { ResultMessage, RunMessage, WorkerMessage } from '../worker/protocol.ts'
 import { removeTempDirs } from '../worker/tempDir.ts'
 import { WORKFLOW_LOADERS } from '../loader/loaders.ts'
@@ -84,7 +84,8 @@ export class WorkerPool {
   private readonly unflushed = new Set<Worker>()
   private forked = 0
 
-  constructor(private readonly listener: PoolListener) {}
+  /** `runId`, if given, is set in every worker's environment, as RUN_TAG. */
+  constructor(private readonly listener: PoolListener, private readonly runId?: string) {}
 
   /** Runs the attempt in an idle worker (forked if none is), which holds `slot` until it has nothing left to run. */
   start(run: RunMessage, slot: Slot): void {
@@ -222,7 +223,7 @@ export class WorkerPool {
     const tag = workerTag(process.pid, ++this.forked)
     const child = fork(WORKER_MAIN, [], {
       execArgv: [...WORKFLOW_LOADERS, ...WORKER_NODE_ARGS],
-      env: { ...process.env, [WORKER_TAG]: tag },
+      env: { ...process.env, [WORKER_TAG]: tag, ...(this.runId === undefined ? {} : { [RUN_TAG]: this.runId }) },
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })

@@ -15,6 +15,13 @@ import { processIds, statFields } from '../batch/procfs.ts'
 export const WORKER_TAG = 'JOBTREE_WORKER'
 
 /**
+ * Set in the environment of every local worker of a run, to its run id: a new
+ * leader of the run kills what carries it, left by a worker that was
+ * SIGKILLed with its leader (so that neither could end its command).
+ */
+export const RUN_TAG = 'JOBTREE_RUN'
+
+/**
  * Set in the environment of a command (and inherited by all it starts): it
  * names the worker process and the attempt, so that the worker, local or on a
  * Slurm node, can end what the command left behind once it ends.

@@ -216,7 +216,11 @@ export class WorkerPool {
     const exited = new Promise<void>((resolve) => worker.child.once('exit', () => resolve()))
     const timer = setTimeout(() => worker.child.kill('SIGKILL'), IDLE_EXIT_MS)
     worker.child.disconnect()
-    return exited.then(() => clearTimeout(timer))
+    return exited.then(() => {
+      clearTimeout(timer)
+      // What its targets started and left running goes with it.
+      killTagged(WORKER_TAG, worker.tag)
+    })
   }
 
   private fork(): Worker {
@@ -342,12 +346,14 @@ export class WorkerPool {
     const killed = worker.killed
     if (!killed) this.release(worker)
     worker.assigned = []
-    if (head === undefined) return
     // Killed, the worker could not take its command and temp dir down with
     // it; it may not even have said which group its command was, or been
-    // forked but not yet exec'd it: all it started carries its tag.
+    // forked but not yet exec'd it: all it started carries its tag. So does
+    // what a target started and left running, which must not outlive the
+    // worker either, even one that died idle.
     if (worker.group !== undefined) killProcessGroup(worker.group)
-    if (head.run === undefined) killTagged(WORKER_TAG, worker.tag)
+    killTagged(WORKER_TAG, worker.tag)
+    if (head === undefined) return
     if (worker.child.pid !== undefined) await removeTempDirs(worker.child.pid)
     if (!killed) this.listener.died(head.jobId, head.attempt, code, signal)
   }

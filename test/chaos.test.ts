@@ -33,7 +33,11 @@
 //           finishes twice, no attempt is issued twice, attempts and epochs
 //           increase, every outcome names the attempt out, no event is
 //           recorded at a time before the one before it, and no process of
-//           the run is left alive.
+//           the run is left alive: after every worker kill (within a grace,
+//           while the leader that saw it lives, or once the next leader has
+//           started jobs), nothing the worker started, such as the sleeps
+//           every command leaves in its group and in a session of its own,
+//           and at the end, no process of the run at all.
 // CHAOS_SEED=n runs another seed; a failure names its seed.
 
 import { test, type TestContext } from 'node:test'
@@ -57,6 +61,7 @@ import {
 import { unrecordedChainId } from './helpers/chains.ts'
 import { finished, readEvents, scratch, sleep, startJobtree, type CliResult } from './helpers/cli.ts'
 import { childrenOf, eventually, isDead, processesWithEnv } from './helpers/processes.ts'
+import { WORKER_TAG } from '../src/worker/processGroup.ts'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/chaos.ts', import.meta.url))
 const SEED = Number(process.env.CHAOS_SEED ?? 2)
@@ -245,11 +250,64 @@ interface Chaos {
   /** The run's environment tag and whether it was seen on a live worker (so that the final search for leftovers can see them). */
   tag: string
   tagSeen: boolean
+  /** Killed workers some process of which (found by the worker's tag) was still alive when last looked at. */
+  lingering: Lingering[]
+  /** Rule 5 problems: processes of a killed worker left alive. */
+  leftovers: string[]
 }
+
+interface Lingering {
+  pid: number
+  /** The worker's WORKER_TAG, inherited by all it started. */
+  tag: string
+  /** The leader that saw it die (or should have). */
+  leader: number
+  at: number
+}
+
+/** How long a leader has to end what a worker it saw die left; and a later leader, once it has issued (it reconciles first). */
+const LEFTOVER_GRACE_MS = 10_000
 
 function seeded(seed: number, stream: string): () => number {
   let n = 0
   return () => draw(seed, 'chaos', stream, n++)
+}
+
+/** The value of `name` in the environment of process `pid`, if it lives and has it. */
+function envOf(pid: number, name: string): string | undefined {
+  try {
+    const entry = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith(`${name}=`))
+    return entry?.slice(name.length + 1)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Rule 5 after every worker kill: nothing the worker started outlives it for
+ * long: not past the grace while the leader that saw it die lives, nor past
+ * the grace after a later leader (which reconciles before it issues) has
+ * started jobs. `issuedAt`: when the running leader's first job began.
+ */
+function checkLeftovers(chaos: Chaos, leader: number, issuedAt: number | undefined): void {
+  const now = Date.now()
+  chaos.lingering = chaos.lingering.filter((l) => {
+    const alive = processesWithEnv(WORKER_TAG, l.tag)
+    if (alive.length === 0) return false
+    const late = l.leader === leader ? now - l.at > LEFTOVER_GRACE_MS : issuedAt !== undefined && now - issuedAt > LEFTOVER_GRACE_MS
+    if (!late) return true
+    const what = alive.map((pid) => `${pid} (${cmdlineOf(pid)})`)
+    chaos.leftovers.push(`rule 5: worker ${l.pid} was SIGKILLed ${now - l.at} ms ago and its processes still live: ${what.join(', ')}`)
+    return false
+  })
+}
+
+function cmdlineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 80)
+  } catch {
+    return 'gone'
+  }
 }
 
 function isWorker(pid: number): boolean {
@@ -266,10 +324,13 @@ async function killWorkers(leader: number, ended: Promise<unknown>, tail: Record
   let over = false
   void ended.then(() => (over = true))
   const alive = () => !over
+  let issuedAt: number | undefined
   while (alive()) {
     await Promise.race([sleep(150 + chaos.random() * 450), ended])
     const workers = childrenOf(leader).filter(isWorker).sort((a, b) => a - b)
     workers.forEach((pid) => chaos.workersSeen.add(pid))
+    if (issuedAt === undefined && tail.poll() > 0 && workers.some((pid) => tail.byWorker.has(pid))) issuedAt = Date.now()
+    checkLeftovers(chaos, leader, issuedAt)
     if (!chaos.tagSeen && workers.length > 0) chaos.tagSeen = processesWithEnv(TAG, chaos.tag).includes(workers[0])
     if (!alive() || chaos.workerKills.length >= MAX_WORKER_KILLS || workers.length === 0 || chaos.random() < 0.25) continue
     const pid = workers[Math.floor(chaos.random() * workers.length)]
@@ -280,11 +341,14 @@ async function killWorkers(leader: number, ended: Promise<unknown>, tail: Record
     if (line === undefined || (chaos.killsPerPath.get(line.path) ?? 0) >= MAX_KILLS_PER_JOB) continue
     // A hanging job's worker is the likeliest victim (it stays): spare most, so that rescues happen too.
     if (behaviour(SEED, line.path, line.path.split('.').length - 1, line.attempt) === 'hang' && chaos.random() < 0.75) continue
+    const tag = envOf(pid, WORKER_TAG)
     try {
       process.kill(pid, 'SIGKILL')
     } catch {
       continue
     }
+    if (tag === undefined) chaos.leftovers.push(`rule 5: worker ${pid} had no ${WORKER_TAG}: what it left could not be looked for`)
+    else chaos.lingering.push({ pid, tag, leader, at: Date.now() })
     chaos.workerKills.push({ pid, path: line.path, attempt: line.attempt })
     chaos.killsPerPath.set(line.path, (chaos.killsPerPath.get(line.path) ?? 0) + 1)
   }
@@ -444,9 +508,11 @@ interface Tally {
   /** workerDied failures of attempts that left no record line (killed before they started), or whose command outlived its worker. */
   unattributedDeaths: number
   /**
-   * Commands whose worker was already gone when they started (their parent is
-   * init): a worker SIGKILLed as it spawns a command cannot tell the leader the
-   * command's process group, and the command outlives it (an engine limit).
+   * Commands whose worker was already gone when they wrote their line (their
+   * parent is init): a worker SIGKILLed as it spawns a command cannot tell the
+   * leader the command's process group, and the command runs on until the
+   * leader (or, if it died too, the next one) kills what carries the worker's
+   * tag, which the per-kill check of rule 5 holds it to.
    */
   orphanedCommands: number
 }
@@ -738,7 +804,9 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
   const s = scratch('jobtree-chaos-')
   const store = join(s.dir, 'store')
   const tail = new RecordTail(recordFile(s.dir))
-  const chaos: Chaos = { random: seeded(SEED, 'workers'), workerKills: [], killsPerPath: new Map(), workersSeen: new Set(), tag: s.dir, tagSeen: false }
+  const chaos: Chaos = {
+    random: seeded(SEED, 'workers'), workerKills: [], killsPerPath: new Map(), workersSeen: new Set(), tag: s.dir, tagSeen: false, lingering: [], leftovers: [],
+  }
   const clockOffset = join(s.dir, 'clock-offset')
   const env = { [TAG]: s.dir, [TEST_CLOCK_OFFSET_ENV]: clockOffset }
   try {
@@ -835,7 +903,7 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
       assert.fail(`rule 5: processes of the run are still alive after the final run:\n  ${left.join('\n  ')}`)
     })
     tail.finish()
-    const seen = new Set([...chaos.workersSeen, ...tail.lines.flatMap((l) => [l.worker, ...(l.pid === undefined ? [] : [l.pid])])])
+    const seen = new Set([...chaos.workersSeen, ...tail.lines.flatMap((l) => [l.worker, ...(l.pid === undefined ? [] : [l.pid]), ...(l.left ?? [])])])
     seen.delete(1)
     const alive = [...seen].filter((pid) => !isDead(pid) && processesWithEnv(TAG, s.dir).includes(pid))
     assert.deepEqual(alive, [], `rule 5: pids seen during the run still alive: ${alive.join(', ')}`)
@@ -845,7 +913,7 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
     const observed: Observed = { events, lines: tail.lines.filter((l) => !unrecorded(l.job)), out: readOut(s.dir) }
     const checked = check(SEED, tree, e, observed, chaos)
     const { facts } = checked
-    const problems = [...tail.torn.map((raw) => `rule 2: a torn record line: ${raw.slice(0, 200)}`), ...checked.problems]
+    const problems = [...tail.torn.map((raw) => `rule 2: a torn record line: ${raw.slice(0, 200)}`), ...chaos.leftovers, ...checked.problems]
 
     // Rule 1: the final run ends with exit 1, naming every doomed job that can run.
     if (final.result.code !== 1) problems.push(`rule 1: the final run exited with ${final.result.code ?? final.result.signal}, not 1`)

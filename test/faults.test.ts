@@ -47,6 +47,27 @@ test('faults: a command running past --max-job-duration is killed (whole process
   }
 })
 
+test('faults: what a command job left running is ended with it, whether it succeeded, failed or was killed for its time', async () => {
+  const s = scratch()
+  const pidFile = join(s.dir, 'pids')
+  try {
+    const store = join(s.dir, 'store')
+    const r = await jobtree([
+      'run', FIXTURE, '--target', 'leavesSleeps', '--store', store, '--input', JSON.stringify({ pidFile }),
+      '--max-job-duration', '3', '--rescue-frequency', '0.25', '--retry-count', '0', ...quiet,
+    ])
+    assert.equal(r.code, 1, r.stderr)
+    assert.deepEqual(reasons(await readEvents(store)).sort(), ['exit', 'timeout'])
+    const pids = readFileSync(pidFile, 'utf8').trim().split('\n').map(Number)
+    assert.equal(pids.length, 6, `three commands, two sleeps each: ${pids.join(' ')}`)
+    await eventually('no sleep a command left is alive', () => pids.every(isDead))
+  } finally {
+    // Without the fix they would sleep on: leave nothing behind either way.
+    if (existsSync(pidFile)) for (const pid of readFileSync(pidFile, 'utf8').trim().split('\n').map(Number)) if (!isDead(pid)) process.kill(pid, 'SIGKILL')
+    s.cleanup()
+  }
+})
+
 test('faults: a target running past its declared time × --time-limit-factor is killed', async () => {
   const s = scratch()
   try {

@@ -271,7 +271,7 @@ it('kill() drops a queued job', async (t) => {
   assert.equal(h.outcomes.some((o) => o.jobId === queued.jobId), false)
 })
 
-it('a worker and its command do not outlive a leader that is SIGKILLed', async (t) => {
+it('a worker and its command do not outlive a leader that is SIGKILLed, nor does what the command put in a session of its own', async (t) => {
   const h = new Harness(t)
   const pidFile = join(h.dir, 'pids')
   writeFileSync(pidFile, '')
@@ -370,4 +370,91 @@ it('a killed job takes down what its command started in a session of its own', a
   assert.ok(!isDead(sleepPid))
   h.batch.kill(job.jobId)
   await eventually('sleep in its own session is gone', () => isDead(sleepPid))
+})
+
+/** Appends to `pidFile` the pids of a sleep in the command's group and of one in a session of its own. */
+function leaveSleeps(pidFile: string): string {
+  return `sleep 300 & echo $! >> ${pidFile}; setsid sleep 300 & echo $! >> ${pidFile}`
+}
+
+function pidsIn(file: string): number[] {
+  return readFileSync(file, 'utf8').trim().split('\n').map(Number)
+}
+
+/** Runs `body`, then kills what its commands left in `pidFile` (should the code under test not have), so that a failing test leaves nothing behind. */
+async function killingLeftovers(pidFile: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body()
+  } finally {
+    for (const pid of existsSync(pidFile) ? pidsIn(pidFile) : []) if (!isDead(pid)) process.kill(pid, 'SIGKILL')
+  }
+}
+
+it('what a command left running ends with it, whether it succeeded or failed, in its group or in a session of its own', async (t) => {
+  const h = new Harness(t, { maxCores: 1 })
+  const pidFile = join(h.dir, 'pids')
+  await killingLeftovers(pidFile, async () => {
+    await h.succeeds(h.commandJob(`${leaveSleeps(pidFile)}; echo started`))
+    assert.deepEqual(await h.fails(h.commandJob(`${leaveSleeps(pidFile)}; exit 3`)), { kind: 'exit', code: 3 })
+    const pids = pidsIn(pidFile)
+    assert.equal(pids.length, 4)
+    await eventually('no sleep a command left is alive', () => pids.every(isDead))
+    // The worker that ended them is still good for the next job.
+    await h.succeeds(h.commandJob('true'))
+  })
+})
+
+it('a worker SIGKILLed right after it spawned a command leaves no process of the command', async (t) => {
+  const h = new Harness(t)
+  const pidFile = join(h.dir, 'pids')
+  await killingLeftovers(pidFile, async () => {
+    // The command's first act is to leave its sleeps and SIGKILL its worker.
+    const reason = await h.fails(h.commandJob(`${leaveSleeps(pidFile)}; echo $$ >> ${pidFile}; kill -9 $PPID; sleep 300`))
+    assert.deepEqual(reason, { kind: 'workerDied', code: null, signal: 'SIGKILL' })
+    const pids = pidsIn(pidFile)
+    assert.equal(pids.length, 3)
+    await eventually('no process of the command is alive', () => pids.every(isDead))
+  })
+})
+
+it('a worker SIGKILLed leaves no process it started itself, which carries nothing but the worker\'s environment (as a command does before its exec)', async (t) => {
+  const h = new Harness(t)
+  const pidFile = join(h.dir, 'pid')
+  writeFileSync(pidFile, '')
+  const outcome = h.issue(h.targetJob('spawnsAndHangs', pidFile))
+  await eventually('the target started its process', () => readFileSync(pidFile, 'utf8').endsWith('\n'))
+  const [worker, pid] = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number)
+  try {
+    process.kill(worker, 'SIGKILL')
+    assert.deepEqual((await outcome as AttemptFailed).reason, { kind: 'workerDied', code: null, signal: 'SIGKILL' })
+    await eventually('the process the target started is gone', () => isDead(pid))
+  } finally {
+    if (!isDead(pid)) process.kill(pid, 'SIGKILL')
+  }
+})
+
+it('a worker SIGKILLed with its leader leaves its command running only until the next leader of the run reconciles', async (t) => {
+  const h = new Harness(t)
+  const pidFile = join(h.dir, 'pids')
+  writeFileSync(pidFile, '')
+  const runId = `run-${process.pid}-${Date.now()}`
+  const leader = spawn(process.execPath, ['--import', 'tsx', LEADER, h.dir, pidFile, runId], { stdio: 'inherit' })
+  const leaderGone = new Promise((resolve) => leader.once('exit', resolve))
+  await eventually('the command wrote its pids', () => readFileSync(pidFile, 'utf8').endsWith('\n'))
+  const [worker, ...sleeps] = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number)
+  try {
+    // Stopped, the leader cannot see its worker die; killed, the worker cannot end its command.
+    leader.kill('SIGSTOP')
+    process.kill(worker, 'SIGKILL')
+    leader.kill('SIGKILL')
+    await leaderGone
+    await eventually('the worker is gone', () => isDead(worker))
+    assert.deepEqual(sleeps.filter(isDead), [], 'nobody was left to end the command')
+    const next = new LocalBatchSystem({ maxCores: 1, maxMemory: GiB, maxDisk: GiB, runId })
+    await next.reconcile()
+    await next.shutdown()
+    await eventually('what the command started is gone', () => sleeps.every(isDead))
+  } finally {
+    for (const pid of sleeps) if (!isDead(pid)) process.kill(pid, 'SIGKILL')
+  }
 })

@@ -5,12 +5,13 @@
 // cluster these tests fail, saying how to start one; they are never skipped.
 import assert from 'node:assert/strict'
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { readLines } from '../examples/sort.ts'
 import { createdJobs, type JobEvent } from '../src/events/catalogue.ts'
 import { finished, jobtree, readEvents, repo, scratch, sleep, startJobtree, type CliResult } from './helpers/cli.ts'
+import { eventually, isDead } from './helpers/processes.ts'
 
 const MODULE = 'test/fixtures/slurmTargets.ts'
 const SLURM = ['--batch-system', 'slurm', '--poll-interval', '1', '--no-progress']
@@ -142,6 +143,20 @@ describe('Slurm', { concurrency: 2 }, () => {
       assert.equal(events.filter((e) => e.type === 'JobFinished').length, events.flatMap((e) => [...createdJobs(e)]).length)
       // Every Slurm job's files were cleaned up as its results came in.
       for (const sub of ['jobs', 'results', 'out']) assert.deepEqual(readdirSync(join(store, 'slurm', sub)), [], sub)
+    })
+
+    slurmTest('what a command left running on its node ends with it, even in a session of its own', 90, async (store, dir) => {
+      // proctrack/linuxproc loses a process that left the job's process tree: the worker must end it.
+      const pidFile = join(dir, 'pids')
+      const left = () => readFileSync(pidFile, 'utf8').trim().split('\n').map(Number)
+      try {
+        const r = await jobtree(['run', MODULE, '--target', 'leavesSleeps', '--store', store, '--input', JSON.stringify(pidFile), ...SLURM])
+        assert.equal(r.code, 0, r.stderr)
+        assert.equal(left().length, 2)
+        await eventually('no sleep the command left is alive', () => left().every(isDead))
+      } finally {
+        for (const pid of existsSync(pidFile) ? left() : []) if (!isDead(pid)) process.kill(pid, 'SIGKILL')
+      }
     })
 
     slurmTest('a job that exits 3 is reported with exit code 3 after its retries', 90, async (store) => {

@@ -58,8 +58,9 @@ export interface BatchSystem {
   /**
    * Called once by every leader before its first `issue`: cancels (and waits
    * for the end of) the run's jobs an earlier leader left in the batch
-   * system, and discards their results. Batch systems whose jobs die with
-   * their leader (local) need none.
+   * system, and discards their results. Local workers die with their
+   * leader, but one SIGKILLed with it may leave its command running: the
+   * local batch system kills what carries the run's id.
    */
   reconcile?(): Promise<void>
   /** Kills everything still running and releases the workers. */

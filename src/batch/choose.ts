@@ -97,7 +97,7 @@ async function leaveEarlier(previous: RunConfig, ctx: BatchContext): Promise<voi
 async function open(config: RunConfig, ctx: BatchContext): Promise<BatchSystem> {
   switch (batchSystemName(config)) {
     case 'local':
-      return new LocalBatchSystem(config)
+      return new LocalBatchSystem({ ...config, runId: ctx.runId })
     case 'slurm': {
       const { openSlurm } = await import('./slurm/open.ts')
       return openSlurm(config, ctx)

@@ -7,6 +7,7 @@ import type { BatchSystem, IssuedJob } from './batchSystem.ts'
 import { groupsRss, memoryCeiling, rssOf } from './memoryWatch.ts'
 import { resultOutcome } from './outcome.ts'
 import { WorkerPool, type Slot } from './workerPool.ts'
+import { killTagged, RUN_TAG } from '../worker/processGroup.ts'
 import type { ResultMessage, RunMessage } from '../worker/protocol.ts'
 
 // The batch system of one machine: attempts wait in a FIFO queue until their
@@ -22,6 +23,8 @@ export interface LocalBatchOptions {
   maxLogBytes?: number
   /** How often jobs' memory is checked (default every second). */
   memoryCheckMs?: number
+  /** The run's id: `reconcile` ends what an earlier leader of the run left running. */
+  runId?: string
 }
 
 interface Held {
@@ -46,29 +49,9 @@ export class LocalBatchSystem implements BatchSystem {
   private readonly subject = new Subject<AttemptOutcome>()
   readonly outcomes: Observable<AttemptOutcome> = this.subject.asObservable()
   private readonly maxLogBytes: number
-  private readonly pool = new WorkerPool({
-    started: (jobId, rss) => {
-      const held = this.running.get(jobId)
-      if (held === undefined) return
-      held.startedAt = clock.mono()
-      held.baseline = rss
-    },
-    result: (message) => this.finished(message.jobId, message.attempt, () => resultOutcome(message), message),
-    died: (jobId, attempt, code, signal) =>
-      this.finished(jobId, attempt, () => ({
-        type: 'AttemptFailed', now: Date.now(), jobId, attempt, reason: { kind: 'workerDied', code, signal }, messages: [],
-      })),
-    returned: (run) => {
-      if (this.closed || this.running.get(run.job.jobId)?.attempt !== run.job.attempt) return
-      this.running.delete(run.job.jobId)
-      this.requeue(run.job)
-      this.kick()
-    },
-    freed: (slot) => {
-      this.adjustUsed(slot, -1)
-      this.kick()
-    },
-  })
+  private readonly pool: WorkerPool
+  /** The run whose jobs these are, if known: its workers, and all they start, carry it in their environment. */
+  private readonly runId: string | undefined
   /** Attempts waiting for resources, oldest first. */
   private readonly queue: IssuedJob[] = []
   /** The order in which attempts were issued here, so that one given back takes its place again. */
@@ -85,6 +68,30 @@ export class LocalBatchSystem implements BatchSystem {
   private closed = false
 
   constructor(opts: LocalBatchOptions) {
+    this.runId = opts.runId
+    this.pool = new WorkerPool({
+      started: (jobId, rss) => {
+        const held = this.running.get(jobId)
+        if (held === undefined) return
+        held.startedAt = clock.mono()
+        held.baseline = rss
+      },
+      result: (message) => this.finished(message.jobId, message.attempt, () => resultOutcome(message), message),
+      died: (jobId, attempt, code, signal) =>
+        this.finished(jobId, attempt, () => ({
+          type: 'AttemptFailed', now: Date.now(), jobId, attempt, reason: { kind: 'workerDied', code, signal }, messages: [],
+        })),
+      returned: (run) => {
+        if (this.closed || this.running.get(run.job.jobId)?.attempt !== run.job.attempt) return
+        this.running.delete(run.job.jobId)
+        this.requeue(run.job)
+        this.kick()
+      },
+      freed: (slot) => {
+        this.adjustUsed(slot, -1)
+        this.kick()
+      },
+    }, opts.runId)
     this.limits = { cores: opts.maxCores, memory: opts.maxMemory, disk: opts.maxDisk, time: 0 }
     this.maxLogBytes = opts.maxLogBytes ?? 2 ** 20
     this.timer = setInterval(() => {
@@ -145,6 +152,15 @@ export class LocalBatchSystem implements BatchSystem {
         type: 'AttemptFailed', now: Date.now(), jobId: job.jobId, attempt: job.attempt, reason: { kind: 'unschedulable', message: why }, messages: [],
       })
     })
+  }
+
+  /**
+   * Workers die with their leader and end their commands as they go, but a
+   * worker SIGKILLed as its leader died could not: what it started carries
+   * the run's id, and is killed here before the new leader issues anything.
+   */
+  async reconcile(): Promise<void> {
+    if (this.runId !== undefined) killTagged(RUN_TAG, this.runId)
   }
 
   kill(jobId: number): void {

@@ -2,11 +2,10 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { closeSync } from 'node:fs'
 import { clock } from '../engine/clock.ts'
 import type { Resources } from '../events/catalogue.ts'
-import { killProcessGroup } from '../worker/processGroup.ts'
+import { killProcessGroup, killTagged, RUN_TAG, WORKER_TAG, workerTag } from '../worker/processGroup.ts'
 import type { ResultMessage, RunMessage, WorkerMessage } from '../worker/protocol.ts'
 import { rawOutputFile } from '../worker/rawOutput.ts'
 import { removeTempDirs } from '../worker/tempDir.ts'
-import { killStrays } from './strays.ts'
 import { WORKFLOW_LOADERS } from '../loader/loaders.ts'
 import { ownFile } from '../ownFile.ts'
 
@@ -60,6 +59,8 @@ interface Assigned {
 
 interface Worker {
   readonly child: ChildProcess
+  /** Its WORKER_TAG, in its environment and so in that of all it starts. */
+  readonly tag: string
   readonly closed: Promise<void>
   /** It listens: messages sent earlier could be lost while tsx loads it. */
   ready: boolean
@@ -84,8 +85,10 @@ interface Worker {
 export class WorkerPool {
   private readonly workers = new Set<Worker>()
   private readonly unflushed = new Set<Worker>()
+  private forked = 0
 
-  constructor(private readonly listener: PoolListener) {}
+  /** `runId`, if given, is set in every worker's environment, as RUN_TAG. */
+  constructor(private readonly listener: PoolListener, private readonly runId?: string) {}
 
   /** Runs the attempt in an idle worker (forked if none is), which holds `slot` until it has nothing left to run. */
   start(run: RunMessage, slot: Slot): void {
@@ -216,20 +219,26 @@ export class WorkerPool {
     const exited = new Promise<void>((resolve) => worker.child.once('exit', () => resolve()))
     const timer = setTimeout(() => worker.child.kill('SIGKILL'), IDLE_EXIT_MS)
     worker.child.disconnect()
-    return exited.then(() => clearTimeout(timer))
+    return exited.then(() => {
+      clearTimeout(timer)
+      // What its targets started and left running goes with it.
+      killTagged(WORKER_TAG, worker.tag)
+    })
   }
 
   private fork(): Worker {
+    const tag = workerTag(process.pid, ++this.forked)
     const raw = rawOutputFile()
     const child = fork(WORKER_MAIN, [], {
       execArgv: [...WORKFLOW_LOADERS, ...WORKER_NODE_ARGS],
+      env: { ...process.env, ...raw.env, [WORKER_TAG]: tag, ...(this.runId === undefined ? {} : { [RUN_TAG]: this.runId }) },
       serialization: 'advanced',
       stdio: ['ignore', raw.fd, raw.fd, 'ipc'],
-      env: { ...process.env, ...raw.env },
     })
     closeSync(raw.fd)
     const worker: Worker = {
       child,
+      tag,
       // 'close' rather than 'exit': it comes after the last message the worker sent.
       closed: new Promise((resolve) => child.once('close', (code, signal) => resolve(this.gone(worker, code, signal)))),
       ready: false,
@@ -342,14 +351,15 @@ export class WorkerPool {
     const killed = worker.killed
     if (!killed) this.release(worker)
     worker.assigned = []
-    if (head === undefined) return
     // Killed, the worker could not take its command and temp dir down with
-    // it; it may not even have said which group its command was.
+    // it; it may not even have said which group its command was, or been
+    // forked but not yet exec'd it: all it started carries its tag. So does
+    // what a target started and left running, which must not outlive the
+    // worker either, even one that died idle.
     if (worker.group !== undefined) killProcessGroup(worker.group)
-    if (worker.child.pid !== undefined) {
-      if (head.run === undefined) killStrays(worker.child.pid)
-      await removeTempDirs(worker.child.pid)
-    }
+    killTagged(WORKER_TAG, worker.tag)
+    if (head === undefined) return
+    if (worker.child.pid !== undefined) await removeTempDirs(worker.child.pid)
     if (!killed) this.listener.died(head.jobId, head.attempt, code, signal)
   }
 }

@@ -6,6 +6,7 @@ import { JobLog } from './jobLog.ts'
 import { beginRawOutput, endRawOutput } from './rawOutput.ts'
 import { exceptionReason } from './failure.ts'
 import type { AttemptResult, ResultMessage, RunMessage } from './protocol.ts'
+import { attemptTag } from './processGroup.ts'
 import { runCommand } from './runCommand.ts'
 import { runTarget } from './runTarget.ts'
 import { makeTempDir } from './tempDir.ts'
@@ -42,7 +43,9 @@ export class Attempt {
       const log = (this.log = new JobLog(job.logFile, header(job), this.message.maxLogBytes))
       beginRawOutput(log)
       const { work } = job.spec
-      if (work.kind === 'command') return await runCommand({ command: work.command, tempDir: this.ensureTempDir(), log, onSpawn })
+      if (work.kind === 'command') {
+        return await runCommand({ command: work.command, tempDir: this.ensureTempDir(), log, tag: attemptTag(job.jobId, job.attempt), onSpawn })
+      }
       // A target's temp dir is made when it first asks for it: most never do.
       return await runTarget({
         job, target: work.target, input: work.input, tempDir: () => this.ensureTempDir(), log, messages: this.messages, successors: this.successors,

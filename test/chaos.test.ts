@@ -850,10 +850,17 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
       freezes += 1
       return `frozen ${FREEZE_MS}ms, `
     }
+    // A step comes while the leader runs jobs (it takes the wall time as it starts), before its kill.
+    const stepLater = async (exited: () => boolean): Promise<string> => {
+      const from = tail.poll()
+      const lines = 1 + Math.floor(freezeRandom() * 20)
+      for (const deadline = Date.now() + 30_000; !exited() && tail.poll() < from + lines && Date.now() < deadline; ) await sleep(10)
+      return exited() ? '' : `${stepClock()} after +${tail.poll() - from} lines, `
+    }
     const killAt = async (exited: () => boolean, pid: number): Promise<string> => {
-      const steps = freezeRandom() < 0.3 ? `${stepClock()}, ` : ''
       const frozen = freezes < FREEZES && freezeRandom() < 0.2 ? await freeze(exited, pid) : ''
-      return steps + frozen + (await killInstant(exited))
+      const stepped = freezeRandom() < 0.3 ? await stepLater(exited) : ''
+      return frozen + stepped + (await killInstant(exited))
     }
     const killInstant = async (exited: () => boolean): Promise<string> => {
       if (random() < 0.25) {

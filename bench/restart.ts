@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { stateParts } from '../src/projections/stateCodec.ts'
+import { stateParts } from '../src/decider/stateCodec.ts'
 import { buildStore, timeReplay, timeRestart, timeStatusCli } from './restartScenario.ts'
 import { fmt, median } from './stats.ts'
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { encodeEvent } from '../src/events/codec.ts'
-import { EventLog } from '../src/events/log.ts'
+import { EventLog } from '../src/store/log.ts'
 import { createdJobs } from '../src/events/catalogue.ts'
 
 const REPO = fileURLToPath(new URL('..', import.meta.url))

@@ -1,11 +1,11 @@
 import type { JobEvent, RunConfig } from '../src/events/catalogue.ts'
 import { encodeEvent } from '../src/events/codec.ts'
-import type { EventLog } from '../src/events/log.ts'
-import { decide } from '../src/engine/decide.ts'
-import type { Input, SuccessorSpec } from '../src/engine/inputs.ts'
-import type { Snapshotter } from '../src/engine/snapshots.ts'
-import { evolve } from '../src/projections/jobTree.ts'
-import { initialState, type JobTreeState } from '../src/projections/jobTreeState.ts'
+import type { EventLog } from '../src/store/log.ts'
+import { decide } from '../src/decider/decide.ts'
+import type { Input, SuccessorSpec } from '../src/decider/inputs.ts'
+import type { Snapshotter } from '../src/store/snapshots.ts'
+import { evolve } from '../src/decider/jobTree.ts'
+import { initialState, type JobTreeState } from '../src/decider/jobTreeState.ts'
 
 // A long run, made fast: the real decider and projection driven by made-up
 // outcomes instead of real jobs, committed in batches as the leader would.

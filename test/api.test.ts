@@ -8,7 +8,7 @@ import { flaky, halfBroken, sumOfSquares, withCommand } from './fixtures/apiWork
 import { returns, returnsThroughPromise, VALUES, type ValueName } from './fixtures/valueTargets.ts'
 import { readEvents, scratch } from './helpers/cli.ts'
 import { createdJobs } from '../src/events/catalogue.ts'
-import { openStore } from '../src/engine/store.ts'
+import { openStore } from '../src/store/store.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 test('run: children, a follow-on and a nested promise give the root its value', async () => {

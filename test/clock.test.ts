@@ -1,14 +1,14 @@
 // Time limits and recorded times against a leader that is frozen and a wall
 // clock that jumps (issue 17). The leader is SIGSTOPped for real; the wall
 // clock is stepped through the file the leader's clock reads its offset from
-// in tests (src/engine/clock.ts), since the machine's own clock is not ours
+// in tests (src/clock.ts), since the machine's own clock is not ours
 // to step. Each run is then audited: `replay --verify` must rebuild its log,
 // and no duration `stats` or `replay` prints may be negative.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { TEST_CLOCK_OFFSET_ENV } from '../src/engine/clock.ts'
+import { TEST_CLOCK_OFFSET_ENV } from '../src/clock.ts'
 import { finished, jobtree, readEvents, scratch, sleep, startJobtree } from './helpers/cli.ts'
 
 const FAULTS = 'test/fixtures/faultTargets.ts'

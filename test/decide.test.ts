@@ -3,10 +3,10 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { JobEvent, JobSpec, RunConfig } from '../src/events/catalogue.ts'
 import { makeToken, resolveTokens } from '../src/events/promise.ts'
-import { CHAIN_IDS, decide } from '../src/engine/decide.ts'
-import type { Input, SuccessorSpec } from '../src/engine/inputs.ts'
-import { evolve, valueOf } from '../src/projections/jobTree.ts'
-import { initialState, type JobTreeState } from '../src/projections/jobTreeState.ts'
+import { CHAIN_IDS, decide } from '../src/decider/decide.ts'
+import type { Input, SuccessorSpec } from '../src/decider/inputs.ts'
+import { evolve, valueOf } from '../src/decider/jobTree.ts'
+import { initialState, type JobTreeState } from '../src/decider/jobTreeState.ts'
 
 const at = 1000
 const config: RunConfig = { retryCount: 1, maxJobs: 10, maxCores: 2, maxMemory: 2 ** 30, maxDisk: 2 ** 30 }

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { JobEvent } from '../src/events/catalogue.ts'
-import { EventLog } from '../src/events/log.ts'
+import { EventLog } from '../src/store/log.ts'
 import { JobtreeError } from '../src/errors.ts'
 import { jobtree, readEvents, scratch, type CliResult } from './helpers/cli.ts'
 import { fillUp, mountTmpfs, resizeTmpfs, unmount } from './helpers/disk.ts'

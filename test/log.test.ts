@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { Level } from 'level'
 import type { JobEvent } from '../src/events/catalogue.ts'
 import { encodeEvent } from '../src/events/codec.ts'
-import { EventLog } from '../src/events/log.ts'
-import { SEGMENT_EVENTS } from '../src/events/segment.ts'
+import { EventLog } from '../src/store/log.ts'
+import { SEGMENT_EVENTS } from '../src/store/segment.ts'
 import { JobtreeError } from '../src/errors.ts'
 
 const ev = (jobId: number): JobEvent => ({ type: 'JobRetried', v: 1, at: jobId, jobId })

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { PVec } from '../src/projections/pvec.ts'
+import { PVec } from '../src/decider/pvec.ts'
 
 test('pvec: set and get across many levels, older versions unchanged', () => {
   let v = PVec.empty<number>()

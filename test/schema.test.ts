@@ -11,9 +11,9 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { JobEvent } from '../src/events/catalogue.ts'
-import { createStore, openStore } from '../src/engine/store.ts'
-import { replay } from '../src/engine/replay.ts'
-import { valueOf } from '../src/projections/jobTree.ts'
+import { createStore, openStore } from '../src/store/store.ts'
+import { replay } from '../src/store/replay.ts'
+import { valueOf } from '../src/decider/jobTree.ts'
 import { jobtree, readEvents, scratch } from './helpers/cli.ts'
 
 const FIXTURE = new URL('./fixtures/log-v1.jsonl', import.meta.url)

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeSegment, encodeSegment, SEGMENT_BYTES, SEGMENT_EVENTS, segmentCount, segmentRanges, UnreadableSegment } from '../src/events/segment.ts'
+import { decodeSegment, encodeSegment, SEGMENT_BYTES, SEGMENT_EVENTS, segmentCount, segmentRanges, UnreadableSegment } from '../src/store/segment.ts'
 
 const bytesOf = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (i * 31 + seed) % 256)
 

@@ -3,15 +3,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { EventLog } from '../src/events/log.ts'
-import { replay } from '../src/engine/replay.ts'
-import { decide } from '../src/engine/decide.ts'
-import type { Input } from '../src/engine/inputs.ts'
-import { encodeSnapshot, loadSnapshot, Snapshotter } from '../src/engine/snapshots.ts'
-import { evolve } from '../src/projections/jobTree.ts'
-import { initialState } from '../src/projections/jobTreeState.ts'
+import { EventLog } from '../src/store/log.ts'
+import { replay } from '../src/store/replay.ts'
+import { decide } from '../src/decider/decide.ts'
+import type { Input } from '../src/decider/inputs.ts'
+import { encodeSnapshot, loadSnapshot, Snapshotter } from '../src/store/snapshots.ts'
+import { evolve } from '../src/decider/jobTree.ts'
+import { initialState } from '../src/decider/jobTreeState.ts'
 import type { JobEvent } from '../src/events/catalogue.ts'
-import { encodeState, decodeState, stateParts } from '../src/projections/stateCodec.ts'
+import { encodeState, decodeState, stateParts } from '../src/decider/stateCodec.ts'
 import { recordedRun, stateDigest } from './helpers/audit.ts'
 import { scratch } from './helpers/cli.ts'
 
@@ -122,7 +122,7 @@ test('snapshot: one that no longer matches its event, or lies past the end, is p
 })
 
 test('snapshot: a trie built from entries equals one built by sets', async () => {
-  const { PVec } = await import('../src/projections/pvec.ts')
+  const { PVec } = await import('../src/decider/pvec.ts')
   const ids = [0, 5, 31, 32, 1023, 1024, 40_000, 1_048_576]
   let bySet = PVec.empty<number>()
   for (const id of ids) bySet = bySet.set(id, id + 1)

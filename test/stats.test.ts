@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import type { StatsReport } from '../src/projections/stats.ts'
+import type { StatsReport } from '../src/audit/stats.ts'
 import type { NapsInput } from './fixtures/auditWorkflow.ts'
 import { jobtree, scratch } from './helpers/cli.ts'
 

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { JobtreeError } from '../errors.ts'
 import { NOT_CREATED, orDiskFull, resumeHint } from '../diskFull.ts'
-import { silentLogger, stderrLogger } from '../engine/logger.ts'
-import { pickConfig, runWorkflow } from '../engine/runWorkflow.ts'
+import { silentLogger, stderrLogger } from '../logger.ts'
+import { pickConfig, runWorkflow } from '../leader/runWorkflow.ts'
 import { WorkflowFailedError, type RunOptions } from './workflowFailed.ts'
-import type { Target } from './target.ts'
+import type { Target } from '../workflow/target.ts'
 
 /** Runs a workflow from inside a program and returns the root job's value. */
 export async function run<I, O>(root: Target<I, O>, input: I, options: RunOptions = {}): Promise<O> {

@@ -1,8 +1,8 @@
 import type { RunConfig } from '../events/catalogue.ts'
-import type { LogLevel, Logger } from '../engine/logger.ts'
-import type { RunOutcome } from '../engine/runWorkflow.ts'
+import type { LogLevel, Logger } from '../logger.ts'
+import type { RunOutcome } from '../leader/runWorkflow.ts'
 import { JobtreeError } from '../errors.ts'
-import { failedJobsSummary } from '../projections/describe.ts'
+import { failedJobsSummary } from '../audit/describe.ts'
 
 // What run() takes and how it fails, kept apart from the engine it loads, so
 // that a workflow module importing jobtree (as every worker does) stays light.

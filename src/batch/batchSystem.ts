@@ -1,8 +1,8 @@
 import type { Observable } from 'rxjs'
 import type { JobSpec, Resources } from '../events/catalogue.ts'
-import type { AttemptOutcome, HeldAttempt } from '../engine/inputs.ts'
+import type { AttemptOutcome, HeldAttempt } from '../decider/inputs.ts'
 
-// The one interface every batch system implements: local (src/batch/local.ts)
+// The one interface every batch system implements: local (src/batch/local/localBatch.ts)
 // and Slurm (src/batch/slurm/); Grid Engine, LSF, PBS or HTCondor would be
 // added the same way, in a folder of their own, named in src/batch/choose.ts,
 // which the engine uses to open one. The leader calls `issue` only after the

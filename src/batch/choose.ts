@@ -1,8 +1,8 @@
 import type { RunConfig } from '../events/catalogue.ts'
-import type { Logger } from '../engine/logger.ts'
+import type { Logger } from '../logger.ts'
 import { JobtreeError, oneLine } from '../errors.ts'
 import type { BatchSystem } from './batchSystem.ts'
-import { LocalBatchSystem } from './local.ts'
+import { LocalBatchSystem } from './local/localBatch.ts'
 import { BATCH_SYSTEMS, type BatchSystemName } from './names.ts'
 
 // The one place that knows the batch systems by name. The engine imports

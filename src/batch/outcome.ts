@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from '../engine/inputs.ts'
+import type { AttemptOutcome } from '../decider/inputs.ts'
 import { decodeResult, type ResultMessage } from '../worker/protocol.ts'
 
 /** A worker's report of an attempt (over IPC, or from a result file) as the leader's input. */

@@ -1,7 +1,7 @@
 import { concernsJob, type EventType, type Recorded } from '../events/catalogue.ts'
-import { EventSource } from '../engine/eventSource.ts'
-import { followEvents } from '../engine/follow.ts'
-import { storePaths } from '../engine/store.ts'
+import { EventSource } from '../audit/eventSource.ts'
+import { followEvents } from '../socket/follow.ts'
+import { storePaths } from '../store/store.ts'
 import { toJson } from '../events/json.ts'
 
 export interface EventsFlags {

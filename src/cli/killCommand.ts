@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { JobtreeError } from '../errors.ts'
-import { askLeader } from '../engine/endpoint.ts'
-import { isStore, openStore, storePaths } from '../engine/store.ts'
+import { askLeader } from '../socket/server.ts'
+import { isStore, openStore, storePaths } from '../store/store.ts'
 import { cancelLeftJobs } from './leftJobs.ts'
 
 /** `jobtree kill`: stops the store's running leader as SIGINT would, and waits until it is gone. Returns the exit code. */

@@ -1,8 +1,8 @@
 import { openBatchSystem } from '../batch/choose.ts'
 import { JobtreeError } from '../errors.ts'
-import { stderrLogger } from '../engine/logger.ts'
-import { replay } from '../engine/replay.ts'
-import { openStore } from '../engine/store.ts'
+import { stderrLogger } from '../logger.ts'
+import { replay } from '../store/replay.ts'
+import { openStore } from '../store/store.ts'
 
 /**
  * When no leader holds the store: cancels what the run's last leader left in

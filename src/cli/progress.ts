@@ -1,4 +1,4 @@
-import type { Counts } from '../projections/jobTreeState.ts'
+import type { Counts } from '../decider/jobTreeState.ts'
 
 // A progress line while a run goes on: redrawn in place on a terminal, a plain
 // line every few seconds otherwise (logs and CI output stay readable).

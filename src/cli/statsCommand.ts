@@ -1,7 +1,7 @@
-import { EventSource } from '../engine/eventSource.ts'
-import { foldEvents } from '../engine/fold.ts'
-import { emptyAudit, evolveAudit } from '../projections/audit.ts'
-import { summarize, type Spread, type StatsReport } from '../projections/stats.ts'
+import { EventSource } from '../audit/eventSource.ts'
+import { foldEvents } from '../audit/fold.ts'
+import { emptyAudit, evolveAudit } from '../audit/auditState.ts'
+import { summarize, type Spread, type StatsReport } from '../audit/stats.ts'
 import { toJson } from '../events/json.ts'
 import { duration, size, table } from './units.ts'
 

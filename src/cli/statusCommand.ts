@@ -2,10 +2,10 @@ import { printable } from '../printable.ts'
 import { relative } from 'node:path'
 import { JobtreeError } from '../errors.ts'
 import { toJson } from '../events/json.ts'
-import { leaderStatus } from '../engine/endpoint.ts'
-import { replay } from '../engine/replay.ts'
-import { statusReport, type StatusReport } from '../engine/statusReport.ts'
-import { openStore, storePaths } from '../engine/store.ts'
+import { leaderStatus } from '../socket/server.ts'
+import { replay } from '../store/replay.ts'
+import { statusReport, type StatusReport } from '../audit/statusReport.ts'
+import { openStore, storePaths } from '../store/store.ts'
 
 /** `jobtree status`: returns the exit code. */
 export async function statusCommand(dir: string, flags: { failIfNotComplete?: boolean; json?: boolean }): Promise<number> {

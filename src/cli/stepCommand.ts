@@ -1,9 +1,9 @@
 import type { Recorded } from '../events/catalogue.ts'
 import { JobtreeError } from '../errors.ts'
-import type { EventSource } from '../engine/eventSource.ts'
-import { foldEvents, type FoldRange } from '../engine/fold.ts'
-import { emptyAudit, evolveAudit, type AuditState } from '../projections/audit.ts'
-import { describeEvent } from '../projections/describeEvent.ts'
+import type { EventSource } from '../audit/eventSource.ts'
+import { foldEvents, type FoldRange } from '../audit/fold.ts'
+import { emptyAudit, evolveAudit, type AuditState } from '../audit/auditState.ts'
+import { describeEvent } from '../audit/describeEvent.ts'
 import { duration, isoTime } from './units.ts'
 
 // `jobtree replay --step`: walk the log one event at a time in a terminal.

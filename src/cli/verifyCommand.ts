@@ -1,6 +1,6 @@
-import type { EventSource } from '../engine/eventSource.ts'
-import type { FoldRange } from '../engine/fold.ts'
-import { verifyLog } from '../engine/verify.ts'
+import type { EventSource } from '../audit/eventSource.ts'
+import type { FoldRange } from '../audit/fold.ts'
+import { verifyLog } from '../audit/verify.ts'
 import { toJson } from '../events/json.ts'
 
 /** `jobtree replay --verify`: exit code 0 when decide reproduces the log, 1 when it does not. */

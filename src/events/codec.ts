@@ -2,7 +2,7 @@ import { Encoder } from 'cbor-x'
 import type { JobEvent } from './catalogue.ts'
 import { pack, unpack } from './layout.ts'
 import { upcast } from './upcast.ts'
-import { formatSize } from '../api/sizes.ts'
+import { formatSize } from '../sizes.ts'
 import { JobtreeError, oneLine } from '../errors.ts'
 
 // CBOR without shared record structures: every stored event decodes on its

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs'
 import type { IssuedJob } from '../batch/batchSystem.ts'
-import type { SuccessorSpec } from '../engine/inputs.ts'
+import type { SuccessorSpec } from '../decider/inputs.ts'
 import type { AttemptStats } from '../events/catalogue.ts'
 import { JobLog } from './jobLog.ts'
 import { beginRawOutput, endRawOutput } from './rawOutput.ts'

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path'
 import type { IssuedJob } from '../batch/batchSystem.ts'
-import { jobLogName } from '../engine/jobLogName.ts'
-import type { SuccessorSpec } from '../engine/inputs.ts'
+import { jobLogName } from '../store/jobLogName.ts'
+import type { SuccessorSpec } from '../decider/inputs.ts'
 import { hasToken } from '../events/promise.ts'
 
 // Chaining (the seed's slave loop): a worker that has just run a job whose

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { processIds, statFields } from '../batch/procfs.ts'
+import { processIds, statFields } from '../procfs.ts'
 
 // Ending what a command started: its process group, and whatever left that
 // group (even for a session of its own) but still carries a tag in its

@@ -1,6 +1,6 @@
 import type { IssuedJob } from '../batch/batchSystem.ts'
 import type { AttemptStats, FailureReason, JobSpec, Resources } from '../events/catalogue.ts'
-import type { SuccessorSpec } from '../engine/inputs.ts'
+import type { SuccessorSpec } from '../decider/inputs.ts'
 import { decodeValue, encodeForLog, encodeValue } from '../events/codec.ts'
 
 // The messages between the local batch system (leader side) and a warm worker

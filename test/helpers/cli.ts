@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { EventLog } from '../../src/events/log.ts'
+import { EventLog } from '../../src/store/log.ts'
 import type { JobEvent } from '../../src/events/catalogue.ts'
 import { encodeEvent } from '../../src/events/codec.ts'
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Logger } from '../../engine/logger.ts'
+import type { Logger } from '../../logger.ts'
 import { scancel } from './commands.ts'
 import { emptyDir, makeSlurmDirs, type SlurmDirs } from './files.ts'
 import { readQueue } from './queue.ts'

@@ -1,4 +1,4 @@
-import { formatSize } from '../../api/sizes.ts'
+import { formatSize } from '../../sizes.ts'
 import type { JobSpec, Resources } from '../../events/catalogue.ts'
 import { asksTmp, WORKER_FOOTPRINT, type Submission } from './submission.ts'
 

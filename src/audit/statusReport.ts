@@ -1,0 +1,53 @@
+import { describeReason, inputSummary, jobName } from './describe.ts'
+import type { JobTreeState } from '../decider/jobTreeState.ts'
+import { logTail } from '../logTail.ts'
+import { jobLogFile, type StorePaths } from '../store/store.ts'
+
+// What `jobtree status` shows, built from a state (replayed, or the running
+// leader's own).
+
+export interface StatusReport {
+  store: string
+  runId: string
+  module: string
+  target: string
+  epoch: number
+  /** True when a running leader answered (the counts are live). */
+  live: boolean
+  complete: boolean
+  ok: boolean
+  counts: JobTreeState['counts']
+  failedJobs: Array<{ jobId: number; name: string; input: string; attempts: number; reason: string; logFile: string; logTail: string }>
+}
+
+export function statusReport(paths: StorePaths, state: JobTreeState, live: boolean): StatusReport {
+  const failedJobs: StatusReport['failedJobs'] = []
+  if (state.counts.failed > 0) {
+    for (const [, job] of state.jobs.entries()) {
+      if (job.phase !== 'failed') continue
+      const logFile = jobLogFile(paths, job.id)
+      failedJobs.push({
+        jobId: job.id,
+        name: jobName(job.spec),
+        input: inputSummary(job.spec),
+        attempts: job.attempts,
+        reason: job.lastFailure ? describeReason(job.lastFailure) : 'unknown',
+        logFile,
+        logTail: logTail(logFile, 10),
+      })
+    }
+  }
+  return {
+    store: paths.root,
+    runId: state.runId,
+    module: state.module,
+    target: state.target,
+    epoch: state.epoch,
+    live,
+    complete: state.finished !== null,
+    ok: state.finished?.ok === true,
+    counts: state.counts,
+    failedJobs,
+  }
+}
+

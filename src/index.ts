@@ -1,8 +1,8 @@
 // jobtree's public API: register targets in a workflow module, run them.
-import type { Target } from './workflow/target.ts'
+import type { Target } from './workflow/context.ts'
 import type { RunOptions } from './api/workflowFailed.ts'
-export { target, type Target, type TargetFn } from './workflow/target.ts'
-export type { JobContext, JobHandle, Promised, Resolvable } from './workflow/context.ts'
+export { target } from './workflow/target.ts'
+export type { JobContext, JobHandle, Promised, Resolvable, Target, TargetFn } from './workflow/context.ts'
 export type { JobOptions } from './workflow/options.ts'
 export { WorkflowFailedError, type RunOptions } from './api/workflowFailed.ts'
 export { JobtreeError, type ErrorCode } from './errors.ts'

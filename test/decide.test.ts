@@ -1,10 +1,10 @@
 // The decider, as given-events / when-input / then-events tables.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { JobEvent, JobSpec, RunConfig } from '../src/events/catalogue.ts'
+import type { JobEvent, JobSpec, RunConfig, SuccessorSpec } from '../src/events/catalogue.ts'
 import { makeToken, resolveTokens } from '../src/events/promise.ts'
 import { CHAIN_IDS, decide } from '../src/decider/decide.ts'
-import type { Input, SuccessorSpec } from '../src/decider/inputs.ts'
+import type { Input } from '../src/decider/inputs.ts'
 import { evolve, valueOf } from '../src/decider/jobTree.ts'
 import { initialState, type JobTreeState } from '../src/decider/jobTreeState.ts'
 

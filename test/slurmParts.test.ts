@@ -8,10 +8,11 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { toSpec, type JobOptions } from '../src/workflow/options.ts'
 import { run } from '../src/api/run.ts'
-import type { IssuedJob } from '../src/batch/batchSystem.ts'
+import type { IssuedJob } from '../src/worker/protocol.ts'
 import { packJobs } from '../src/batch/slurm/packing.ts'
 import { isStuck, parseDuration, parseQueue } from '../src/batch/slurm/queue.ts'
-import { parseSiteArgs } from '../src/batch/slurm/siteArgs.ts'
+import { checkSiteArgs } from '../src/batch/slurm/siteArgs.ts'
+import { shellWords } from '../src/cli/shellWords.ts'
 import { refusal } from '../src/batch/slurm/refusal.ts'
 import { submission } from '../src/batch/slurm/submission.ts'
 import { blame, verdict, type EndedJob } from '../src/batch/slurm/verdict.ts'
@@ -25,6 +26,12 @@ const MiB = 2 ** 20
 function job(jobId: number, options: JobOptions = {}): { job: IssuedJob } {
   const spec = toSpec({ kind: 'command', command: 'true' }, options)
   return { job: { jobId, attempt: 1, spec, module: '/m.ts', logFile: `/s/logs/${jobId}.log`, globalDir: '/s/global' } }
+}
+
+const parseSiteArgs = (text: string) => {
+  const words = shellWords(text, '--slurm-args')
+  checkSiteArgs(words)
+  return words
 }
 
 test('site options are split like shell words, and never expanded', () => {

@@ -6,7 +6,7 @@ import { NOT_CREATED, orDiskFull, resumeHint } from '../diskFull.ts'
 import { silentLogger, stderrLogger } from '../logger.ts'
 import { pickConfig, runWorkflow } from '../leader/runWorkflow.ts'
 import { WorkflowFailedError, type RunOptions } from './workflowFailed.ts'
-import type { Target } from '../workflow/target.ts'
+import type { Target } from '../workflow/context.ts'
 
 /** Runs a workflow from inside a program and returns the root job's value. */
 export async function run<I, O>(root: Target<I, O>, input: I, options: RunOptions = {}): Promise<O> {

@@ -1,7 +1,7 @@
-import { createsJobs, type JobCreated, type JobEvent, type JobFailed, type JobFinished, type JobsCreated, type JobSpec, type MessageLogged } from '../events/catalogue.ts'
+import { createsJobs, type JobCreated, type JobEvent, type JobFailed, type JobFinished, type JobsCreated, type JobSpec, type MessageLogged, type SuccessorSpec } from '../events/catalogue.ts'
 import { makeToken, mapTokens } from '../events/promise.ts'
 import type { JobTreeState } from '../decider/jobTreeState.ts'
-import type { HeldAttempt, Input, SuccessorSpec } from '../decider/inputs.ts'
+import type { HeldAttempt, Input } from '../decider/inputs.ts'
 
 // The log records decisions, not the inputs that led to them; but every
 // input leaves its facts in the events it caused. This rebuilds, from the

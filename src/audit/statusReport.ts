@@ -1,6 +1,7 @@
 import { describeReason, inputSummary, jobName } from './describe.ts'
 import type { JobTreeState } from '../decider/jobTreeState.ts'
 import { logTail } from '../logTail.ts'
+import { askLeader } from '../socket/ask.ts'
 import { jobLogFile, type StorePaths } from '../store/store.ts'
 
 // What `jobtree status` shows, built from a state (replayed, or the running
@@ -51,3 +52,7 @@ export function statusReport(paths: StorePaths, state: JobTreeState, live: boole
   }
 }
 
+/** The running leader's own report, asked over the store's socket. */
+export async function leaderStatus(paths: StorePaths): Promise<StatusReport> {
+  return (await askLeader(paths, 'status')) as StatusReport
+}

@@ -1,9 +1,11 @@
 import type { Observable } from 'rxjs'
-import type { JobSpec, Resources } from '../events/catalogue.ts'
+import type { Resources, RunConfig } from '../events/catalogue.ts'
+import type { Logger } from '../logger.ts'
 import type { AttemptOutcome, HeldAttempt } from '../decider/inputs.ts'
+import type { IssuedJob } from '../worker/protocol.ts'
 
-// The one interface every batch system implements: local (src/batch/local/localBatch.ts)
-// and Slurm (src/batch/slurm/); Grid Engine, LSF, PBS or HTCondor would be
+// The one interface every batch system implements: local (batch/local/) and
+// Slurm (batch/slurm/); Grid Engine, LSF, PBS or HTCondor would be
 // added the same way, in a folder of their own, named in src/batch/choose.ts,
 // which the engine uses to open one. The leader calls `issue` only after the
 // JobIssued event is synced, and turns each outcome into an input.
@@ -15,19 +17,14 @@ import type { AttemptOutcome, HeldAttempt } from '../decider/inputs.ts'
 // `reconcile` cancels, before anything is issued, whatever an earlier leader
 // of the run left in the cluster (found by a tag such as the job name).
 
-export interface IssuedJob {
-  jobId: number
-  attempt: number
-  /** The job, with every promise in its input already resolved. */
-  spec: JobSpec
-  /** Absolute path of the workflow module that registers the targets. */
-  module: string
-  /** The job's log file: stdout and stderr of every attempt are appended to it. */
-  logFile: string
-  /** The run's shared directory (ctx.globalDir). */
-  globalDir: string
-  /** Ids set aside for the jobs a worker may chain after this one (the run allows chaining and the batch system can). */
-  chain?: { first: number; left: number }
+/** What a batch system learns about the run it serves. */
+export interface BatchContext {
+  runId: string
+  /** The store's root: a cluster batch system exchanges tickets and results with its nodes there. */
+  storeRoot: string
+  logger: Logger
+  /** The options of the run's earlier leader, on a restart: it may have used another batch system. */
+  previous?: RunConfig | null
 }
 
 export interface BatchSystem {

@@ -1,7 +1,6 @@
 import type { RunConfig } from '../events/catalogue.ts'
-import type { Logger } from '../logger.ts'
 import { JobtreeError, oneLine } from '../errors.ts'
-import type { BatchSystem } from './batchSystem.ts'
+import type { BatchContext, BatchSystem } from './batchSystem.ts'
 import { LocalBatchSystem } from './local/localBatch.ts'
 import { BATCH_SYSTEMS, type BatchSystemName } from './names.ts'
 
@@ -10,16 +9,6 @@ import { BATCH_SYSTEMS, type BatchSystemName } from './names.ts'
 // for it, so that a machine without Slurm never loads it. Another one (Grid
 // Engine, LSF, PBS, HTCondor) is a folder beside slurm/, a name in
 // BATCH_SYSTEMS (names.ts) and a case in each switch below.
-
-/** What a batch system learns about the run it serves. */
-export interface BatchContext {
-  runId: string
-  /** The store's root: a cluster batch system exchanges tickets and results with its nodes there. */
-  storeRoot: string
-  logger: Logger
-  /** The options of the run's earlier leader, on a restart: it may have used another batch system. */
-  previous?: RunConfig | null
-}
 
 /** The options of cluster batch systems, as given (to the CLI or run()). */
 export interface BatchOptions {

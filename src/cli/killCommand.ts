@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { JobtreeError } from '../errors.ts'
-import { askLeader } from '../socket/server.ts'
+import { askLeader } from '../socket/ask.ts'
 import { isStore, openStore, storePaths } from '../store/store.ts'
 import { cancelLeftJobs } from './leftJobs.ts'
 

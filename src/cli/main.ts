@@ -5,7 +5,7 @@ import { JobtreeError, oneLine } from '../errors.ts'
 import { parseSize } from '../sizes.ts'
 import { LOG_LEVELS } from '../logger.ts'
 import { BATCH_SYSTEMS } from '../batch/names.ts'
-import { parseSiteArgs } from '../batch/slurm/siteArgs.ts'
+import { shellWords } from './shellWords.ts'
 import type { RunFlags } from './runCommand.ts'
 import { addAuditCommands } from './auditCommands.ts'
 
@@ -48,7 +48,7 @@ function size(value: string): number {
 
 function siteArgs(value: string): string[] {
   try {
-    return parseSiteArgs(value)
+    return shellWords(value, '--slurm-args')
   } catch (err) {
     // Commander says which option and value; the rest is ours, as a sentence.
     const why = oneLine(err).replace(/^--slurm-args /, '')

@@ -2,9 +2,8 @@ import { printable } from '../printable.ts'
 import { relative } from 'node:path'
 import { JobtreeError } from '../errors.ts'
 import { toJson } from '../events/json.ts'
-import { leaderStatus } from '../socket/server.ts'
 import { replay } from '../store/replay.ts'
-import { statusReport, type StatusReport } from '../audit/statusReport.ts'
+import { leaderStatus, statusReport, type StatusReport } from '../audit/statusReport.ts'
 import { openStore, storePaths } from '../store/store.ts'
 
 /** `jobtree status`: returns the exit code. */

@@ -1,13 +1,8 @@
-import type { AttemptStats, FailureReason, JobSpec, Relation, RunConfig } from '../events/catalogue.ts'
+import type { AttemptStats, FailureReason, JobSpec, RunConfig, SuccessorSpec } from '../events/catalogue.ts'
 
 // What the leader's decider reacts to. Inputs are facts from outside the
 // log (a start request, an attempt's outcome, the clock); `decide` turns each
 // into the events to record. `now` is an input so that deciding stays pure.
-
-export interface SuccessorSpec {
-  relation: Exclude<Relation, 'root'>
-  spec: JobSpec
-}
 
 export interface StartInput {
   type: 'Start'

@@ -32,6 +32,12 @@ export interface JobSpec {
 
 export type Relation = 'root' | 'child' | 'followOn'
 
+/** A job an attempt added, as its worker reports it (recorded as JobCreated or JobsCreated). */
+export interface SuccessorSpec {
+  relation: Exclude<Relation, 'root'>
+  spec: JobSpec
+}
+
 /** Why one attempt of a job did not succeed. */
 export type FailureReason =
   | { kind: 'exception'; message: string; stack?: string }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { availableParallelism, totalmem } from 'node:os'
 import { statfsSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { checkBatchSystem, openBatchSystem, pickBatchConfig, type BatchOptions } from '../batch/choose.ts'
 import type { JobEvent, RunConfig } from '../events/catalogue.ts'
 import type { EventLog } from '../store/log.ts'
@@ -13,6 +14,7 @@ import { toSpec } from '../workflow/options.ts'
 import { valueOf } from '../decider/jobTree.ts'
 import { type JobTreeState } from '../decider/jobTreeState.ts'
 import { clock, recordClock } from '../clock.ts'
+import { leaderAnswers } from '../socket/ask.ts'
 import { closeEndpoint, serveLeader } from '../socket/server.ts'
 import { EventStreams } from '../socket/streamEvents.ts'
 import { Leader } from './leader.ts'
@@ -95,7 +97,7 @@ function diskSize(path: string): number {
 
 export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
   const root = storePaths(req.store).root
-  const store = req.restart ? await openStore(root, true) : await newStore(req, root)
+  const store = req.restart ? await resumeStore(root) : await newStore(req, root)
   try {
     const state = await replay(store.log)
     // A run that succeeded has nothing left to do; one that failed resumes
@@ -154,6 +156,27 @@ async function newStore(req: RunRequest, root: string): Promise<OpenStore> {
   rootSpec(req)
   await checkBatchSystem(req.config)
   return createStore(root)
+}
+
+/**
+ * How long a restarting leader waits for a reader (`status`, `events`,
+ * `replay`, `stats`) to let go of the log: they hold its lock while they
+ * read, usually for well under a second.
+ */
+const READER_WAIT_MS = 10_000
+
+async function resumeStore(root: string): Promise<OpenStore> {
+  const started = Date.now()
+  for (;;) {
+    try {
+      return await openStore(root, true)
+    } catch (err) {
+      if (!(err instanceof JobtreeError) || err.code !== 'STORE_IN_USE' || Date.now() - started > READER_WAIT_MS) throw err
+      // A leader answers on the store's socket: a second one is refused at once. A reader does not: it is waited for.
+      if (await leaderAnswers(storePaths(root), 1000)) throw err
+      await sleep(50)
+    }
+  }
 }
 
 function rootSpec(req: RunRequest) {

@@ -1,10 +1,8 @@
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { EventLog } from './log.ts'
 import { JobtreeError } from '../errors.ts'
 import { isNoSpace, NOT_CREATED, diskFullError, orDiskFull, resumeHint } from '../diskFull.ts'
-import { askLeader } from '../socket/server.ts'
 import { jobLogName } from './jobLogName.ts'
 
 // A store is a directory: the LevelDB event log (the only truth), a marker
@@ -126,13 +124,6 @@ export async function createStore(dir: string): Promise<OpenStore> {
 }
 
 /**
- * How long a starting leader waits for a reader (`status`, `events`,
- * `replay`, `stats`) to let go of the log: they hold its lock while they
- * read, usually for well under a second.
- */
-const READER_WAIT_MS = 10_000
-
-/**
  * Opens the store's log: to `create` it (a new store), to `resume` its run
  * (a leader), or to `read` it, which creates nothing: a reader must never
  * turn a store whose log is gone into a new, empty run.
@@ -149,17 +140,7 @@ async function openLog(paths: StorePaths, mode: 'create' | 'resume' | 'read'): P
       throw orDiskFull(err, dir, resumeHint(paths.root))
     }
   }
-  const started = Date.now()
-  for (;;) {
-    try {
-      return { paths, log: await EventLog.open(paths.events, mode === 'create') }
-    } catch (err) {
-      if (!asLeader || !(err instanceof JobtreeError) || err.code !== 'STORE_IN_USE' || Date.now() - started > READER_WAIT_MS) throw err
-      // A leader answers on the store's socket: a second one is refused at once. A reader does not: it is waited for.
-      if (await askLeader(paths, 'status', 1000).then(() => true, () => false)) throw err
-      await sleep(50)
-    }
-  }
+  return { paths, log: await EventLog.open(paths.events, mode === 'create') }
 }
 
 /** Opens an existing store, for reading or, with `asLeader`, for a leader that resumes its run. */

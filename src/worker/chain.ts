@@ -1,8 +1,8 @@
 import { dirname, join } from 'node:path'
-import type { IssuedJob } from '../batch/batchSystem.ts'
 import { jobLogName } from '../store/jobLogName.ts'
-import type { SuccessorSpec } from '../decider/inputs.ts'
 import { hasToken } from '../events/promise.ts'
+import type { SuccessorSpec } from '../events/catalogue.ts'
+import type { IssuedJob } from './protocol.ts'
 
 // Chaining (the seed's slave loop): a worker that has just run a job whose
 // only successor fits in what the job had runs that successor itself instead

@@ -1,8 +1,7 @@
-import type { IssuedJob } from '../batch/batchSystem.ts'
 import { Attempt } from './attempt.ts'
 import { chainedAttempt } from './chain.ts'
 import { exceptionReason } from './failure.ts'
-import type { AttemptResult, LeaderMessage, RunMessage, WorkerMessage } from './protocol.ts'
+import type { AttemptResult, IssuedJob, LeaderMessage, RunMessage, WorkerMessage } from './protocol.ts'
 import { killRunningCommand } from './runCommand.ts'
 
 // A warm worker process of the local batch system: it runs the attempts the

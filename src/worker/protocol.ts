@@ -1,10 +1,27 @@
-import type { IssuedJob } from '../batch/batchSystem.ts'
-import type { AttemptStats, FailureReason, JobSpec, Resources } from '../events/catalogue.ts'
-import type { SuccessorSpec } from '../decider/inputs.ts'
+import type { AttemptStats, FailureReason, JobSpec, Resources, SuccessorSpec } from '../events/catalogue.ts'
+import type { AttemptOutcome } from '../decider/inputs.ts'
 import { decodeValue, encodeForLog, encodeValue } from '../events/codec.ts'
 
-// The messages between the local batch system (leader side) and a warm worker
-// process, over Node's IPC channel with 'advanced' serialization.
+// The contract between a batch system and the workers it starts: the attempt
+// it hands over, and the messages a warm local worker exchanges with the
+// leader over Node's IPC channel ('advanced' serialization). A Slurm job file
+// holds a RunMessage and its result file a ResultMessage.
+
+/** One attempt as the leader hands it to a batch system, and the batch system to a worker. */
+export interface IssuedJob {
+  jobId: number
+  attempt: number
+  /** The job, with every promise in its input already resolved. */
+  spec: JobSpec
+  /** Absolute path of the workflow module that registers the targets. */
+  module: string
+  /** The job's log file: stdout and stderr of every attempt are appended to it. */
+  logFile: string
+  /** The run's shared directory (ctx.globalDir). */
+  globalDir: string
+  /** Ids set aside for the jobs a worker may chain after this one (the run allows chaining and the batch system can). */
+  chain?: { first: number; left: number }
+}
 
 /** One attempt for a worker to run (a Slurm job file holds one). */
 export interface RunMessage {
@@ -121,4 +138,13 @@ export function decodeResult(bytes: Uint8Array): ResultPayload {
     successors[i] = { relation: code % 2 === 1 ? 'followOn' : 'child', spec: wire.specs[Math.floor(code / 2)] }
   }
   return { value: wire.value, successors }
+}
+
+/** A worker's report of an attempt (over IPC, or from a result file) as the leader's input. */
+export function resultOutcome(message: ResultMessage): AttemptOutcome {
+  const { jobId, attempt, messages, stats, result } = message
+  const now = Date.now()
+  if (!result.ok) return { type: 'AttemptFailed', now, jobId, attempt, reason: result.reason, messages, stats }
+  const { value, successors } = decodeResult(result.payload)
+  return { type: 'AttemptSucceeded', now, jobId, attempt, value, successors, messages, stats }
 }

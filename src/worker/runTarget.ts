@@ -1,13 +1,12 @@
 import { mkdirSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
-import type { IssuedJob } from '../batch/batchSystem.ts'
 import { lookupTarget, targetNames } from '../workflow/target.ts'
 import { oneLine } from '../errors.ts'
-import type { SuccessorSpec } from '../decider/inputs.ts'
 import type { JobLog } from './jobLog.ts'
 import { WorkerJobContext } from './jobContext.ts'
-import { encodeResult, type AttemptResult } from './protocol.ts'
+import { type AttemptResult, encodeResult, type IssuedJob } from './protocol.ts'
 import { exceptionReason } from './failure.ts'
+import type { SuccessorSpec } from '../events/catalogue.ts'
 
 // Runs a target: the function a workflow module registered by name.
 

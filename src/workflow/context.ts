@@ -1,6 +1,10 @@
 import type { RvToken } from '../events/promise.ts'
 import type { JobOptions } from './options.ts'
-import type { Target } from './target.ts'
+
+// The types a workflow is written against: a target, what it sees while it
+// runs, and the promises of other jobs' values it may pass on. They refer to
+// each other (a target's function takes a context, whose addChild takes a
+// target), so they live in one file.
 
 /** A placeholder for a job's return value (or a part of it), resolved before a consumer runs. */
 export type Promised<T> = RvToken & { readonly __value?: T }
@@ -37,4 +41,15 @@ export interface JobContext {
   addChildCommand(command: string | string[], options?: JobOptions): JobHandle<number>
   /** A shell command as a follow-on job. */
   addFollowOnCommand(command: string | string[], options?: JobOptions): JobHandle<number>
+}
+
+/** A job function. It may return a promise token (a successor's rv()) in place of a value. */
+export type TargetFn<I, O> = (ctx: JobContext, input: I) => Resolvable<O> | Promise<Resolvable<O>>
+
+export interface Target<I = unknown, O = unknown> {
+  readonly name: string
+  readonly options: JobOptions
+  readonly fn: TargetFn<I, O>
+  /** The file that defined the target, when it could be told from the call stack. */
+  readonly module: string | undefined
 }

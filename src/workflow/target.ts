@@ -1,22 +1,11 @@
 import { fileURLToPath } from 'node:url'
 import { JobtreeError } from '../errors.ts'
-import type { JobContext, Resolvable } from './context.ts'
 import type { JobOptions } from './options.ts'
+import type { Target, TargetFn } from './context.ts'
 
 // Targets: job functions registered by name when their workflow module is
 // imported. The leader and every worker import the same module, so a name in
 // the log always finds the same function.
-
-/** A job function. It may return a promise token (a successor's rv()) in place of a value. */
-export type TargetFn<I, O> = (ctx: JobContext, input: I) => Resolvable<O> | Promise<Resolvable<O>>
-
-export interface Target<I = unknown, O = unknown> {
-  readonly name: string
-  readonly options: JobOptions
-  readonly fn: TargetFn<I, O>
-  /** The file that defined the target, when it could be told from the call stack. */
-  readonly module: string | undefined
-}
 
 // One registry per process, kept on the global object rather than in this
 // module: a workflow may import another copy of jobtree than the engine

@@ -3,12 +3,11 @@ import { formatSize } from '../../sizes.ts'
 import { clock } from '../../clock.ts'
 import type { AttemptOutcome, HeldAttempt } from '../../decider/inputs.ts'
 import type { Resources } from '../../events/catalogue.ts'
-import type { BatchSystem, IssuedJob } from '../batchSystem.ts'
+import type { BatchSystem } from '../batchSystem.ts'
 import { groupsRss, memoryCeiling, rssOf } from './memoryWatch.ts'
-import { resultOutcome } from '../outcome.ts'
 import { WorkerPool, type Slot } from './workerPool.ts'
 import { killTagged, RUN_TAG } from '../../worker/processGroup.ts'
-import type { ResultMessage, RunMessage } from '../../worker/protocol.ts'
+import { resultOutcome, type IssuedJob, type ResultMessage, type RunMessage } from '../../worker/protocol.ts'
 
 // The batch system of one machine: attempts wait in a FIFO queue until their
 // cores, memory and disk fit in what is free, then run in warm worker

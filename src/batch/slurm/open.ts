@@ -1,6 +1,6 @@
 import type { RunConfig } from '../../events/catalogue.ts'
 import { JobtreeError } from '../../errors.ts'
-import type { BatchContext } from '../choose.ts'
+import type { BatchContext } from '../batchSystem.ts'
 import { resultGraceMs } from './files.ts'
 import { largestNode } from './queue.ts'
 import { checkSiteArgs } from './siteArgs.ts'

@@ -1,4 +1,4 @@
-import type { IssuedJob } from '../batchSystem.ts'
+import type { IssuedJob } from '../../worker/protocol.ts'
 
 // Packing, jobTree's stacks: short jobs ride in one Slurm allocation, run one
 // after the other by one worker, so that thousands of tiny jobs do not become

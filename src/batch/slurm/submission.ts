@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url'
 import type { JobSpec } from '../../events/catalogue.ts'
-import type { IssuedJob } from '../batchSystem.ts'
 import { WORKFLOW_LOADERS } from '../../loader/loaders.ts'
 import { ownFile } from '../../ownFile.ts'
+import type { IssuedJob } from '../../worker/protocol.ts'
 
 // How one submission (a job, or a pack of short jobs) becomes sbatch's argv.
 // Nothing here goes through a shell: the batch script only execs its

@@ -1,6 +1,6 @@
 import type { Resources } from '../../events/catalogue.ts'
 import { oneLine } from '../../errors.ts'
-import type { IssuedJob } from '../batchSystem.ts'
+import type { IssuedJob } from '../../worker/protocol.ts'
 import { complaint, isTransient, runSlurm } from './commands.ts'
 import { packJobs } from './packing.ts'
 import { refusal } from './refusal.ts'

@@ -1,10 +1,10 @@
 import type { Command } from 'commander'
-import type { EventType } from '../events/catalogue.ts'
-import { depth, eventTypes, jobId, moment, seqNumber, type Moment } from './options.ts'
+import { depth, eventTypes, jobId, moment, seqNumber } from './options.ts'
+import { lazily } from './lazily.ts'
 
 // The commands that question a store's log: replay, events, stats. Each
 // reads the log directly, or asks the running leader when one holds it; its
-// module is imported when it runs (see main.ts).
+// module is imported when it runs (lazily.ts).
 
 export function addAuditCommands(cli: Command): void {
   cli
@@ -18,10 +18,7 @@ export function addAuditCommands(cli: Command): void {
     .option('--verify', 're-run decide over the recorded inputs and check it gives back the recorded events')
     .option('--depth <n>', 'print the tree down to this depth', depth)
     .option('--json', 'print JSON')
-    .action(async (store: string, flags: { to?: number; at?: Moment; job?: number; step?: boolean; verify?: boolean; depth?: number; json?: boolean }) => {
-      const { replayCommand } = await import('./replayCommand.ts')
-      process.exitCode = await replayCommand(store, flags)
-    })
+    .action(lazily(async () => (await import('./replayCommand.ts')).replayCommand))
 
   cli
     .command('events')
@@ -32,18 +29,12 @@ export function addAuditCommands(cli: Command): void {
     .option('--type <types>', 'only these event types (comma-separated; may be repeated)', eventTypes)
     .option('--job <id>', 'only the events of this job', jobId)
     .option('--follow', 'keep printing events as they are appended, until the run finishes')
-    .action(async (store: string, flags: { from?: number; to?: number; type?: EventType[]; job?: number; follow?: boolean }) => {
-      const { eventsCommand } = await import('./eventsCommand.ts')
-      process.exitCode = await eventsCommand(store, flags)
-    })
+    .action(lazily(async () => (await import('./eventsCommand.ts')).eventsCommand))
 
   cli
     .command('stats')
     .description('wall time, CPU time, waiting time and memory per target; totals; the critical path')
     .argument('<store>', 'store directory')
     .option('--json', 'print JSON')
-    .action(async (store: string, flags: { json?: boolean }) => {
-      const { statsCommand } = await import('./statsCommand.ts')
-      process.exitCode = await statsCommand(store, flags)
-    })
+    .action(lazily(async () => (await import('./statsCommand.ts')).statsCommand))
 }

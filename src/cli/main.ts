@@ -6,8 +6,8 @@ import { parseSize } from '../sizes.ts'
 import { LOG_LEVELS } from '../logger.ts'
 import { BATCH_SYSTEMS } from '../batch/names.ts'
 import { shellWords } from './shellWords.ts'
-import type { RunFlags } from './runCommand.ts'
 import { addAuditCommands } from './auditCommands.ts'
+import { lazily } from './lazily.ts'
 
 // The `jobtree` command line. Exit codes: 0 success, 1 the workflow failed
 // (or, for status --fail-if-not-complete, is not complete), 2 bad usage or
@@ -102,10 +102,7 @@ export function program(): Command {
     .option('--no-chaining', 'never let a worker run a job\'s lone successor itself (this leader; chaining is on by default)')
     .addOption(new Option('--log-level <level>', 'how much the leader says').choices(LOG_LEVELS).default('info'))
     .option('--no-progress', 'no progress line')
-    .action(async (module: string, flags: RunFlags) => {
-      const { runCommand } = await import('./runCommand.ts')
-      process.exitCode = await runCommand(module, flags)
-    })
+    .action(lazily(async () => (await import('./runCommand.ts')).runCommand))
 
   cli
     .command('status')
@@ -113,20 +110,14 @@ export function program(): Command {
     .argument('<store>', 'store directory')
     .option('--fail-if-not-complete', 'exit 1 unless the run finished successfully')
     .option('--json', 'print the status as JSON')
-    .action(async (store: string, flags: { failIfNotComplete?: boolean; json?: boolean }) => {
-      const { statusCommand } = await import('./statusCommand.ts')
-      process.exitCode = await statusCommand(store, flags)
-    })
+    .action(lazily(async () => (await import('./statusCommand.ts')).statusCommand))
 
   cli
     .command('kill')
     .description('stop the run a leader is working on (as Ctrl-C would); resume it with run --restart')
     .argument('<store>', 'store directory')
     .option('--wait <seconds>', 'how long to wait for the leader to stop', wholeNumber(1), 60)
-    .action(async (store: string, flags: { wait: number }) => {
-      const { killCommand } = await import('./killCommand.ts')
-      process.exitCode = await killCommand(store, flags)
-    })
+    .action(lazily(async () => (await import('./killCommand.ts')).killCommand))
 
   addAuditCommands(cli)
   return cli

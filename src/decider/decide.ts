@@ -1,4 +1,4 @@
-import type { FailureReason, JobCreated, JobEvent, JobIssued, JobsCreated, JobSpec, MessageLogged } from '../events/catalogue.ts'
+import type { FailureReason, JobCreated, JobEvent, JobIssued, JobsCreated, JobSpec, MessageLogged, SuccessorSpec } from '../events/catalogue.ts'
 import { hasToken, mapTokens, makeToken, type RvRef } from '../events/promise.ts'
 import { evolve, readyJobs } from './jobTree.ts'
 import { type JobRecord, type JobTreeState } from './jobTreeState.ts'
@@ -72,47 +72,16 @@ function succeeded(state: JobTreeState, input: AttemptSucceeded): JobEvent[] {
   const at = input.now
   const chained = acceptsChain(state, job, input)
   const first = chained ? job.chainFirst : state.nextJobId
-  // Children take the first ids, follow-ons the ones after; a local promise
-  // token names a successor by its position in the order the job added them.
-  // (A parent may add 100,000 successors: no temporaries per successor here.)
   const { successors } = input
-  let children = 0
-  for (const s of successors) if (s.relation === 'child') children += 1
-  const idOfLocal = new Array<number>(successors.length)
-  let nextChild = first
-  let nextFollowOn = first + children
-  for (let local = 0; local < successors.length; local++) idOfLocal[local] = successors[local].relation === 'child' ? nextChild++ : nextFollowOn++
-  const globalize = (value: unknown): unknown =>
-    !hasToken(value) ? value : mapTokens(value, (ref: RvRef) => {
-      if (ref.local === undefined) return makeToken(ref)
-      const job = idOfLocal[ref.local]
-      if (job === undefined) throw new DecisionError(`promise names successor ${ref.local}, which the job did not add`)
-      return makeToken({ job, path: ref.path })
-    })
+  const { children, idOfLocal } = successorIds(successors, first)
+  const globalize = globalizer(idOfLocal)
   const events: JobEvent[] = messages(input)
   try {
     events.push({
       type: 'JobFinished', v: 1, at, jobId: input.jobId, attempt: input.attempt, value: globalize(input.value), stats: input.stats,
       successors: { first, children, followOns: successors.length - children },
     })
-    for (const relation of ['child', 'followOn'] as const) {
-      // Successors of one relation have consecutive ids: a run of them with
-      // the same spec (one object: the worker sends each distinct spec once)
-      // is one JobsCreated.
-      let run: JobsCreated | undefined
-      for (let local = 0; local < successors.length; local++) {
-        const s = successors[local]
-        if (s.relation !== relation) continue
-        const spec = globalizeSpec(s.spec, globalize)
-        if (run !== undefined && run.spec === spec) {
-          run.count += 1
-          continue
-        }
-        if (run !== undefined) events.push(created(run))
-        run = { type: 'JobsCreated', v: 1, at, first: idOfLocal[local], count: 1, parent: input.jobId, relation, spec }
-      }
-      if (run !== undefined) events.push(created(run))
-    }
+    for (const relation of ['child', 'followOn'] as const) addCreations(events, successors, relation, idOfLocal, globalize, input.jobId, at)
   } catch (err) {
     if (!(err instanceof DecisionError)) throw err
     return failed(state, { ...input, type: 'AttemptFailed', reason: { kind: 'invalidResult', message: err.message } })
@@ -121,7 +90,56 @@ function succeeded(state: JobTreeState, input: AttemptSucceeded): JobEvent[] {
   return events
 }
 
-/** A run of one job is a JobCreated. */
+/**
+ * The id of each successor, by its position in the order the job added them:
+ * children take the ids from `first`, follow-ons the ones after. (A parent
+ * may add 100,000 successors: no temporaries per successor here.)
+ */
+function successorIds(successors: readonly SuccessorSpec[], first: number): { children: number; idOfLocal: number[] } {
+  let children = 0
+  for (const s of successors) if (s.relation === 'child') children += 1
+  const idOfLocal = new Array<number>(successors.length)
+  let nextChild = first
+  let nextFollowOn = first + children
+  for (let local = 0; local < successors.length; local++) idOfLocal[local] = successors[local].relation === 'child' ? nextChild++ : nextFollowOn++
+  return { children, idOfLocal }
+}
+
+/** Turns the local promise tokens in a value (a successor named by its position) into tokens naming its job id. */
+function globalizer(idOfLocal: readonly number[]): (value: unknown) => unknown {
+  return (value) =>
+    !hasToken(value) ? value : mapTokens(value, (ref: RvRef) => {
+      if (ref.local === undefined) return makeToken(ref)
+      const job = idOfLocal[ref.local]
+      if (job === undefined) throw new DecisionError(`promise names successor ${ref.local}, which the job did not add`)
+      return makeToken({ job, path: ref.path })
+    })
+}
+
+/**
+ * Adds the creation events of one relation's successors to `events`. They
+ * have consecutive ids, so a run of them with the same spec (one object: the
+ * worker sends each distinct spec once) is one JobsCreated.
+ */
+function addCreations(
+  events: JobEvent[], successors: readonly SuccessorSpec[], relation: SuccessorSpec['relation'], idOfLocal: readonly number[],
+  globalize: (value: unknown) => unknown, parent: number, at: number,
+): void {
+  let run: JobsCreated | undefined
+  for (let local = 0; local < successors.length; local++) {
+    const s = successors[local]
+    if (s.relation !== relation) continue
+    const spec = globalizeSpec(s.spec, globalize)
+    if (run !== undefined && run.spec === spec) {
+      run.count += 1
+      continue
+    }
+    if (run !== undefined) events.push(created(run))
+    run = { type: 'JobsCreated', v: 1, at, first: idOfLocal[local], count: 1, parent, relation, spec }
+  }
+  if (run !== undefined) events.push(created(run))
+}
+
 function created(run: JobsCreated): JobCreated | JobsCreated {
   const { at, first, parent, relation, spec } = run
   return run.count > 1 ? run : { type: 'JobCreated', v: 1, at, jobId: first, parent, relation, spec }

@@ -1,5 +1,5 @@
 import { Immer, type Draft } from 'immer'
-import type { JobEvent, JobIssued, JobSpec, Relation } from '../events/catalogue.ts'
+import type { JobAbandoned, JobEvent, JobFailedCompletely, JobFinished, JobIssued, JobRetried, JobRevived, JobSpec, Relation } from '../events/catalogue.ts'
 import { UnresolvedPromise, resolveTokens, someToken } from '../events/promise.ts'
 import type { Batch } from './pvec.ts'
 import { initialState, type Counts, type JobRecord, type JobTreeState, type Phase } from './jobTreeState.ts'
@@ -12,14 +12,18 @@ import { initialState, type Counts, type JobRecord, type JobTreeState, type Phas
 // them (see `promise`), and the root's, which is the run's result.
 
 // The working copy `apply` writes: the small top level and the counts,
-// copied once per batch of events; PVec values are replaced (see `batch` for
-// the nodes and records changed in place).
+// copied once per batch of events; PVec values are replaced. `made` holds
+// the trie nodes and records this batch made: only it holds them, so later
+// events of the batch may change them in place.
 type S = { -readonly [K in Exclude<keyof JobTreeState, 'counts'>]: JobTreeState[K] } & {
   counts: { -readonly [K in keyof Counts]: number }
+  readonly made: Batch
 }
 
-// Not frozen: freezing the new top level after every event tripled the
-// cost of evolve, and the records inside the tries were never frozen anyway.
+// immer's part here is the copy-on-write of the state's top level and its
+// counts: a new state with the fields that changed, or the same state when
+// none did. Not frozen: freezing the new top level after every event
+// tripled the cost of evolve, and the records inside the tries never were.
 const immer = new Immer({ autoFreeze: false })
 
 const FIELDS = (Object.keys(initialState) as Array<keyof JobTreeState>).filter((field) => field !== 'counts')
@@ -28,9 +32,6 @@ const COUNTS = Object.keys(initialState.counts) as Array<keyof Counts>
 /** One empty list for every job nobody waits for: a parent may add 100,000 children. */
 const NO_WAITERS: readonly number[] = []
 
-/** The trie nodes the running evolveAll has made: only it holds them, so it may change them in place. */
-let batch: Batch | undefined
-
 export function evolve(state: JobTreeState, event: JobEvent): JobTreeState {
   return evolveAll(state, [event])
 }
@@ -38,23 +39,17 @@ export function evolve(state: JobTreeState, event: JobEvent): JobTreeState {
 /** The state after `events`, in order: one copy of the top level, and of each trie node, for all of them. */
 export function evolveAll(state: JobTreeState, events: readonly JobEvent[]): JobTreeState {
   if (events.length === 0) return state
-  const outer = batch
-  batch = new Set()
-  try {
-    return immer.produce(state, (draft: Draft<JobTreeState>) => {
-      // Events are applied to a plain copy and the draft written once, with
-      // only what changed: every read of a field through immer's proxy asks
-      // whether the value is draftable, and a batch reads `jobs` ten times
-      // per event (a third of a replay's time went there).
-      const s: S = { ...state, counts: { ...state.counts } }
-      for (const event of events) apply(s, event)
-      const target = draft as unknown as S
-      for (const field of FIELDS) if (s[field] !== state[field]) (target as Record<string, unknown>)[field] = s[field]
-      for (const phase of COUNTS) if (s.counts[phase] !== state.counts[phase]) target.counts[phase] = s.counts[phase]
-    })
-  } finally {
-    batch = outer
-  }
+  return immer.produce(state, (draft: Draft<JobTreeState>) => {
+    // Events are applied to a plain copy and the draft written once, with
+    // only what changed: every read of a field through immer's proxy asks
+    // whether the value is draftable, and a batch reads `jobs` ten times
+    // per event (a third of a replay's time went there).
+    const s: S = { ...state, counts: { ...state.counts }, made: new Set() }
+    for (const event of events) apply(s, event)
+    const target = draft as unknown as Record<string, unknown> & { counts: Record<string, number> }
+    for (const field of FIELDS) if (s[field] !== state[field]) target[field] = s[field]
+    for (const phase of COUNTS) if (s.counts[phase] !== state.counts[phase]) target.counts[phase] = s.counts[phase]
+  })
 }
 
 
@@ -87,72 +82,81 @@ function apply(s: S, e: JobEvent): void {
       return
     case 'JobIssued':
       return issue(s, e)
-    case 'JobFinished': {
-      const job = must(s, e.jobId)
-      const { waiters } = job
-      const { children, followOns } = e.successors
-      promise(s, e.value, 1)
-      update(s, job, {
-        phase: 'succeeded',
-        value: e.value,
-        openChildren: children,
-        openFollowOns: followOns,
-        firstChild: e.successors.first,
-        firstFollowOn: e.successors.first + children,
-        followOns,
-        // Its value may name successors that the events after this one
-        // create: waiters are released once the last of them exists.
-        waiters: children + followOns === 0 ? NO_WAITERS : waiters,
-      })
-      move(s, 'issued', 'succeeded')
-      if (children === 0 && followOns === 0) {
-        for (const waiter of waiters) release(s, waiter)
-        complete(s, e.jobId)
-      }
-      return
-    }
+    case 'JobFinished':
+      return finish(s, e)
     case 'JobFailed': {
       const job = must(s, e.jobId)
-      update(s, job, { failures: job.failures + 1, lastFailure: e.reason })
-      return
+      return update(s, job, { failures: job.failures + 1, lastFailure: e.reason })
     }
     case 'JobRetried':
-    case 'JobAbandoned': {
-      const job = must(s, e.jobId)
-      update(s, job, { phase: 'waiting' })
-      move(s, 'issued', 'waiting')
-      if (e.type === 'JobRetried' && e.notBefore !== undefined && e.notBefore > e.at) {
-        const until = e.notBefore
-        const at = s.delayed.findIndex((d) => d.until > until)
-        s.delayed = at === -1 ? [...s.delayed, { id: e.jobId, until }] : [...s.delayed.slice(0, at), { id: e.jobId, until }, ...s.delayed.slice(at)]
-        return
-      }
-      release(s, e.jobId)
-      return
-    }
+    case 'JobAbandoned':
+      return requeue(s, e)
     case 'JobBackoffElapsed':
       s.delayed = s.delayed.filter((d) => d.id !== e.jobId)
-      release(s, e.jobId)
-      return
-    case 'JobRevived': {
-      const job = must(s, e.jobId)
-      if (job.phase !== 'failed') throw new ProjectionError(`job ${e.jobId} revived while ${job.phase}`)
-      update(s, job, { phase: 'waiting', failures: 0 })
-      move(s, 'failed', 'waiting')
-      release(s, e.jobId)
-      return
-    }
-    case 'JobFailedCompletely': {
-      const job = must(s, e.jobId)
-      const { phase } = job
-      if (phase === 'ready') throw new ProjectionError(`job ${e.jobId} failed completely while queued`)
-      update(s, job, { phase: 'failed' })
-      move(s, phase, 'failed')
-      return
-    }
+      return release(s, e.jobId)
+    case 'JobRevived':
+      return revive(s, e)
+    case 'JobFailedCompletely':
+      return failCompletely(s, e)
     case 'MessageLogged':
       return
   }
+}
+
+/** An attempt succeeded: the job waits for the successors it added, or completes when it added none. */
+function finish(s: S, e: JobFinished): void {
+  const job = must(s, e.jobId)
+  const { waiters } = job
+  const { children, followOns } = e.successors
+  promise(s, e.value, 1)
+  update(s, job, {
+    phase: 'succeeded',
+    value: e.value,
+    openChildren: children,
+    openFollowOns: followOns,
+    firstChild: e.successors.first,
+    firstFollowOn: e.successors.first + children,
+    followOns,
+    // Its value may name successors that the events after this one
+    // create: waiters are released once the last of them exists.
+    waiters: children + followOns === 0 ? NO_WAITERS : waiters,
+  })
+  move(s, 'issued', 'succeeded')
+  if (children === 0 && followOns === 0) {
+    for (const waiter of waiters) release(s, waiter)
+    complete(s, e.jobId)
+  }
+}
+
+/** An attempt ended without success and another follows: at once, or once its backoff has elapsed. */
+function requeue(s: S, e: JobRetried | JobAbandoned): void {
+  const job = must(s, e.jobId)
+  update(s, job, { phase: 'waiting' })
+  move(s, 'issued', 'waiting')
+  if (e.type === 'JobRetried' && e.notBefore !== undefined && e.notBefore > e.at) {
+    const until = e.notBefore
+    const at = s.delayed.findIndex((d) => d.until > until)
+    s.delayed = at === -1 ? [...s.delayed, { id: e.jobId, until }] : [...s.delayed.slice(0, at), { id: e.jobId, until }, ...s.delayed.slice(at)]
+    return
+  }
+  release(s, e.jobId)
+}
+
+/** A failed job gets a new budget of attempts (a restart). */
+function revive(s: S, e: JobRevived): void {
+  const job = must(s, e.jobId)
+  if (job.phase !== 'failed') throw new ProjectionError(`job ${e.jobId} revived while ${job.phase}`)
+  update(s, job, { phase: 'waiting', failures: 0 })
+  move(s, 'failed', 'waiting')
+  release(s, e.jobId)
+}
+
+function failCompletely(s: S, e: JobFailedCompletely): void {
+  const job = must(s, e.jobId)
+  const { phase } = job
+  if (phase === 'ready') throw new ProjectionError(`job ${e.jobId} failed completely while queued`)
+  update(s, job, { phase: 'failed' })
+  move(s, phase, 'failed')
 }
 
 function create(s: S, id: number, parent: number, relation: Relation, spec: JobSpec): void {
@@ -285,10 +289,10 @@ function complete(s: S, id: number): void {
   let current = id
   while (current !== -1) {
     const job = must(s, current)
-    s.jobs = s.jobs.set(current, undefined, batch)
+    s.jobs = s.jobs.set(current, undefined, s.made)
     if (job.spec.work.kind === 'target') promise(s, job.spec.work.input, -1)
     if (job.value !== undefined) {
-      if (job.relation === 'root' || s.promised.get(current) !== undefined) s.values = s.values.set(current, { value: job.value }, batch)
+      if (job.relation === 'root' || s.promised.get(current) !== undefined) s.values = s.values.set(current, { value: job.value }, s.made)
       else promise(s, job.value, -1)
     }
     if (job.relation === 'root') return
@@ -318,11 +322,11 @@ function promise(s: S, value: unknown, delta: 1 | -1): void {
   someToken(value, (ref) => {
     if (ref.job === undefined) return false
     const count = (s.promised.get(ref.job) ?? 0) + delta
-    s.promised = s.promised.set(ref.job, count === 0 ? undefined : count, batch)
+    s.promised = s.promised.set(ref.job, count === 0 ? undefined : count, s.made)
     if (count > 0 || s.jobs.get(ref.job) !== undefined) return false
     const kept = s.values.get(ref.job)
     if (kept !== undefined) {
-      s.values = s.values.set(ref.job, undefined, batch)
+      s.values = s.values.set(ref.job, undefined, s.made)
       promise(s, kept.value, -1)
     }
     return false
@@ -341,12 +345,12 @@ function must(s: S, id: number): JobRecord {
 }
 
 function put(s: S, job: JobRecord): void {
-  s.jobs = s.jobs.set(job.id, job, batch)
+  s.jobs = s.jobs.set(job.id, job, s.made)
 }
 
 /** A record made by this batch: later events of the batch may change it in place. */
 function fresh(s: S, job: JobRecord): void {
-  batch?.add(job)
+  s.made.add(job)
   put(s, job)
 }
 
@@ -356,7 +360,7 @@ function fresh(s: S, job: JobRecord): void {
  * children then makes one record for each, not three.
  */
 function update(s: S, job: JobRecord, changes: Partial<JobRecord>): void {
-  if (batch?.has(job) === true) {
+  if (s.made.has(job)) {
     Object.assign(job as Partial<JobRecord>, changes)
     return
   }

@@ -19,6 +19,19 @@ import { ownFile } from '../../ownFile.ts'
 // behind it, in the same slot of resources), so that it goes from one short
 // job to the next without waiting for the leader; those not started yet can
 // be asked back when another worker is free for them.
+//
+// A worker's states (`assigned` empty: idle; its head: the attempt it runs):
+//
+//   fork() for start() ──► starting: its runs wait in `unsent`
+//     │ 'ready': they are sent
+//     ▼
+//   busy ──'result'──► busy: the next queued attempt, or the one it chained
+//     │                (queueBehind() adds attempts; a revoke gives them back)
+//     └──'result', nothing left──► idle ──start()──► busy
+//
+//   starting, busy ──kill(), shutdown()──► killed: SIGKILL, no outcome
+//   idle ──shutdown()──► dismissed: its channel closed, it exits by itself
+//   any ──'close'──► gone, never reused (busy and not killed: its attempt died)
 
 const WORKER_MAIN = ownFile('../../worker/main.ts', import.meta.url)
 // Extra options for the workers' node, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'

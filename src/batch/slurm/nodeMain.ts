@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, readFileSync, renameSync } from 'node:fs'
 import { hostname } from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { decodeValue, encodeValue } from '../../events/codec.ts'
 import { Attempt } from '../../worker/attempt.ts'
 import { exceptionReason } from '../../worker/failure.ts'
@@ -15,6 +16,9 @@ import { claimFile, resultFile, slurmDirs, ticketFile, ticketName, writeDurably,
 // run by another allocation: it is skipped. On SIGTERM (Slurm's time limit,
 // or scancel) it stops the running command and leaves, writing nothing for
 // that attempt: the leader reads why from Slurm.
+
+/** How long a command's SIGTERM waits to be seen as the whole job's. */
+const SIGTERM_GRACE_MS = 2000
 
 let current: Attempt | undefined
 let failed = 0
@@ -43,6 +47,11 @@ async function runOne(dirs: SlurmDirs, ticket: string, position: string): Promis
   appendFileSync(message.job.logFile, `=== Slurm job ${process.env.SLURM_JOB_ID ?? '?'} on ${hostname()}${position} ===\n`)
   const attempt = (current = new Attempt(message))
   const result = await attempt.run(() => {})
+  // Slurm ends a job (its time limit, scancel) by signalling every process
+  // in it at once: a command killed by SIGTERM may be that, and the worker's
+  // own SIGTERM (which leaves without a result, so that the leader reads
+  // why from Slurm) can come a moment after the command's end.
+  if (!result.ok && result.reason.kind === 'signal' && result.reason.signal === 'SIGTERM') await sleep(SIGTERM_GRACE_MS)
   if (current !== attempt) return
   current = undefined
   report(dirs, ticket, attempt, result)

@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { toSpec, type JobOptions } from '../src/workflow/options.ts'
-import type { IssuedJob } from '../src/worker/protocol.ts'
 import { LocalBatchSystem, type LocalBatchOptions } from '../src/batch/local/localBatch.ts'
-import type { AttemptFailed, AttemptOutcome, AttemptSucceeded } from '../src/decider/inputs.ts'
-import type { FailureReason } from '../src/events/catalogue.ts'
-import { makeToken } from '../src/events/promise.ts'
+import type { AttemptFailed, AttemptSucceeded } from '../src/decider/inputs.ts'
+import { batchSystemContract } from './helpers/batchContract.ts'
+import { BatchHarness, batchScratch } from './helpers/batchHarness.ts'
 import { eventually, isDead } from './helpers/processes.ts'
 
-const MODULE = fileURLToPath(new URL('./fixtures/batchTargets.ts', import.meta.url))
 const LEADER = fileURLToPath(new URL('./fixtures/leaderThatDies.ts', import.meta.url))
 const GiB = 2 ** 30
 
@@ -23,96 +19,18 @@ function it(name: string, fn: (t: TestContext) => Promise<void>): void {
   test(name, { timeout: 20_000 }, fn)
 }
 
-/** A batch system under test, with its outcomes by job id and a scratch dir; both go when the test ends. */
-class Harness {
-  readonly batch: LocalBatchSystem
-  readonly dir = mkdtempSync(join(tmpdir(), 'jobtree-localBatch-'))
-  readonly outcomes: AttemptOutcome[] = []
-  private readonly waiting = new Map<number, (outcome: AttemptOutcome) => void>()
-  private nextJobId = 1
-
-  constructor(t: TestContext, opts: Partial<LocalBatchOptions> = {}) {
-    this.batch = new LocalBatchSystem({ maxCores: 4, maxMemory: 64 * GiB, maxDisk: 64 * GiB, ...opts })
-    this.batch.outcomes.subscribe((outcome) => {
-      this.outcomes.push(outcome)
-      this.waiting.get(outcome.jobId)?.(outcome)
-    })
-    t.after(async () => {
-      await this.batch.shutdown()
-      rmSync(this.dir, { recursive: true, force: true })
-    })
-  }
-
-  targetJob(target: string, input: unknown = null, options?: JobOptions): IssuedJob {
-    return this.job(toSpec({ kind: 'target', target, input }, options))
-  }
-
-  commandJob(command: string | string[], options?: JobOptions): IssuedJob {
-    return this.job(toSpec({ kind: 'command', command }, options))
-  }
-
-  issue(job: IssuedJob): Promise<AttemptOutcome> {
-    const outcome = this.outcome(job.jobId)
-    this.batch.issue(job)
-    return outcome
-  }
-
-  outcome(jobId: number): Promise<AttemptOutcome> {
-    const seen = this.outcomes.find((o) => o.jobId === jobId)
-    if (seen !== undefined) return Promise.resolve(seen)
-    return new Promise((resolve) => this.waiting.set(jobId, resolve))
-  }
-
-  async succeeds(job: IssuedJob): Promise<AttemptSucceeded> {
-    const outcome = await this.issue(job)
-    assert.equal(outcome.type, 'AttemptSucceeded', JSON.stringify(outcome))
-    return outcome as AttemptSucceeded
-  }
-
-  async fails(job: IssuedJob): Promise<FailureReason> {
-    const outcome = await this.issue(job)
-    assert.equal(outcome.type, 'AttemptFailed', JSON.stringify(outcome))
-    return (outcome as AttemptFailed).reason
-  }
-
-  private job(spec: IssuedJob['spec']): IssuedJob {
-    const jobId = this.nextJobId++
-    return { jobId, attempt: 1, spec, module: MODULE, logFile: join(this.dir, 'logs', `${jobId}.log`), globalDir: join(this.dir, 'global') }
-  }
+/** The local batch system under test, with 4 cores unless `opts` say otherwise. */
+function local(t: TestContext, opts: Partial<LocalBatchOptions> = {}): BatchHarness<LocalBatchSystem> {
+  return new BatchHarness(t, new LocalBatchSystem({ maxCores: 4, maxMemory: 64 * GiB, maxDisk: 64 * GiB, ...opts }), batchScratch())
 }
 
-it('a target returns a value, with stats', async (t) => {
-  const h = new Harness(t)
-  const outcome = await h.succeeds(h.targetJob('echo', { a: [1, 2] }))
-  assert.deepEqual((outcome.value as { got: unknown }).got, { a: [1, 2] })
-  assert.deepEqual(outcome.successors, [])
-  assert.ok(outcome.stats.wallMs >= 0 && outcome.stats.cpuMs >= 0 && outcome.stats.maxRss > 0)
-})
-
-it('children and follow-ons are reported in call order with local promise tokens', async (t) => {
-  const h = new Harness(t)
-  const outcome = await h.succeeds(h.targetJob('parent'))
-  const echoSpec = (input: unknown) => toSpec({ kind: 'target', target: 'echo', input })
-  assert.deepEqual(outcome.successors, [
-    { relation: 'child', spec: echoSpec({ n: 1 }) },
-    { relation: 'child', spec: toSpec({ kind: 'command', command: ['true'] }, { cores: 0.5 }) },
-    { relation: 'followOn', spec: echoSpec({ from: makeToken({ local: 0, path: ['got', 'n'] }) }) },
-  ])
-  assert.deepEqual(outcome.value, { first: makeToken({ local: 0, path: [] }) })
-  assert.deepEqual(outcome.messages, ['adding successors'])
-})
-
-it("a target's console output lands in its log file after a header", async (t) => {
-  const h = new Harness(t)
-  const job = h.targetJob('print')
-  await h.succeeds(job)
-  const log = readFileSync(job.logFile, 'utf8')
-  assert.match(log, new RegExp(`^=== attempt 1 of job ${job.jobId} \\(target print\\) pid \\d+ at \\S+ ===\n`))
-  assert.match(log, /hello from console.log\nhello from console.error\n/)
+batchSystemContract('local', {
+  open: async () => new LocalBatchSystem({ maxCores: 4, maxMemory: 64 * GiB, maxDisk: 64 * GiB }),
+  timeoutMs: 20_000,
 })
 
 it('a log file past maxLogBytes keeps its newest lines', async (t) => {
-  const h = new Harness(t, { maxLogBytes: 1000 })
+  const h = local(t, { maxLogBytes: 1000 })
   const job = h.targetJob('chatty', 500)
   await h.succeeds(job)
   const log = readFileSync(job.logFile, 'utf8')
@@ -121,44 +39,8 @@ it('a log file past maxLogBytes keeps its newest lines', async (t) => {
   assert.ok(log.length < 1100)
 })
 
-it('the temp dir is private to the attempt and removed after it; the global dir is made', async (t) => {
-  const h = new Harness(t)
-  const { value } = await h.succeeds(h.targetJob('usesTempDir'))
-  const { tempDir, globalDirExists } = value as { tempDir: string; globalDirExists: boolean }
-  assert.match(tempDir, /jobtree-\d+-\d+-1-/)
-  assert.equal(existsSync(tempDir), false)
-  assert.equal(globalDirExists, true)
-})
-
-it('a thrown error fails the attempt with its message and stack', async (t) => {
-  const h = new Harness(t)
-  const reason = await h.fails(h.targetJob('fails'))
-  assert.equal(reason.kind, 'exception')
-  assert.equal(reason.kind === 'exception' && reason.message, 'boom')
-  assert.match(reason.kind === 'exception' ? reason.stack ?? '' : '', /batchTargets\.ts/)
-})
-
-it('a value the log cannot store is an invalid result; so is an unstorable successor input, at once', async (t) => {
-  const h = new Harness(t)
-  assert.deepEqual(await h.fails(h.targetJob('returnsFunction')), {
-    kind: 'invalidResult', message: 'the value returned by target returnsFunction cannot be stored: Unknown type: function',
-  })
-  const reason = await h.fails(h.targetJob('badChildInput'))
-  assert.equal(reason.kind, 'exception')
-  assert.match(reason.kind === 'exception' ? reason.message : '', /input given to target echo cannot be stored/)
-})
-
-it('unknown targets and unimportable modules are reported as exceptions', async (t) => {
-  const h = new Harness(t)
-  const unknown = await h.fails(h.targetJob('nope'))
-  assert.match(unknown.kind === 'exception' ? unknown.message : '', /^unknown target nope in .*batchTargets\.ts \(known: .*echo.*\)$/)
-  const job = { ...h.targetJob('echo'), module: join(h.dir, 'missing.ts') }
-  const missing = await h.fails(job)
-  assert.match(missing.kind === 'exception' ? missing.message : '', /^cannot import workflow module .*missing\.ts: /)
-})
-
 it('a worker that dies is reported, and the next job runs on a fresh worker', async (t) => {
-  const h = new Harness(t, { maxCores: 1 })
+  const h = local(t, { maxCores: 1 })
   const before = await h.succeeds(h.targetJob('echo'))
   assert.deepEqual(await h.fails(h.targetJob('exits')), { kind: 'workerDied', code: 3, signal: null })
   const after = await h.succeeds(h.targetJob('echo'))
@@ -166,7 +48,7 @@ it('a worker that dies is reported, and the next job runs on a fresh worker', as
 })
 
 it('a worker SIGKILLed from outside is reported as died, and its temp dir removed', async (t) => {
-  const h = new Harness(t)
+  const h = local(t)
   const pidFile = join(h.dir, 'worker.pid')
   const outcome = h.issue(h.targetJob('hang', pidFile))
   // The file exists, empty, a moment before its content is written.
@@ -179,35 +61,21 @@ it('a worker SIGKILLed from outside is reported as died, and its temp dir remove
 })
 
 it('an error thrown outside the target fails the attempt and retires the worker', async (t) => {
-  const h = new Harness(t, { maxCores: 1 })
+  const h = local(t, { maxCores: 1 })
   const reason = await h.fails(h.targetJob('crashesLater'))
   assert.equal(reason.kind === 'exception' && reason.message, 'thrown outside the target')
   await h.succeeds(h.targetJob('echo'))
 })
 
 it('workers are reused across jobs', async (t) => {
-  const h = new Harness(t, { maxCores: 1 })
+  const h = local(t, { maxCores: 1 })
   const first = await h.succeeds(h.targetJob('echo'))
   const second = await h.succeeds(h.targetJob('echo'))
   assert.equal((first.value as { pid: number }).pid, (second.value as { pid: number }).pid)
 })
 
-it('commands: success is value 0, an exit code and a missing program are failures', async (t) => {
-  const h = new Harness(t)
-  const ok = h.commandJob('echo "tmp=$TMPDIR"')
-  const [succeeded, exit3, missing] = await Promise.all([
-    h.succeeds(ok),
-    h.fails(h.commandJob(['sh', '-c', 'exit 3'])),
-    h.fails(h.commandJob(['jobtree-no-such-program', 'arg'])),
-  ])
-  assert.equal(succeeded.value, 0)
-  assert.match(readFileSync(ok.logFile, 'utf8'), /^=== attempt 1 of job \d+ \(command .*\n.*tmp=.*jobtree-\d+-\d+-1-/)
-  assert.deepEqual(exit3, { kind: 'exit', code: 3 })
-  assert.deepEqual(missing, { kind: 'exception', message: 'command not found: jobtree-no-such-program' })
-})
-
 it('jobs over the limits are unschedulable, reported asynchronously', async (t) => {
-  const h = new Harness(t, { maxCores: 2, maxMemory: 23.5 * GiB })
+  const h = local(t, { maxCores: 2, maxMemory: 23.5 * GiB })
   const job = h.targetJob('echo', null, { cores: 4, memory: '30G' })
   const outcome = h.issue(job)
   assert.equal(h.outcomes.length, 0)
@@ -219,7 +87,7 @@ it('jobs over the limits are unschedulable, reported asynchronously', async (t) 
 })
 
 it('jobs are packed by cores: two-core jobs on two cores never overlap', async (t) => {
-  const h = new Harness(t, { maxCores: 2 })
+  const h = local(t, { maxCores: 2 })
   const file = join(h.dir, 'marks')
   await Promise.all(['a', 'b', 'c'].map((name) => h.succeeds(h.targetJob('mark', { file, name }, { cores: 2 }))))
   const marks = readFileSync(file, 'utf8').trim().split('\n')
@@ -231,7 +99,7 @@ it('jobs are packed by cores: two-core jobs on two cores never overlap', async (
 
 it('a small job is started past a big one that does not fit yet (backfill)', async (t) => {
   // Without backfill the first job would wait forever for the gate that only the third makes.
-  const h = new Harness(t, { maxCores: 2 })
+  const h = local(t, { maxCores: 2 })
   const gate = join(h.dir, 'gate')
   const waiting = h.succeeds(h.targetJob('waitFor', gate, { cores: 1 }))
   const big = h.succeeds(h.targetJob('echo', null, { cores: 2 }))
@@ -241,25 +109,8 @@ it('a small job is started past a big one that does not fit yet (backfill)', asy
   assert.ok(order.indexOf(2) > order.indexOf(3), `big job finished before the small one: ${order}`)
 })
 
-it('kill() stops a running command and its process group, and reports nothing', async (t) => {
-  const h = new Harness(t)
-  const pidFile = join(h.dir, 'sleep.pid')
-  writeFileSync(pidFile, '')
-  // The sleep runs in the background, so only killing the whole group stops it.
-  const job = h.commandJob(`sleep 30 & echo "$! $TMPDIR" > ${pidFile}; wait`)
-  h.batch.issue(job)
-  await eventually('the command wrote its pid', () => readFileSync(pidFile, 'utf8').endsWith('\n'))
-  const [sleepPid, tempDir] = readFileSync(pidFile, 'utf8').trim().split(' ')
-  assert.ok(existsSync(tempDir))
-  h.batch.kill(job.jobId)
-  await eventually('sleep is gone', () => isDead(Number(sleepPid)))
-  await eventually('its temp dir is gone', () => !existsSync(tempDir))
-  await h.succeeds(h.targetJob('echo'))
-  assert.equal(h.outcomes.some((o) => o.jobId === job.jobId), false)
-})
-
 it('kill() drops a queued job', async (t) => {
-  const h = new Harness(t, { maxCores: 1 })
+  const h = local(t, { maxCores: 1 })
   const gate = join(h.dir, 'gate')
   const running = h.issue(h.targetJob('waitFor', gate))
   const queued = h.targetJob('echo')
@@ -272,7 +123,7 @@ it('kill() drops a queued job', async (t) => {
 })
 
 it('a worker and its command do not outlive a leader that is SIGKILLed, nor does what the command put in a session of its own', async (t) => {
-  const h = new Harness(t)
+  const h = local(t)
   const pidFile = join(h.dir, 'pids')
   writeFileSync(pidFile, '')
   const leader = spawn(process.execPath, ['--import', 'tsx', LEADER, h.dir, pidFile], { stdio: 'inherit' })
@@ -285,7 +136,7 @@ it('a worker and its command do not outlive a leader that is SIGKILLed, nor does
 })
 
 it('shutdown ends the workers, and issue() does nothing afterwards', async (t) => {
-  const h = new Harness(t)
+  const h = local(t)
   const outcomes = await Promise.all([h.succeeds(h.targetJob('echo')), h.succeeds(h.targetJob('echo'))])
   const pids = outcomes.map((o) => (o.value as { pid: number }).pid)
   await h.batch.shutdown()
@@ -296,7 +147,7 @@ it('shutdown ends the workers, and issue() does nothing afterwards', async (t) =
 })
 
 it('chaining: a worker runs a lone successor itself, under the ids set aside, until they run out', async (t) => {
-  const h = new Harness(t)
+  const h = local(t)
   const head = { ...h.targetJob('link', { n: 5 }), chain: { first: 100, left: 3 } }
   const first = await h.succeeds(head)
   assert.equal(first.chainedTo, 100)
@@ -310,7 +161,7 @@ it('chaining: a worker runs a lone successor itself, under the ids set aside, un
 })
 
 it('chaining: not when the successor asks for more than the job had, nor without ids set aside', async (t) => {
-  const h = new Harness(t)
+  const h = local(t)
   const bigger = await h.succeeds({ ...h.targetJob('link', { n: 2, cores: 2 }), chain: { first: 100, left: 3 } })
   assert.equal(bigger.chainedTo, undefined)
   const none = await h.succeeds(h.targetJob('link', { n: 2 }))
@@ -318,7 +169,7 @@ it('chaining: not when the successor asks for more than the job had, nor without
 })
 
 it('an attempt queued behind a long one is taken back when another worker is free', async (t) => {
-  const h = new Harness(t, { maxCores: 2 })
+  const h = local(t, { maxCores: 2 })
   // Warm workers, so that the attempts queued behind the long one reach its worker before they are asked back.
   await Promise.all([h.succeeds(h.targetJob('echo')), h.succeeds(h.targetJob('echo'))])
   const gate = join(h.dir, 'gate')
@@ -334,7 +185,7 @@ it('an attempt queued behind a long one is taken back when another worker is fre
 })
 
 it('kill() drops a job queued in a worker behind another, which goes on', async (t) => {
-  const h = new Harness(t, { maxCores: 1 })
+  const h = local(t, { maxCores: 1 })
   await h.succeeds(h.targetJob('echo'))
   const gate = join(h.dir, 'gate')
   const running = h.issue(h.targetJob('waitFor', gate))
@@ -351,7 +202,7 @@ it('kill() drops a job queued in a worker behind another, which goes on', async 
 })
 
 it("a target's wall and CPU time start once its workflow module is imported", async (t) => {
-  const h = new Harness(t)
+  const h = local(t)
   const job = { ...h.targetJob('quick'), module: fileURLToPath(new URL('./fixtures/slowImport.ts', import.meta.url)) }
   const outcome = await h.succeeds(job)
   assert.equal(outcome.value, 'done')
@@ -359,7 +210,7 @@ it("a target's wall and CPU time start once its workflow module is imported", as
 })
 
 it('a killed job takes down what its command started in a session of its own', async (t) => {
-  const h = new Harness(t)
+  const h = local(t)
   const pidFile = join(h.dir, 'sleep.pid')
   writeFileSync(pidFile, '')
   // setsid puts sleep in a new session and process group: killing the command's group misses it.
@@ -391,7 +242,7 @@ async function killingLeftovers(pidFile: string, body: () => Promise<void>): Pro
 }
 
 it('what a command left running ends with it, whether it succeeded or failed, in its group or in a session of its own', async (t) => {
-  const h = new Harness(t, { maxCores: 1 })
+  const h = local(t, { maxCores: 1 })
   const pidFile = join(h.dir, 'pids')
   await killingLeftovers(pidFile, async () => {
     await h.succeeds(h.commandJob(`${leaveSleeps(pidFile)}; echo started`))
@@ -405,7 +256,7 @@ it('what a command left running ends with it, whether it succeeded or failed, in
 })
 
 it('a worker SIGKILLed right after it spawned a command leaves no process of the command', async (t) => {
-  const h = new Harness(t)
+  const h = local(t)
   const pidFile = join(h.dir, 'pids')
   await killingLeftovers(pidFile, async () => {
     // The command's first act is to leave its sleeps and SIGKILL its worker.
@@ -418,7 +269,7 @@ it('a worker SIGKILLed right after it spawned a command leaves no process of the
 })
 
 it('a worker SIGKILLed leaves no process it started itself, which carries nothing but the worker\'s environment (as a command does before its exec)', async (t) => {
-  const h = new Harness(t)
+  const h = local(t)
   const pidFile = join(h.dir, 'pid')
   writeFileSync(pidFile, '')
   const outcome = h.issue(h.targetJob('spawnsAndHangs', pidFile))
@@ -434,7 +285,7 @@ it('a worker SIGKILLed leaves no process it started itself, which carries nothin
 })
 
 it('a worker SIGKILLed with its leader leaves its command running only until the next leader of the run reconciles', async (t) => {
-  const h = new Harness(t)
+  const h = local(t)
   const pidFile = join(h.dir, 'pids')
   writeFileSync(pidFile, '')
   const runId = `run-${process.pid}-${Date.now()}`

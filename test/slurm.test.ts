@@ -8,9 +8,13 @@ import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
+import { randomUUID } from 'node:crypto'
 import { readLines } from '../examples/sort.ts'
+import { openBatchSystem } from '../src/batch/choose.ts'
+import { silentLogger } from '../src/logger.ts'
 import { createdJobs, type JobEvent } from '../src/events/catalogue.ts'
 import { finished, jobtree, readEvents, repo, scratch, sleep, startJobtree, type CliResult } from './helpers/cli.ts'
+import { batchSystemContract } from './helpers/batchContract.ts'
 import { eventually, isDead } from './helpers/processes.ts'
 
 const MODULE = 'test/fixtures/slurmTargets.ts'
@@ -113,6 +117,17 @@ function slurmTest(name: string, seconds: number, body: (store: string, dir: str
 function failures(events: JobEvent[]) {
   return events.flatMap((e) => (e.type === 'JobFailed' ? [e.reason] : []))
 }
+
+// The tests every batch system passes, here through Slurm as a run opens it.
+batchSystemContract('Slurm', {
+  open: (dir) => {
+    requireCluster()
+    const config = { retryCount: 0, maxJobs: 1000, maxCores: 2, maxMemory: 2 ** 34, maxDisk: 2 ** 34, batchSystem: 'slurm' as const, pollInterval: 1 }
+    return openBatchSystem(config, { runId: randomUUID(), storeRoot: dir, logger: silentLogger })
+  },
+  timeoutMs: 120_000,
+  concurrency: 2,
+})
 
 describe('Slurm', { concurrency: 2 }, () => {
   // The slowest test (Slurm checks time limits about every 30 s) runs beside all the others.

@@ -15,8 +15,9 @@ import { lazily } from './lazily.ts'
 // jobtree, 130 interrupted.
 //
 // Each command's module is imported when that command runs: `status` then
-// never loads the leader and its batch systems (rxjs alone takes ~70 ms to
-// load here), which keeps it quick on a large store.
+// never loads the leader and its batch systems (rxjs alone takes longer to
+// load than Node to start: bench/RESULTS.md, "Figures behind design choices"),
+// which keeps it quick on a large store.
 
 function wholeNumber(min: number) {
   return (value: string): number => {

@@ -23,7 +23,8 @@ type S = { -readonly [K in Exclude<keyof JobTreeState, 'counts'>]: JobTreeState[
 // immer's part here is the copy-on-write of the state's top level and its
 // counts: a new state with the fields that changed, or the same state when
 // none did. Not frozen: freezing the new top level after every event
-// tripled the cost of evolve, and the records inside the tries never were.
+// made evolve several times slower (bench/RESULTS.md), and the records
+// inside the tries never were.
 const immer = new Immer({ autoFreeze: false })
 
 const FIELDS = (Object.keys(initialState) as Array<keyof JobTreeState>).filter((field) => field !== 'counts')
@@ -43,7 +44,7 @@ export function evolveAll(state: JobTreeState, events: readonly JobEvent[]): Job
     // Events are applied to a plain copy and the draft written once, with
     // only what changed: every read of a field through immer's proxy asks
     // whether the value is draftable, and a batch reads `jobs` ten times
-    // per event (a third of a replay's time went there).
+    // per event (a large share of a replay's time went there).
     const s: S = { ...state, counts: { ...state.counts }, made: new Set() }
     for (const event of events) apply(s, event)
     const target = draft as unknown as Record<string, unknown> & { counts: Record<string, number> }

@@ -19,8 +19,8 @@ import { diskFullError, isNoSpace, resumeHint } from '../diskFull.ts'
 // `s` + the sequence number they were taken at, and their parts under `p` +
 // that number + the part's index. They are a cache the log can lose. (Kept in
 // parts, never as one large value, because LevelDB reads a whole value to
-// step over it: a seek of the log's end next to a 6 MiB snapshot cost
-// ~40 ms.)
+// step over it, and a seek of the log's end would pay for the whole
+// snapshot.)
 
 const EVENT = 'e'
 const SEGMENT = 'b'

@@ -19,10 +19,10 @@ export const SNAPSHOT_EVERY = 10_000
  * Events between snapshots per byte of the last one, when that is more than
  * SNAPSHOT_EVERY (a leader given another interval stretches it alike). A
  * snapshot holds the live jobs and the values promises may still ask for,
- * so its cost follows the live state, not the jobs run so far; encoding one
- * takes ~50 ns a byte here, and the leader spends ~40 µs on an event, so
- * spacing snapshots by their size keeps them to ~5% of the leader's work (a
- * snapshot of 1.7 MiB: one per ~43,000 events).
+ * so its cost follows the live state, not the jobs run so far; spacing
+ * snapshots by their size keeps their encoding to a small, steady share of
+ * the leader's work per event (the figures behind 1/40 are in
+ * bench/RESULTS.md, "Figures behind design choices").
  */
 const INTERVAL_PER_BYTE = 1 / 40
 

@@ -88,7 +88,7 @@ export class Attempt {
     const wallMs = Math.round(performance.now() - this.startedAt)
     // This process's own usage measures a target; a command's is its child's, which Node does not report.
     if (this.job.spec.work.kind === 'command') return { wallMs, cpuMs: 0, maxRss: 0 }
-    // One getrusage for both figures: each call costs ~6 µs on this VM, a tenth of a no-op job.
+    // One getrusage for both figures: a call is a measurable share of a no-op job (bench/RESULTS.md, "Figures behind design choices").
     const usage = process.resourceUsage()
     const cpuMs = this.cpuAtStart === undefined ? 0 : Math.round((cpuTime(usage) - this.cpuAtStart) / 1000)
     return { wallMs, cpuMs, maxRss: usage.maxRSS * 1024 }

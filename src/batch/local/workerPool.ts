@@ -10,8 +10,8 @@ import { WORKFLOW_LOADERS } from '../../loader/loaders.ts'
 import { ownFile } from '../../ownFile.ts'
 
 // Warm worker processes for the local batch system. Starting Node with tsx
-// takes 100-200 ms, so a worker runs attempt after attempt, one at a time,
-// and a trivial job costs an IPC round trip. A worker is forked only when
+// costs far more than a trivial job, so a worker runs attempt after attempt,
+// one at a time, and a trivial job costs an IPC round trip. A worker is forked only when
 // none is idle, so there are never more than the most attempts that ever ran
 // at once; a worker that dies is simply not reused.
 //

@@ -9,7 +9,10 @@ if (!file) {
   process.exit(2)
 }
 let seed = Number(seedText) >>> 0 || 1
-const next = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+const next = () => {
+  seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0
+  return seed / 2 ** 32
+}
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 const lines = []
 for (let i = 0; i < Number(countText); i++) {

@@ -106,7 +106,10 @@ export function summarize(timeline: Timeline): StatsReport {
 
 function samplesOf(byTarget: Map<string, Samples>, name: string): Samples {
   let s = byTarget.get(name)
-  if (s === undefined) byTarget.set(name, (s = { jobs: 0, failedAttempts: 0, wall: [], cpu: [], wait: [], memory: [] }))
+  if (s === undefined) {
+    s = { jobs: 0, failedAttempts: 0, wall: [], cpu: [], wait: [], memory: [] }
+    byTarget.set(name, s)
+  }
   return s
 }
 

@@ -2,7 +2,7 @@ import { openBatchSystem } from '../batch/choose.ts'
 import { JobtreeError } from '../errors.ts'
 import { stderrLogger } from '../logger.ts'
 import { replay } from '../store/replay.ts'
-import { openStore } from '../store/store.ts'
+import { openStore, type OpenStore } from '../store/store.ts'
 
 /**
  * When no leader holds the store: cancels what the run's last leader left in
@@ -11,7 +11,7 @@ import { openStore } from '../store/store.ts'
  * leader holds the store: it is the one to stop its jobs.
  */
 export async function cancelLeftJobs(root: string): Promise<boolean> {
-  let store
+  let store: OpenStore
   try {
     store = await openStore(root)
   } catch (err) {

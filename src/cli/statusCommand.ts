@@ -4,7 +4,7 @@ import { JobtreeError } from '../errors.ts'
 import { toJson } from '../events/json.ts'
 import { replay } from '../store/replay.ts'
 import { leaderStatus, statusReport, type StatusReport } from '../audit/statusReport.ts'
-import { openStore, storePaths } from '../store/store.ts'
+import { openStore, storePaths, type OpenStore } from '../store/store.ts'
 
 /** `jobtree status`: returns the exit code. */
 export async function statusCommand(dir: string, flags: { failIfNotComplete?: boolean; json?: boolean }): Promise<number> {
@@ -15,7 +15,7 @@ export async function statusCommand(dir: string, flags: { failIfNotComplete?: bo
 
 /** From the log when no leader holds the store; from the running leader when one does. */
 async function readStatus(dir: string): Promise<StatusReport> {
-  let store
+  let store: OpenStore
   try {
     store = await openStore(dir)
   } catch (err) {

@@ -54,7 +54,7 @@ export async function stepCommand(source: EventSource, range: FoldRange, last: n
       process.stdin.on('data', (data: Buffer) => {
         queue = queue.then(async () => {
           // One read may hold several keys (typed ahead, or pasted); an arrow is one escape sequence.
-          for (const key of data.toString('utf8').match(/\x1b\[[0-9;]*[A-Za-z~]|[^]/g) ?? []) {
+          for (const key of data.toString('utf8').match(/\x1b\[[0-9;]*[A-Za-z~]|[\s\S]/g) ?? []) {
             if (!press(key)) return resolve()
           }
           await draw()

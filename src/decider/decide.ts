@@ -1,7 +1,7 @@
 import type { FailureReason, JobCreated, JobEvent, JobIssued, JobsCreated, JobSpec, MessageLogged, SuccessorSpec } from '../events/catalogue.ts'
 import { hasToken, mapTokens, makeToken, type RvRef } from '../events/promise.ts'
 import { evolve, readyJobs } from './jobTree.ts'
-import { type JobRecord, type JobTreeState } from './jobTreeState.ts'
+import type { JobRecord, JobTreeState } from './jobTreeState.ts'
 import type { AttemptFailed, AttemptSucceeded, Input, InterruptInput, RescueInput, ResumeInput, StartInput } from './inputs.ts'
 
 // The leader's decisions, as a pure function: given the projected state and

@@ -69,7 +69,8 @@ export class PVec<T> {
         let node = root
         for (let s = shift; s > 0; s -= BITS) {
           const slot = (index >>> s) & MASK
-          node = (node[slot] ??= []) as Array<unknown>
+          node[slot] ??= []
+          node = node[slot] as Array<unknown>
         }
         node[index & MASK] = flat[i + 1]
       }

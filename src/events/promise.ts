@@ -35,17 +35,21 @@ export function mapTokens(value: unknown, fn: (ref: RvRef) => unknown): unknown 
   if (isToken(value)) return fn(value[RV_KEY])
   if (Array.isArray(value)) {
     let out: unknown[] | undefined
-    value.forEach((item, i) => {
+    for (const [i, item] of value.entries()) {
       const mapped = mapTokens(item, fn)
-      if (mapped !== item) (out ??= value.slice())[i] = mapped
-    })
+      if (mapped === item) continue
+      out ??= value.slice()
+      out[i] = mapped
+    }
     return out ?? value
   }
   if (isPlainObject(value)) {
     let out: Record<string, unknown> | undefined
     for (const [k, item] of Object.entries(value)) {
       const mapped = mapTokens(item, fn)
-      if (mapped !== item) (out ??= { ...value })[k] = mapped
+      if (mapped === item) continue
+      out ??= { ...value }
+      out[k] = mapped
     }
     return out ?? value
   }

@@ -2,7 +2,7 @@ import type { Recorded } from '../events/catalogue.ts'
 import { JobtreeError } from '../errors.ts'
 import { addressId } from './address.ts'
 import { leaderEvents, noLeaderAnswers } from './readEvents.ts'
-import { openStore, type StorePaths } from '../store/store.ts'
+import { openStore, type OpenStore, type StorePaths } from '../store/store.ts'
 
 // `events --follow`: every event from a position on, as it is appended, across
 // leaders. While a leader runs, its socket streams them; when it stops, the
@@ -33,7 +33,7 @@ export async function followEvents(paths: StorePaths, from: number, to: number, 
 
 /** Reads what the log has past `next`; says whether the run has finished, or that a leader holds the log. */
 async function readDirect(paths: StorePaths, next: number, to: number, take: (r: Recorded) => void): Promise<'finished' | 'open' | 'locked'> {
-  let store
+  let store: OpenStore
   try {
     store = await openStore(paths.root)
   } catch (err) {

@@ -61,7 +61,7 @@ export class EventStreams {
     socket.on('close', stop)
     this.stops.add(stop)
     const unsubscribe = this.log.onAppend((first, values) => {
-      values.forEach((bytes, i) => queue.push({ seq: first + i, bytes }))
+      for (const [i, bytes] of values.entries()) queue.push({ seq: first + i, bytes })
       wake()
     })
     try {

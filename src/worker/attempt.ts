@@ -38,7 +38,8 @@ export class Attempt {
   private async runJob(onSpawn: (pgid: number) => void): Promise<AttemptResult> {
     const { job } = this
     try {
-      const log = (this.log = new JobLog(job.logFile, header(job), this.message.maxLogBytes))
+      const log = new JobLog(job.logFile, header(job), this.message.maxLogBytes)
+      this.log = log
       beginRawOutput(log)
       const { work } = job.spec
       if (work.kind === 'command') {

@@ -50,7 +50,9 @@ export class JobLog {
   /** Sends what the process writes to stdout and stderr (console.log and friends) here, until uncapture() or close(). */
   capture(): void {
     const undo = [process.stdout, process.stderr].map((stream) => redirect(stream, (bytes) => this.write(bytes)))
-    this.undoCapture = () => undo.forEach((restore) => restore())
+    this.undoCapture = () => {
+      for (const restore of undo) restore()
+    }
   }
 
   uncapture(): void {

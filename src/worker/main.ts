@@ -40,7 +40,8 @@ async function runQueued(): Promise<void> {
 /** Runs an attempt, then, while nothing else waits here, the lone successors it may chain. */
 async function runChain(run: RunMessage): Promise<void> {
   for (let job: IssuedJob | undefined = run.job; job !== undefined; ) {
-    const attempt: Attempt = (current = new Attempt({ ...run, job }))
+    const attempt: Attempt = new Attempt({ ...run, job })
+    current = attempt
     const result: AttemptResult = await attempt.run((pgid) => send({ type: 'spawned', jobId: attempt.job.jobId, pgid }))
     if (current !== attempt) return
     current = undefined

@@ -29,14 +29,17 @@ export function rawOutputFile(): { fd: number; env: Record<string, string> } {
 /** True in a worker whose descriptors 1 and 2 are such a file. */
 const captured = process.env[RAW_OUTPUT] === 'file'
 let current: JobLog | undefined
-let timer: NodeJS.Timeout | undefined
+/** Whether the timer that collects the current attempt's output runs (one for the worker's life). */
+let collecting = false
 
 /** The attempt logging to `log` starts: what was written between attempts is no attempt's, and is dropped. */
 export function beginRawOutput(log: JobLog): void {
   if (!captured) return
   if (fstatSync(1).size > 0) ftruncateSync(1, 0)
   current = log
-  timer ??= setInterval(() => {
+  if (collecting) return
+  collecting = true
+  setInterval(() => {
     if (current !== undefined) collect(current)
   }, COLLECT_EVERY_MS).unref()
 }

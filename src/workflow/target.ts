@@ -15,7 +15,8 @@ import type { Target, TargetFn } from './context.ts'
 // use a registry of its own instead of misreading this one.
 const REGISTRY = Symbol.for('jobtree.targets.v1')
 const holder = globalThis as typeof globalThis & { [REGISTRY]?: Map<string, Target> }
-const registry = (holder[REGISTRY] ??= new Map<string, Target>())
+holder[REGISTRY] ??= new Map<string, Target>()
+const registry = holder[REGISTRY]
 
 export function target<I = unknown, O = unknown>(name: string, fn: TargetFn<I, O>): Target<I, O>
 export function target<I = unknown, O = unknown>(name: string, options: JobOptions, fn: TargetFn<I, O>): Target<I, O>

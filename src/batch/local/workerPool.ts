@@ -211,7 +211,8 @@ export class WorkerPool {
   }
 
   private revoke(worker: Worker, queued: Assigned, why: 'return' | 'kill'): void {
-    const unsent = worker.unsent.findIndex((run) => run === queued.run)
+    // A started attempt (run cleared) is never among the unsent.
+    const unsent = queued.run === undefined ? -1 : worker.unsent.indexOf(queued.run)
     if (unsent >= 0) {
       // Not sent yet: the worker never hears of it.
       worker.unsent.splice(unsent, 1)

@@ -45,7 +45,8 @@ async function runOne(dirs: SlurmDirs, ticket: string, position: string): Promis
   }
   const message = decodeValue(readFileSync(claimed)) as RunMessage
   appendFileSync(message.job.logFile, `=== Slurm job ${process.env.SLURM_JOB_ID ?? '?'} on ${hostname()}${position} ===\n`)
-  const attempt = (current = new Attempt(message))
+  const attempt = new Attempt(message)
+  current = attempt
   const result = await attempt.run(() => {})
   // Slurm ends a job (its time limit, scancel) by signalling every process
   // in it at once: a command killed by SIGTERM may be that, and the worker's

@@ -29,7 +29,7 @@ export function checkSiteArgs(words: readonly unknown[]): void {
     }
     // A word that is no option and no option's value would be taken by sbatch as the batch script.
     const previous = words[i - 1]
-    const isValue = previous !== undefined && previous.startsWith('-') && !previous.includes('=')
+    const isValue = previous?.startsWith('-') === true && !previous.includes('=')
     if (!word.startsWith('-') && !isValue) {
       throw new JobtreeError('BAD_OPTION', `--slurm-args takes sbatch options only, got ${JSON.stringify(word)} (write --partition=short or -p short)`, { word })
     }

@@ -38,6 +38,10 @@
 //           started jobs), nothing the worker started, such as the sleeps
 //           every command leaves in its group and in a session of its own,
 //           and at the end, no process of the run at all.
+// Each rule's checkers live in test/helpers/invariants/, one function a rule,
+// shared with the random-DAG suite where the rule is the same; they return
+// problems rather than assert, so that the self-test at the end can show each
+// one failing on the run's observations spoilt on purpose.
 // CHAOS_SEED=n runs another seed; a failure names its seed.
 
 import { test, type TestContext } from 'node:test'
@@ -45,22 +49,30 @@ import assert from 'node:assert/strict'
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { isDeepStrictEqual } from 'node:util'
 import { TEST_CLOCK_OFFSET_ENV } from '../src/clock.ts'
-import { replay } from '../src/store/replay.ts'
-import { createdJobs, type CreatedJob, type FailureReason, type JobEvent, type JobFinished } from '../src/events/catalogue.ts'
-import { encodeState } from '../src/decider/stateCodec.ts'
-import { EventLog } from '../src/store/log.ts'
+import { createsJobs, type CreatedJob, type JobCreated, type JobEvent, type JobFinished, type JobsCreated, type JobWork } from '../src/events/catalogue.ts'
 import { RV_KEY } from '../src/events/promise.ts'
-import { evolve } from '../src/decider/jobTree.ts'
-import { initialState, type JobTreeState } from '../src/decider/jobTreeState.ts'
 import { outFile, recordFile, type ChaosInput, type RecordLine } from './fixtures/chaos.ts'
 import {
   FAIL_CODE, ROOT_PATH, behaviour, computedValue, doomed, draw, firstAttempts, ownPart, planNode, successorPath, type Kind, type Relation,
 } from './fixtures/chaosPlan.ts'
 import { unrecordedChainId } from './helpers/chains.ts'
 import { finished, readEvents, scratch, sleep, startJobtree, type CliResult } from './helpers/cli.ts'
-import { childrenOf, eventually, isDead, processesWithEnv } from './helpers/processes.ts'
+import { childrenOf, processesWithEnv } from './helpers/processes.ts'
+import {
+  doomedEndFailed, doomedFailCompletelyOnBudget, failuresAccountedFor, failuresWithinBudget, outcomesFitThePlan, workerDeathsWithinKills, type PlannedJob,
+} from './helpers/invariants/attempts.ts'
+import {
+  killedWorkersLeaveNothing, killedWorkersTagged, noProcessLeft, runTagSeen, seenPidsGone, type Lingering,
+} from './helpers/invariants/leftovers.ts'
+import { readLog, type LogFacts } from './helpers/invariants/logFacts.ts'
+import { LOG_ORDER } from './helpers/invariants/logOrder.ts'
+import { endsWithWorkflowFinished, finishedAsExpected, finishedValues, outFiles, reportsFailures, type EndReport } from './helpers/invariants/output.ts'
+import { createdAsExpected, createdAsPlanned, inputsNamePaths, jobName, noUnplannedJobs, numberJobs } from './helpers/invariants/planShape.ts'
+import { assertCaught, assertNoProblems, Problems, type Checker, type Spoilt } from './helpers/invariants/problems.ts'
+import { replayedState, replayIsAFold, replaysAgree } from './helpers/invariants/replay.ts'
+import { finishedAttemptRanOnce, issuedBeforeRun, noRunAfterFinish, onlyPlannedRan, ranAsExpected, ranUnderItsId, wholeLines } from './helpers/invariants/runs.ts'
+import { spoiltLogs } from './helpers/invariants/spoiltLogs.ts'
 import { WORKER_TAG } from '../src/worker/processGroup.ts'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/chaos.ts', import.meta.url))
@@ -252,17 +264,10 @@ interface Chaos {
   tagSeen: boolean
   /** Killed workers some process of which (found by the worker's tag) was still alive when last looked at. */
   lingering: Lingering[]
-  /** Rule 5 problems: processes of a killed worker left alive. */
-  leftovers: string[]
-}
-
-interface Lingering {
-  pid: number
-  /** The worker's WORKER_TAG, inherited by all it started. */
-  tag: string
-  /** The leader that saw it die (or should have). */
-  leader: number
-  at: number
+  /** Killed workers that had no WORKER_TAG. */
+  untagged: number[]
+  /** Rule 5 problems found while the run goes on: processes of a killed worker left alive. */
+  during: Problems
 }
 
 /** How long a leader has to end what a worker it saw die left; and a later leader, once it has issued (it reconciles first). */
@@ -283,31 +288,12 @@ function envOf(pid: number, name: string): string | undefined {
   }
 }
 
-/**
- * Rule 5 after every worker kill: nothing the worker started outlives it for
- * long: not past the grace while the leader that saw it die lives, nor past
- * the grace after a later leader (which reconciles before it issues) has
- * started jobs. `issuedAt`: when the running leader's first job began.
- */
+/** Rule 5 after every worker kill. `issuedAt`: when the running leader's first job began. */
 function checkLeftovers(chaos: Chaos, leader: number, issuedAt: number | undefined): void {
-  const now = Date.now()
-  chaos.lingering = chaos.lingering.filter((l) => {
-    const alive = processesWithEnv(WORKER_TAG, l.tag)
-    if (alive.length === 0) return false
-    const late = l.leader === leader ? now - l.at > LEFTOVER_GRACE_MS : issuedAt !== undefined && now - issuedAt > LEFTOVER_GRACE_MS
-    if (!late) return true
-    const what = alive.map((pid) => `${pid} (${cmdlineOf(pid)})`)
-    chaos.leftovers.push(`rule 5: worker ${l.pid} was SIGKILLed ${now - l.at} ms ago and its processes still live: ${what.join(', ')}`)
-    return false
-  })
-}
-
-function cmdlineOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 80)
-  } catch {
-    return 'gone'
-  }
+  const watch = { now: Date.now(), leader, issuedAt, graceMs: LEFTOVER_GRACE_MS }
+  const { pending, problems } = killedWorkersLeaveNothing(chaos.lingering, watch, (tag) => processesWithEnv(WORKER_TAG, tag))
+  chaos.lingering = pending
+  chaos.during.add('rule 5', killedWorkersLeaveNothing, problems)
 }
 
 function isWorker(pid: number): boolean {
@@ -347,7 +333,7 @@ async function killWorkers(leader: number, ended: Promise<unknown>, tail: Record
     } catch {
       continue
     }
-    if (tag === undefined) chaos.leftovers.push(`rule 5: worker ${pid} had no ${WORKER_TAG}: what it left could not be looked for`)
+    if (tag === undefined) chaos.untagged.push(pid)
     else chaos.lingering.push({ pid, tag, leader, at: Date.now() })
     chaos.workerKills.push({ pid, path: line.path, attempt: line.attempt })
     chaos.killsPerPath.set(line.path, (chaos.killsPerPath.get(line.path) ?? 0) + 1)
@@ -392,110 +378,8 @@ async function runLeader(
 }
 
 // ---------------------------------------------------------------------------
-// What the log says.
-
-type Outcome = { kind: 'finished'; event: JobFinished } | { kind: 'failed'; reason: FailureReason } | { kind: 'abandoned' }
-
-interface Facts {
-  created: Map<number, CreatedJob>
-  /** Every issued attempt, in log order, with its outcome. */
-  attempts: Map<number, Array<{ attempt: number; outcome: Outcome | undefined }>>
-  finishes: Map<number, JobFinished[]>
-  /** Per job: its JobFailed, JobFailedCompletely and JobRevived events in order. */
-  budget: Map<number, Array<'failed' | 'failedCompletely' | 'revived'>>
-  problems: string[]
-  epochs: number
-}
-
-/** One pass over the log, checking rule 5's invariants on the way. */
-function readLog(events: JobEvent[]): Facts {
-  const f: Facts = { created: new Map(), attempts: new Map(), finishes: new Map(), budget: new Map(), problems: [], epochs: 0 }
-  const problem = (seq: number, text: string) => f.problems.push(`rule 5: event ${seq}: ${text}`)
-  const out = new Map<number, number>()
-  const failedNow = new Set<number>()
-  let epoch = 0
-  let inResume = false
-  const note = (jobId: number, what: 'failed' | 'failedCompletely' | 'revived') => f.budget.set(jobId, [...(f.budget.get(jobId) ?? []), what])
-  const settle = (seq: number, jobId: number, attempt: number, outcome: Outcome) => {
-    const list = f.attempts.get(jobId) ?? []
-    const last = list.at(-1)
-    if (out.get(jobId) !== attempt || last === undefined || last.attempt !== attempt) {
-      problem(seq, `${outcome.kind} names attempt ${attempt} of job ${jobId}, which is not the attempt out (${out.get(jobId) ?? 'none'})`)
-      return
-    }
-    last.outcome = outcome
-    out.delete(jobId)
-  }
-  events.forEach((e, i) => {
-    const seq = i + 1
-    if (i > 0 && e.at < events[i - 1].at) problem(seq, `${e.type} is recorded at ${e.at}, before the event before it (${events[i - 1].at})`)
-    if (e.type !== 'JobAbandoned' && e.type !== 'JobRevived') inResume = false
-    switch (e.type) {
-      case 'WorkflowStarted':
-        if (seq !== 1 || e.epoch !== 1) problem(seq, `WorkflowStarted with epoch ${e.epoch}, not the first event with epoch 1`)
-        epoch = e.epoch
-        break
-      case 'WorkflowResumed':
-        if (e.epoch !== epoch + 1) problem(seq, `WorkflowResumed to epoch ${e.epoch} after epoch ${epoch}`)
-        epoch = e.epoch
-        inResume = true
-        break
-      case 'WorkflowInterrupted':
-        inResume = true
-        break
-      case 'JobCreated':
-      case 'JobsCreated':
-        for (const c of createdJobs(e)) {
-          if (f.created.has(c.jobId)) problem(seq, `job ${c.jobId} created twice`)
-          f.created.set(c.jobId, c)
-        }
-        break
-      case 'JobIssued': {
-        const list = f.attempts.get(e.jobId) ?? []
-        if (!f.created.has(e.jobId)) problem(seq, `job ${e.jobId} issued before it was created`)
-        if (e.epoch !== epoch) problem(seq, `job ${e.jobId} issued under epoch ${e.epoch} while the epoch is ${epoch}`)
-        if (out.has(e.jobId)) problem(seq, `job ${e.jobId} attempt ${e.attempt} issued while attempt ${out.get(e.jobId)} is out`)
-        if (list.some((a) => a.attempt >= e.attempt)) problem(seq, `job ${e.jobId} attempt ${e.attempt} issued after attempts ${list.map((a) => a.attempt).join(', ')}`)
-        if (f.finishes.has(e.jobId)) problem(seq, `job ${e.jobId} issued again after it finished`)
-        list.push({ attempt: e.attempt, outcome: undefined })
-        f.attempts.set(e.jobId, list)
-        out.set(e.jobId, e.attempt)
-        break
-      }
-      case 'JobFinished':
-        if (f.finishes.has(e.jobId)) problem(seq, `job ${e.jobId} finished a second time (attempt ${e.attempt})`)
-        f.finishes.set(e.jobId, [...(f.finishes.get(e.jobId) ?? []), e])
-        settle(seq, e.jobId, e.attempt, { kind: 'finished', event: e })
-        break
-      case 'JobFailed':
-        settle(seq, e.jobId, e.attempt, { kind: 'failed', reason: e.reason })
-        note(e.jobId, 'failed')
-        break
-      case 'JobAbandoned':
-        if (!inResume) problem(seq, `job ${e.jobId} attempt ${e.attempt} abandoned outside a resumption or interruption`)
-        settle(seq, e.jobId, e.attempt, { kind: 'abandoned' })
-        break
-      case 'JobFailedCompletely':
-        if (f.budget.get(e.jobId)?.at(-1) !== 'failed') problem(seq, `job ${e.jobId} failed completely without a failed attempt just before`)
-        failedNow.add(e.jobId)
-        note(e.jobId, 'failedCompletely')
-        break
-      case 'JobRevived':
-        if (!inResume) problem(seq, `job ${e.jobId} revived outside a resumption`)
-        if (!failedNow.delete(e.jobId)) problem(seq, `job ${e.jobId} revived while it had not failed completely`)
-        note(e.jobId, 'revived')
-        break
-      default:
-        break
-    }
-  })
-  for (const [jobId, attempt] of out) f.problems.push(`rule 5: job ${jobId} attempt ${attempt} is still out at the end of the log`)
-  f.epochs = epoch
-  return f
-}
-
-// ---------------------------------------------------------------------------
-// The checks.
+// The checks: the rules' checkers (test/helpers/invariants/), fed from the
+// plan and what the run left.
 
 interface Tally {
   exception: number
@@ -518,10 +402,10 @@ interface Tally {
 }
 
 interface Checked {
-  problems: string[]
+  problems: Problems
   tally: Tally
   idOf: Map<string, number>
-  facts: Facts
+  facts: LogFacts
 }
 
 /** What the jobs left in out/: file name (the job's path) → content. */
@@ -535,242 +419,197 @@ function readOut(dir: string): Map<string, string> {
 interface Observed {
   events: JobEvent[]
   lines: RecordLine[]
+  /** Record lines without their newline, or not JSON. */
+  torn: string[]
   out: Map<string, string>
+  /** How the final run ended. */
+  final: EndReport
+  workerKills: Chaos['workerKills']
 }
 
-function check(seed: number, tree: Tree, e: Expected, observed: Observed, chaos: Chaos): Checked {
-  const facts = readLog(observed.events)
-  const { lines, out } = observed
-  const problems = [...facts.problems]
-  const tally: Tally = { exception: 0, exit: 0, timeout: 0, workerDied: 0, abandoned: 0, unplannedTimeouts: 0, unattributedDeaths: 0, orphanedCommands: 0 }
-  tally.orphanedCommands = lines.filter((l) => l.worker === 1).length
+/** The path a created job's input names: a target's input, a command's fifth word. */
+function loggedPath(c: CreatedJob): unknown {
+  const { work } = c.spec
+  return work.kind === 'target' ? (work.input as ChaosInput).path : Array.isArray(work.command) ? work.command[4] : undefined
+}
+
+function check(seed: number, tree: Tree, e: Expected, o: Observed): Checked {
+  const facts = readLog(o.events)
+  const p = new Problems()
   const job = (path: string) => must(tree, path, 'planned job')
+  const planned = (path: string) => tree.has(path)
+  for (const checker of LOG_ORDER) p.run('rule 5', checker, o.events)
 
-  // Job ids: the root is the job created as root; an attempt's successors are
-  // numbered from its JobFinished's `first`, children (in add order) first.
-  const idOf = new Map<string, number>()
-  const pathOf = new Map<number, string>()
-  const number = (path: string, id: number): void => {
-    idOf.set(path, id)
-    pathOf.set(id, path)
-    const planned = job(path)
-    const finish = facts.finishes.get(id)?.[0]
-    if (finish === undefined) return
-    const { first, children, followOns } = finish.successors
-    if (children !== planned.children.length || followOns !== planned.followOns.length) {
-      problems.push(`rule 1: ${path} (job ${id}) added ${children} children and ${followOns} follow-ons, planned ${planned.children.length} and ${planned.followOns.length}`)
-      return
-    }
-    planned.children.forEach((c, i) => number(c, first + i))
-    planned.followOns.forEach((f, i) => number(f, first + children + i))
+  // Rule 1: the tree the log created, what succeeded with which values, what it left in out/, how the run ended.
+  const numbering = numberJobs(ROOT_PATH, job, facts)
+  p.add('rule 1', numberJobs, numbering.problems)
+  const { idOf, pathOf } = numbering
+  const name = jobName(idOf)
+  const createdPlanned = [...facts.created].flatMap(([id, c]) => (pathOf.has(id) ? [{ path: pathOf.get(id) as string, c }] : []))
+  p.run('rule 1', noUnplannedJobs, facts.created, pathOf)
+  p.run('rule 1', inputsNamePaths, createdPlanned.map(({ c }) => ({ jobId: c.jobId, path: loggedPath(c) })), pathOf, idOf)
+  p.run('rule 1', createdAsPlanned, createdPlanned.map(({ path, c }) => ({ name: name(path), created: c, command: job(path).kind === 'command', kind: job(path).kind, rel: job(path).rel })))
+  p.run('rule 1', createdAsExpected, tree.keys(), e.created, idOf, facts.created)
+  const finishesOf = (path: string) => facts.finishes.get(idOf.get(path) ?? -1) ?? []
+  p.run('rule 1', finishedAsExpected, [...tree.keys()].map((path) => ({ name: name(path), succeeds: e.succeeds.has(path), finishes: finishesOf(path) })))
+  const stored = (path: string) => {
+    const returns = job(path).returns
+    return returns === null ? e.value.get(path) : { [RV_KEY]: { job: idOf.get(returns), path: [] } }
   }
-  const root = [...facts.created.values()].find((c) => c.relation === 'root')
-  if (root === undefined) problems.push('rule 1: no root job in the log')
-  else number(ROOT_PATH, root.jobId)
-  const name = (path: string) => `${path} (job ${idOf.get(path) ?? '?'})`
-
-  // Rule 1: what was created, what succeeded, with which values, and what it left in out/.
-  for (const [id, c] of facts.created) {
-    const path = pathOf.get(id)
-    if (path === undefined) {
-      problems.push(`rule 1: job ${id} was created, but no planned job has that id`)
-      continue
-    }
-    const planned = job(path)
-    const { work } = c.spec
-    const loggedPath = work.kind === 'target' ? (work.input as ChaosInput).path : Array.isArray(work.command) ? work.command[4] : undefined
-    if (loggedPath !== path) problems.push(`rule 1: ${name(path)} was created with path ${String(loggedPath)} in its input`)
-    if ((work.kind === 'command') !== (planned.kind === 'command')) problems.push(`rule 1: ${name(path)} is a ${work.kind} job, planned as a ${planned.kind}`)
-    if (c.relation !== planned.rel) problems.push(`rule 1: ${name(path)} was created as a ${c.relation}, planned as a ${planned.rel}`)
-  }
-  for (const path of e.created) if (!idOf.has(path) || !facts.created.has(idOf.get(path) as number)) problems.push(`rule 1: ${name(path)} should have been created`)
-  for (const [path, id] of idOf) if (!e.created.has(path) && facts.created.has(id)) problems.push(`rule 1: ${name(path)} was created, though a job it depends on is doomed`)
-  for (const path of tree.keys()) {
-    const id = idOf.get(path)
-    const finishes = id === undefined ? [] : (facts.finishes.get(id) ?? [])
-    if (!e.succeeds.has(path)) {
-      if (finishes.length > 0) problems.push(`rule 1: ${name(path)} finished, though it is doomed or depends on a doomed job`)
-      continue
-    }
-    if (finishes.length === 0) {
-      problems.push(`rule 1: ${name(path)} never finished`)
-      continue
-    }
-    const planned = job(path)
-    const stored = planned.returns === null ? e.value.get(path) : { [RV_KEY]: { job: idOf.get(planned.returns), path: [] } }
-    if (!isDeepStrictEqual(finishes[0].value, stored)) problems.push(`rule 1: ${name(path)} finished with value ${JSON.stringify(finishes[0].value)}, expected ${JSON.stringify(stored)}`)
-  }
-  for (const file of out.keys()) if (!e.out.has(file)) problems.push(`rule 1: out/${file} exists, but ${name(file)} should not have succeeded`)
-  for (const [path, value] of e.out) {
-    const got = out.get(path)
-    if (got !== String(value)) problems.push(`rule 1: out/${path} holds ${JSON.stringify(got)}, expected ${value} (${job(path).kind}${job(path).uses.length > 0 ? `, handed ${job(path).uses.join(', ')}` : ''})`)
-  }
+  p.run('rule 1', finishedValues, [...e.succeeds].flatMap((path) => finishesOf(path).slice(0, 1).map((finish) => ({ name: name(path), finish, expected: stored(path) }))))
+  p.run('rule 1', outFiles, o.out, e.out, name, (path) => `${job(path).kind}${job(path).uses.length > 0 ? `, handed ${job(path).uses.join(', ')}` : ''}`)
+  const doomedRunning = [...tree.values()].filter((j) => j.doomed && e.runs.has(j.path))
+  const neverRan = e.created.size - e.runs.size
+  p.run('rule 1', reportsFailures, o.final, doomedRunning.map((j) => ({ name: `doomed ${name(j.path)}`, id: idOf.get(j.path) })), RETRY_COUNT + 1, neverRan)
+  p.run('rule 1', endsWithWorkflowFinished, o.events, { ok: false, succeeded: e.succeeds.size, failed: doomedRunning.length, neverRan })
 
   // Rule 2: the record against the log.
+  const issued = (jobId: number) => (facts.attempts.get(jobId) ?? []).map((a) => a.attempt)
+  p.run('rule 2', wholeLines, o.torn.map((raw) => ({ raw })))
+  p.run('rule 2', onlyPlannedRan, o.lines, planned)
+  p.run('rule 2', ranUnderItsId, o.lines, planned, idOf)
+  p.run('rule 2', issuedBeforeRun, o.lines.filter((l) => planned(l.path) && idOf.get(l.path) === l.job), issued, name)
   const linesOf = new Map<string, RecordLine[]>()
-  for (const line of lines) {
-    linesOf.set(line.path, [...(linesOf.get(line.path) ?? []), line])
-    const id = idOf.get(line.path)
-    if (!tree.has(line.path)) problems.push(`rule 2: the record names ${line.path}, which is not planned`)
-    else if (id !== line.job) problems.push(`rule 2: ${name(line.path)} recorded job id ${line.job}`)
-    else if (!facts.attempts.get(id)?.some((a) => a.attempt === line.attempt)) {
-      problems.push(`rule 2: ${name(line.path)} ran attempt ${line.attempt}, which the log never issued (write-ahead broken)`)
-    }
-  }
-  for (const path of tree.keys()) {
-    const ran = linesOf.get(path) ?? []
-    const id = idOf.get(path)
-    if (!e.runs.has(path)) {
-      if (ran.length > 0) problems.push(`rule 2: ${name(path)} ran (attempts ${ran.map((l) => l.attempt).join(', ')}), though it depends on a doomed job`)
-      if (id !== undefined && (facts.attempts.get(id)?.length ?? 0) > 0) problems.push(`rule 2: ${name(path)} was issued, though it depends on a doomed job`)
-      continue
-    }
-    if (ran.length === 0) problems.push(`rule 2: ${name(path)} never ran`)
-    const finish = id === undefined ? undefined : facts.finishes.get(id)?.[0]
-    if (finish === undefined) continue
-    const again = ran.filter((l) => l.attempt > finish.attempt)
-    if (again.length > 0) problems.push(`rule 2: ${name(path)} ran attempt(s) ${again.map((l) => l.attempt).join(', ')} after attempt ${finish.attempt} had finished`)
-    const okLines = ran.filter((l) => l.attempt === finish.attempt).length
-    if (okLines !== 1) problems.push(`rule 2: ${name(path)}'s finished attempt ${finish.attempt} has ${okLines} record lines, not one`)
-  }
+  for (const line of o.lines) linesOf.set(line.path, [...(linesOf.get(line.path) ?? []), line])
+  const ran = (path: string) => linesOf.get(path) ?? []
+  p.run('rule 2', ranAsExpected, [...tree.keys()].map((path) => ({ name: name(path), runs: e.runs.has(path), ran: ran(path), issued: issued(idOf.get(path) ?? -1).length })))
+  const finishedRuns = [...e.runs].flatMap((path) => finishesOf(path).slice(0, 1).map((f) => ({ name: name(path), finished: f.attempt, ran: ran(path) })))
+  p.run('rule 2', noRunAfterFinish, finishedRuns)
+  p.run('rule 2', finishedAttemptRanOnce, finishedRuns.map((j) => ({ ...j, marks: { record: j.ran } })))
 
   // Rule 3: each attempt's outcome fits its plan; failures within the budget.
-  const killed = new Set(chaos.workerKills.map((k) => k.pid))
-  const workerOf = new Map(lines.map((l) => [`${l.job}:${l.attempt}`, l.worker]))
-  for (const [id, attempts] of facts.attempts) {
+  const workerOf = new Map(o.lines.map((l) => [`${l.job}:${l.attempt}`, l.worker]))
+  const jobs: PlannedJob[] = [...facts.attempts].flatMap(([id, attempts]) => {
     const path = pathOf.get(id)
-    if (path === undefined) continue
-    const planned = job(path)
-    let plannedFailures = 0
-    let caused = 0
-    let failures = 0
-    for (const { attempt, outcome } of attempts) {
-      const b = behaviour(seed, path, planned.depth, attempt)
-      const what = `${name(path)} attempt ${attempt} (planned: ${b})`
-      if (outcome === undefined) continue
-      if (outcome.kind === 'abandoned') {
-        tally.abandoned += 1
-        continue
-      }
-      if (outcome.kind === 'finished') {
-        if (b !== 'ok') problems.push(`rule 3: ${what} succeeded`)
-        continue
-      }
-      failures += 1
-      const { reason } = outcome
-      switch (reason.kind) {
-        case 'exception':
-          tally.exception += 1
-          plannedFailures += 1
-          if (b !== 'fail' || planned.kind === 'command') problems.push(`rule 3: ${what} threw: ${reason.message}`)
-          else if (!reason.message.includes(`planned failure of ${path} on attempt ${attempt}`)) problems.push(`rule 3: ${what} threw the wrong error: ${reason.message}`)
-          break
-        case 'exit':
-          tally.exit += 1
-          plannedFailures += 1
-          if (b !== 'fail' || planned.kind !== 'command' || reason.code !== FAIL_CODE) problems.push(`rule 3: ${what} exited with code ${reason.code}`)
-          break
-        case 'timeout':
-          tally.timeout += 1
-          caused += 1
-          if (b !== 'hang') tally.unplannedTimeouts += 1
-          break
-        case 'workerDied': {
-          tally.workerDied += 1
-          caused += 1
-          const worker = workerOf.get(`${id}:${attempt}`)
-          if (worker === undefined || worker === 1) tally.unattributedDeaths += 1
-          else if (!killed.has(worker)) problems.push(`rule 3: ${what} failed as its worker ${worker} died, but the test did not kill that worker`)
-          if (reason.signal !== 'SIGKILL') problems.push(`rule 3: ${what}: its worker died of ${reason.signal ?? `exit code ${reason.code}`}, not of the test's SIGKILL`)
-          break
-        }
-        default:
-          problems.push(`rule 3: ${what} failed for an unplanned reason: ${JSON.stringify(reason).slice(0, 300)}`)
-      }
-      if (b === 'hang' && reason.kind !== 'timeout' && reason.kind !== 'workerDied') problems.push(`rule 3: ${what} failed with ${reason.kind}, not timeout`)
-    }
-    if (failures !== plannedFailures + caused) problems.push(`rule 3: ${name(path)} has ${failures} failed attempts, not its ${plannedFailures} planned ones plus ${caused} caused by kills and rescues`)
-
-    // The budget, between revivals (a restart gives a job that failed completely a fresh one).
-    let inSegment = 0
-    for (const step of facts.budget.get(id) ?? []) {
-      if (step === 'failed') {
-        inSegment += 1
-        if (inSegment > RETRY_COUNT + 1) problems.push(`rule 3: ${name(path)} failed ${inSegment} times without being revived, over its budget of ${RETRY_COUNT + 1} attempts`)
-      } else if (step === 'failedCompletely') {
-        if (!planned.doomed) problems.push(`rule 3: ${name(path)} failed completely, but it is not doomed (planned ${JSON.stringify(firstAttempts(seed, path))})`)
-        else if (inSegment !== RETRY_COUNT + 1) problems.push(`rule 3: doomed ${name(path)} failed completely after ${inSegment} failed attempts, not retryCount+1 = ${RETRY_COUNT + 1}`)
-      } else {
-        inSegment = 0
-      }
-    }
-    const last = facts.budget.get(id)?.filter((s) => s !== 'failed').at(-1)
-    if (planned.doomed && e.runs.has(path) && last !== 'failedCompletely') problems.push(`rule 3: doomed ${name(path)} has not failed completely at the end`)
-  }
-  if (tally.workerDied > chaos.workerKills.length) problems.push(`rule 3: ${tally.workerDied} attempts failed as their worker died, but the test killed only ${chaos.workerKills.length} workers`)
-  return { problems, tally, idOf, facts }
+    if (path === undefined) return []
+    const j = job(path)
+    return [{
+      name: name(path), command: j.kind === 'command', doomed: j.doomed, runs: e.runs.has(path), issued: attempts, budget: facts.budget.get(id) ?? [],
+      plan: (attempt: number) => behaviour(seed, path, j.depth, attempt), planText: JSON.stringify(firstAttempts(seed, path)),
+      thrown: (attempt: number) => `planned failure of ${path} on attempt ${attempt}`, workerOf: (attempt: number) => workerOf.get(`${id}:${attempt}`),
+    }]
+  })
+  p.run('rule 3', outcomesFitThePlan, jobs, { failCode: FAIL_CODE, killed: new Set(o.workerKills.map((k) => k.pid)) })
+  p.run('rule 3', failuresAccountedFor, jobs)
+  p.run('rule 3', failuresWithinBudget, jobs, RETRY_COUNT)
+  p.run('rule 3', doomedFailCompletelyOnBudget, jobs, RETRY_COUNT)
+  p.run('rule 3', doomedEndFailed, jobs)
+  p.run('rule 3', workerDeathsWithinKills, jobs, o.workerKills.length)
+  return { problems: p, tally: tally(jobs, o.lines), idOf, facts }
 }
 
-// The checks must have teeth: what the run left, spoilt on purpose, must be caught.
+/** How the attempts ended, to show that the chaos exercised every way of failing. */
+function tally(jobs: PlannedJob[], lines: RecordLine[]): Tally {
+  const t: Tally = { exception: 0, exit: 0, timeout: 0, workerDied: 0, abandoned: 0, unplannedTimeouts: 0, unattributedDeaths: 0, orphanedCommands: 0 }
+  t.orphanedCommands = lines.filter((l) => l.worker === 1).length
+  for (const job of jobs) {
+    for (const { attempt, outcome } of job.issued) {
+      if (outcome?.kind === 'abandoned') t.abandoned += 1
+      if (outcome?.kind !== 'failed') continue
+      const { kind } = outcome.reason
+      if (kind === 'exception' || kind === 'exit' || kind === 'timeout' || kind === 'workerDied') t[kind] += 1
+      if (kind === 'timeout' && job.plan(attempt) !== 'hang') t.unplannedTimeouts += 1
+      const worker = job.workerOf(attempt)
+      if (kind === 'workerDied' && (worker === undefined || worker === 1)) t.unattributedDeaths += 1
+    }
+  }
+  return t
+}
 
-function spoilt(tree: Tree, e: Expected, o: Observed, checked: Checked): Array<{ rule: string; how: string; observed: Observed }> {
+// The checks must have teeth: what the run left, spoilt on purpose, must be
+// caught by the checker aimed at it, and every checker must be aimed at.
+
+interface SpoiltRun {
+  rule: string
+  how: string
+  by: Checker[]
+  observed: Observed
+}
+
+function spoilt(tree: Tree, e: Expected, o: Observed, checked: Checked): SpoiltRun[] {
   const { idOf, facts } = checked
-  const cases: Array<{ rule: string; how: string; observed: Observed }> = []
+  const cases: SpoiltRun[] = spoiltLogs(o.events).map((c) => ({ rule: 'rule 5', how: c.how, by: c.by, observed: { ...o, events: c.events } }))
+  const add = (rule: string, how: string, by: Checker[], observed: Partial<Observed>) => cases.push({ rule, how, by, observed: { ...o, ...observed } })
   const pathOfId = new Map([...idOf].map(([path, id]) => [id, path]))
-  const withEvents = (events: JobEvent[]) => ({ ...o, events })
-  // rule 1: a wrong value; a file left by a job that could not run.
+  const events = (f: (events: JobEvent[]) => JobEvent[]) => ({ events: f(o.events.slice()) })
+  const replaced = (i: number, ev: JobEvent) => events((evs) => evs.map((old, j) => (j === i ? ev : old)))
+  const dropped = (i: number) => events((evs) => evs.filter((_, j) => j !== i))
+  const lastIndex = (test: (ev: JobEvent, i: number) => boolean) => o.events.reduce((last, ev, i) => (test(ev, i) ? i : last), -1)
+
+  // Rule 1: the tree created, values, files, the end.
+  const root = facts.created.get(idOf.get(ROOT_PATH) ?? -1) as CreatedJob
+  const rootCreated = o.events.findIndex((ev) => ev.type === 'JobCreated' && ev.relation === 'root')
+  const rootFinished = o.events.findIndex((ev) => ev.type === 'JobFinished' && ev.jobId === root.jobId)
+  const rootFinish = o.events[rootFinished] as JobFinished
+  const bigger = { ...rootFinish.successors, children: rootFinish.successors.children + 1 }
+  add('rule 1', 'the root added one child more than planned', [numberJobs], replaced(rootFinished, { ...rootFinish, successors: bigger }))
+  add('rule 1', 'the root finished with a wrong value', [finishedValues], replaced(rootFinished, { ...rootFinish, value: 'spoilt' }))
+  add('rule 1', 'a job created outside the plan', [noUnplannedJobs], events((evs) => [...evs.slice(0, rootCreated + 1), { ...root, type: 'JobCreated', v: 1, at: evs[rootCreated].at, jobId: 1e9 }, ...evs.slice(rootCreated + 1)]))
+  const batch = o.events.findIndex((ev) => createsJobs(ev) && ev.relation === 'child' && ev.spec.work.kind === 'target')
+  const children = o.events[batch] as JobCreated | JobsCreated
+  const work = children.spec.work as JobWork & { kind: 'target' }
+  const elsewhere = { ...children.spec, work: { ...work, input: { ...(work.input as ChaosInput), path: 'elsewhere' } } }
+  add('rule 1', 'a job created with another path in its input', [inputsNamePaths], replaced(batch, { ...children, spec: elsewhere }))
+  add('rule 1', 'a child created as a follow-on', [createdAsPlanned], replaced(batch, { ...children, relation: 'followOn' }))
+  add('rule 1', 'a child never created', [createdAsExpected], dropped(batch))
+  add('rule 1', 'the last job to finish never finished', [finishedAsExpected], dropped(lastIndex((ev) => ev.type === 'JobFinished')))
   const agg = [...e.out.keys()].find((p) => must(tree, p, 'job').kind === 'agg') as string
-  cases.push({ rule: 'rule 1', how: `${agg} wrote a wrong sum`, observed: { ...o, out: new Map([...o.out, [agg, String(Number(o.out.get(agg)) + 1)]]) } })
+  add('rule 1', `${agg} wrote a wrong sum`, [outFiles], { out: new Map([...o.out, [agg, String(Number(o.out.get(agg)) + 1)]]) })
   const blocked = [...e.created].find((p) => !e.runs.has(p)) as string
-  cases.push({ rule: 'rule 1', how: `${blocked} left a file`, observed: { ...o, out: new Map([...o.out, [blocked, '1']]) } })
-  // rule 2: a finished job runs again; a job that waits for a doomed one runs.
+  add('rule 1', `${blocked} left a file`, [outFiles], { out: new Map([...o.out, [blocked, '1']]) })
+  add('rule 1', 'the final run exited with 0 and said nothing', [reportsFailures], { final: { code: 0, signal: null, stderr: '' } })
+  add('rule 1', 'the log does not end with WorkflowFinished', [endsWithWorkflowFinished], dropped(o.events.length - 1))
+
+  // Rule 2: the record against the log.
   const finish = [...facts.finishes.values()][0][0]
-  const again: RecordLine = { path: pathOfId.get(finish.jobId) as string, job: finish.jobId, attempt: finish.attempt + 1, worker: 1 }
-  cases.push({ rule: 'rule 2', how: `${again.path} runs after it finished`, observed: { ...o, lines: [...o.lines, again] } })
-  cases.push({ rule: 'rule 2', how: `${blocked} runs`, observed: { ...o, lines: [...o.lines, { path: blocked, job: idOf.get(blocked) ?? -1, attempt: 1, worker: 1 }] } })
-  // rule 3: an attempt fails for a reason nobody planned; a doomed job fails completely one attempt early.
+  const path = pathOfId.get(finish.jobId) as string
+  const again: RecordLine = { path, job: finish.jobId, attempt: finish.attempt + 1, worker: 1 }
+  add('rule 2', `${path} runs after it finished`, [noRunAfterFinish, issuedBeforeRun], { lines: [...o.lines, again] })
+  add('rule 2', `${blocked} runs`, [ranAsExpected], { lines: [...o.lines, { path: blocked, job: idOf.get(blocked) ?? -1, attempt: 1, worker: 1 }] })
+  const okLine = o.lines.find((l) => l.job === finish.jobId && l.attempt === finish.attempt) as RecordLine
+  add('rule 2', `${path}'s finished attempt recorded twice`, [finishedAttemptRanOnce], { lines: [...o.lines, okLine] })
+  add('rule 2', 'a job outside the plan ran', [onlyPlannedRan], { lines: [...o.lines, { ...okLine, path: 'nowhere' }] })
+  add('rule 2', `${path} ran under another id`, [ranUnderItsId], { lines: [...o.lines, { ...okLine, job: -5 }] })
+  add('rule 2', 'a torn record line', [wholeLines], { torn: ['{"path":'] })
+
+  // Rule 3: outcomes against the plan, the budget.
   const failedAt = o.events.findIndex((ev) => ev.type === 'JobFailed' && ev.reason.kind === 'exception')
-  const lost = o.events.map((ev, i) => (i === failedAt && ev.type === 'JobFailed' ? { ...ev, reason: { kind: 'lost' as const, message: 'spoilt' } } : ev))
-  cases.push({ rule: 'rule 3', how: 'an exception turned into a lost attempt', observed: withEvents(lost) })
+  const lost = o.events[failedAt] as JobEvent & { type: 'JobFailed' }
+  add('rule 3', 'an exception turned into a lost attempt', [outcomesFitThePlan, failuresAccountedFor], replaced(failedAt, { ...lost, reason: { kind: 'lost', message: 'spoilt' } }))
   const completely = o.events.findIndex((ev) => ev.type === 'JobFailedCompletely')
-  cases.push({ rule: 'rule 3', how: 'a doomed job fails completely after retryCount failures', observed: withEvents(o.events.filter((_, i) => i !== completely - 1)) })
-  // rule 5: an attempt issued twice; a job issued before it is created; a job finishing twice.
-  const issued = o.events.findIndex((ev) => ev.type === 'JobIssued')
-  cases.push({ rule: 'rule 5', how: 'an attempt issued twice', observed: withEvents([...o.events.slice(0, issued + 1), o.events[issued], ...o.events.slice(issued + 1)]) })
-  const created = o.events.findIndex((ev) => ev.type === 'JobIssued' && ev.jobId > 0)
-  const late = o.events[created] as JobEvent & { jobId: number }
-  const at = o.events.findIndex((ev) => [...createdJobs(ev)].some((c) => c.jobId === late.jobId))
-  cases.push({ rule: 'rule 5', how: 'a job issued before it is created', observed: withEvents([...o.events.slice(0, at), ...o.events.slice(at + 1, created + 1), o.events[at], ...o.events.slice(created + 1)]) })
-  const finished = o.events.findIndex((ev) => ev.type === 'JobFinished')
-  cases.push({ rule: 'rule 5', how: 'a job finishing twice', observed: withEvents([...o.events, o.events[finished]]) })
+  const doomedId = (o.events[completely] as JobEvent & { type: 'JobFailedCompletely' }).jobId
+  const lastFailure = lastIndex((ev, i) => i < completely && ev.type === 'JobFailed' && ev.jobId === doomedId)
+  add('rule 3', 'a doomed job fails completely after retryCount failures', [doomedFailCompletelyOnBudget], dropped(lastFailure))
+  add('rule 3', 'a doomed job fails once more than its budget', [failuresWithinBudget], events((evs) => [...evs.slice(0, completely), evs[lastFailure], ...evs.slice(completely)]))
+  add('rule 3', 'a doomed job has not failed completely at the end', [doomedEndFailed], dropped(lastIndex((ev) => ev.type === 'JobFailedCompletely')))
+  add('rule 3', 'workers died that the test did not kill', [workerDeathsWithinKills], { workerKills: [] })
   return cases
 }
 
-function assertCaught(seed: number, tree: Tree, e: Expected, o: Observed, chaos: Chaos, checked: Checked): void {
-  for (const c of spoilt(tree, e, o, checked)) {
-    const problems = check(seed, tree, e, c.observed, chaos).problems
-    assert.ok(problems.some((p) => p.startsWith(`${c.rule}:`)), `the checks missed a spoilt run (${c.how}): expected a ${c.rule} problem, got ${JSON.stringify(problems.slice(0, 5))}`)
+/** Checkers of what a run leaves outside its log and record, spoilt by handing them observations that fail. */
+async function spoiltLeftovers(replayed: Buffer, events: JobEvent[]): Promise<Spoilt[]> {
+  const cases: Spoilt[] = []
+  const add = (rule: string, how: string, by: Checker, found: string[]) => {
+    const problems = new Problems()
+    problems.add(rule, by, found)
+    cases.push({ rule, how, by: [by], problems })
   }
+  const flipped = Buffer.from(replayed)
+  flipped[flipped.length - 1] ^= 1
+  add('rule 4', 'a second replay gives another state', replaysAgree, replaysAgree([replayed, flipped]))
+  add('rule 4', 'the replay differs from a fold', replayIsAFold, replayIsAFold(flipped, events))
+  const lingering = [{ pid: 1, tag: 'spoilt', leader: 2, at: 0 }]
+  add('rule 5', 'a killed worker leaves a process', killedWorkersLeaveNothing, killedWorkersLeaveNothing(lingering, { now: LEFTOVER_GRACE_MS + 1, leader: 2, issuedAt: undefined, graceMs: LEFTOVER_GRACE_MS }, () => [process.pid]).problems)
+  add('rule 5', 'a killed worker had no tag', killedWorkersTagged, killedWorkersTagged([1], WORKER_TAG))
+  add('rule 5', 'the run tag was never seen', runTagSeen, runTagSeen(false, TAG))
+  add('rule 5', 'a process of the run outlives it', noProcessLeft, await noProcessLeft(() => [process.pid], 100))
+  add('rule 5', 'a pid seen during the run lives on', seenPidsGone, seenPidsGone([process.pid], () => true))
+  return cases
 }
 
-function assertNoProblems(what: string, problems: string[]): void {
-  if (problems.length === 0) return
-  const shown = problems.slice(0, 40)
-  assert.fail(`${what}: ${problems.length} problem(s)${problems.length > shown.length ? ` (the first ${shown.length})` : ''}:\n  ${shown.join('\n  ')}`)
-}
-
-/** A canonical encoding of a job-tree state: every field, tries as their entries in index order. */
-function canonical(state: JobTreeState): Buffer {
-  return Buffer.from(encodeState(state))
-}
-
-async function replayedState(store: string): Promise<Buffer> {
-  const log = await EventLog.open(join(store, 'events'), false)
-  try {
-    return canonical(await replay(log))
-  } finally {
-    await log.close()
-  }
+function assertChecksHaveTeeth(seed: number, tree: Tree, e: Expected, o: Observed, checked: Checked, leftovers: Spoilt[], ran: Problems): void {
+  const cases = spoilt(tree, e, o, checked).map((c) => ({ ...c, problems: check(seed, tree, e, c.observed).problems }))
+  assertCaught([...cases, ...leftovers], ran.ran)
 }
 
 // ---------------------------------------------------------------------------
@@ -805,7 +644,7 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
   const store = join(s.dir, 'store')
   const tail = new RecordTail(recordFile(s.dir))
   const chaos: Chaos = {
-    random: seeded(SEED, 'workers'), workerKills: [], killsPerPath: new Map(), workersSeen: new Set(), tag: s.dir, tagSeen: false, lingering: [], leftovers: [],
+    random: seeded(SEED, 'workers'), workerKills: [], killsPerPath: new Map(), workersSeen: new Set(), tag: s.dir, tagSeen: false, lingering: [], untagged: [], during: new Problems(),
   }
   const clockOffset = join(s.dir, 'clock-offset')
   const env = { [TAG]: s.dir, [TEST_CLOCK_OFFSET_ENV]: clockOffset }
@@ -904,41 +743,33 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
 
     // Rule 5: nothing of the run is left alive: no process carrying the run's
     // tag (every worker and command inherits it), among them every pid seen.
-    assert.ok(chaos.tagSeen, `rule 5: ${TAG} was never seen in a worker's environment: the search for leftovers would see nothing`)
-    await eventually('no process of the run is left', () => processesWithEnv(TAG, s.dir).length === 0, 15_000).catch(() => {
-      const left = processesWithEnv(TAG, s.dir).map((pid) => `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120)}`)
-      assert.fail(`rule 5: processes of the run are still alive after the final run:\n  ${left.join('\n  ')}`)
-    })
+    const run = new Problems()
+    run.merge(chaos.during)
+    run.run('rule 5', killedWorkersTagged, chaos.untagged, WORKER_TAG)
+    run.run('rule 5', runTagSeen, chaos.tagSeen, TAG)
+    const ofTheRun = () => processesWithEnv(TAG, s.dir)
+    run.add('rule 5', noProcessLeft, await noProcessLeft(ofTheRun, 15_000))
     tail.finish()
     const seen = new Set([...chaos.workersSeen, ...tail.lines.flatMap((l) => [l.worker, ...(l.pid === undefined ? [] : [l.pid]), ...(l.left ?? [])])])
     seen.delete(1)
-    const alive = [...seen].filter((pid) => !isDead(pid) && processesWithEnv(TAG, s.dir).includes(pid))
-    assert.deepEqual(alive, [], `rule 5: pids seen during the run still alive: ${alive.join(', ')}`)
+    run.run('rule 5', seenPidsGone, seen, (pid) => ofTheRun().includes(pid))
 
     const events = await readEvents(store)
     const unrecorded = unrecordedChainId(events)
-    const observed: Observed = { events, lines: tail.lines.filter((l) => !unrecorded(l.job)), out: readOut(s.dir) }
-    const checked = check(SEED, tree, e, observed, chaos)
+    const observed: Observed = {
+      events, lines: tail.lines.filter((l) => !unrecorded(l.job)), torn: tail.torn, out: readOut(s.dir), final: final.result, workerKills: chaos.workerKills,
+    }
+    const checked = check(SEED, tree, e, observed)
     const { facts } = checked
-    const problems = [...tail.torn.map((raw) => `rule 2: a torn record line: ${raw.slice(0, 200)}`), ...chaos.leftovers, ...checked.problems]
+    run.merge(checked.problems)
 
-    // Rule 1: the final run ends with exit 1, naming every doomed job that can run.
-    if (final.result.code !== 1) problems.push(`rule 1: the final run exited with ${final.result.code ?? final.result.signal}, not 1`)
-    for (const j of doomedRunning) {
-      const id = checked.idOf.get(j.path)
-      if (!new RegExp(`job ${id} \\(.*\\) failed completely after ${RETRY_COUNT + 1} failed attempt\\(s\\)`).test(final.result.stderr)) {
-        problems.push(`rule 1: the final run's output does not name doomed ${j.path} (job ${id}) as failed completely`)
-      }
-    }
-    const neverRan = e.created.size - e.runs.size
-    if (!final.result.stderr.includes(`${neverRan} job(s) never ran because of them`)) problems.push(`rule 1: the final run does not say that ${neverRan} job(s) never ran`)
-    const last = events.at(-1)
-    const expectedEnd = { ok: false, succeeded: e.succeeds.size, failed: doomedRunning.length, neverRan }
-    if (last?.type !== 'WorkflowFinished' || !isDeepStrictEqual({ ok: last.ok, succeeded: last.succeeded, failed: last.failed, neverRan: last.neverRan }, expectedEnd)) {
-      problems.push(`rule 1: the log ends with ${JSON.stringify(last).slice(0, 300)}, expected WorkflowFinished ${JSON.stringify(expectedEnd)}`)
-    }
+    // Rule 4: the log replays to the same state twice (one opener at a time), and as a plain fold.
+    const replays = [await replayedState(store), await replayedState(store)]
+    run.run('rule 4', replaysAgree, replays)
+    run.run('rule 4', replayIsAFold, replays[0], events)
 
     // The chaos happened: every kind of failure, abandoned attempts, resumptions.
+    const problems = [...run.list]
     const { tally } = checked
     for (const kind of ['exception', 'exit', 'timeout', 'workerDied', 'abandoned'] as const) {
       if (tally[kind] === 0) problems.push(`chaos: no attempt ended as ${kind}: the run did not exercise it`)
@@ -948,14 +779,8 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
     if (facts.epochs < killsWhileRunning + 1) problems.push(`chaos: ${facts.epochs} epochs, though ${killsWhileRunning} leaders were killed while jobs ran`)
     assertNoProblems(`seed ${SEED}`, problems)
 
-    assertCaught(SEED, tree, e, observed, chaos, checked)
-
-    // Rule 4: the log replays to the same state twice (one opener at a time), and as a plain fold.
-    const first = await replayedState(store)
-    const second = await replayedState(store)
-    assert.ok(first.equals(second), `rule 4: two replays of the log gave different states (${first.length} and ${second.length} bytes)`)
-    const folded = canonical(events.reduce(evolve, initialState))
-    assert.ok(first.equals(folded), `rule 4: the replayed state differs from a fold of the log's ${events.length} events`)
+    assertChecksHaveTeeth(SEED, tree, e, observed, checked, await spoiltLeftovers(replays[0], events), run)
+    const neverRan = e.created.size - e.runs.size
 
     t.diagnostic(
       `seed ${SEED}: ${tree.size} jobs planned, ${e.succeeds.size} succeeded, ${doomedRunning.length} doomed, ${neverRan} never ran; ` +

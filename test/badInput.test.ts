@@ -1,7 +1,7 @@
 // Bad input, one table: every case must end with a one-line `jobtree: …`
 // message that names the problem, the right exit code (2 bad usage or input,
 // 1 a workflow whose job failed), no stack trace, and the store as it was.
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import type { ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -330,21 +330,16 @@ const cases: Case[] = [
 ]
 
 test('bad input: one clear line, the right exit code, the store as it was', { concurrency: 2 }, async (t) => {
-  const shared = scratch('jobtree-bad-')
-  try {
-    const template = join(shared.dir, 'template')
-    const made = await jobtree(['run', TARGETS, '--target', 'strict', '--input', '{"n":21}', '--store', template, '--no-progress', '--log-level', 'warn'])
-    assert.equal(made.code, 0, made.stderr)
-    assert.equal(made.stdout, '42\n')
-    await Promise.all(cases.map((c) => t.test(c.name, () => check(c, template))))
-  } finally {
-    shared.cleanup()
-  }
+  const template = join(scratch(t, 'jobtree-bad-'), 'template')
+  const made = await jobtree(['run', TARGETS, '--target', 'strict', '--input', '{"n":21}', '--store', template, '--no-progress', '--log-level', 'warn'])
+  assert.equal(made.code, 0, made.stderr)
+  assert.equal(made.stdout, '42\n')
+  await Promise.all(cases.map((c) => t.test(c.name, (ctx) => check(ctx, c, template))))
 })
 
-async function check(c: Case, template: string): Promise<void> {
-  const s = scratch('jobtree-bad-case-')
-  const t: Scratch = { dir: s.dir, store: join(s.dir, 'store'), template }
+async function check(ctx: TestContext, c: Case, template: string): Promise<void> {
+  const dir = scratch(ctx, 'jobtree-bad-case-')
+  const t: Scratch = { dir, store: join(dir, 'store'), template }
   try {
     await c.setup?.(t)
     const before = await snapshot(t.store)
@@ -365,7 +360,6 @@ async function check(c: Case, template: string): Promise<void> {
   } finally {
     await t.leader?.kill()
     c.teardown?.(t)
-    s.cleanup()
   }
 }
 

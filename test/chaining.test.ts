@@ -66,92 +66,80 @@ const chained = (events: JobEvent[]) => events.filter((e) => e.type === 'JobIssu
 
 for (const chaining of [true, false]) {
   test(`chaining ${chaining ? 'on' : 'off'}: a chain of follow-ons gives the same results, and the log says what was chained`, { timeout: 60_000 }, async (t) => {
-    const s = scratch('jobtree-chain-')
-    try {
-      const record = join(s.dir, 'record')
-      const store = join(s.dir, 'store')
-      const links = 300
-      assert.equal(await run(step, { n: links, record }, { store, module: FIXTURE, logLevel: 'silent', chaining }), links)
-      const events = await readEvents(store)
-      assert.deepEqual(checkChain(links, recordOf(record), events), [])
-      // Every link but the root's follow-on and one in CHAIN_IDS + 1 (where the ids set aside run out) is chained.
-      if (chaining) assert.ok(chained(events) >= links - 10, `${chained(events)} of ${links} links chained`)
-      else assert.equal(chained(events), 0)
-      const verify = await jobtree(['replay', store, '--verify'])
-      assert.equal(verify.code, 0, verify.stdout + verify.stderr)
-      t.diagnostic(`${chained(events)} links chained`)
-    } finally {
-      s.cleanup()
-    }
+    const dir = scratch(t, 'jobtree-chain-')
+    const record = join(dir, 'record')
+    const store = join(dir, 'store')
+    const links = 300
+    assert.equal(await run(step, { n: links, record }, { store, module: FIXTURE, logLevel: 'silent', chaining }), links)
+    const events = await readEvents(store)
+    assert.deepEqual(checkChain(links, recordOf(record), events), [])
+    // Every link but the root's follow-on and one in CHAIN_IDS + 1 (where the ids set aside run out) is chained.
+    if (chaining) assert.ok(chained(events) >= links - 10, `${chained(events)} of ${links} links chained`)
+    else assert.equal(chained(events), 0)
+    const verify = await jobtree(['replay', store, '--verify'])
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr)
+    t.diagnostic(`${chained(events)} links chained`)
   })
 }
 
-test('chaining: a chained link that fails is retried by the leader, and the chain goes on', { timeout: 60_000 }, async () => {
-  const s = scratch('jobtree-chain-fail-')
-  try {
-    const record = join(s.dir, 'record')
-    const store = join(s.dir, 'store')
-    const links = 40
-    assert.equal(await run(step, { n: links, record, failOnce: [30, 10] }, { store, module: FIXTURE, logLevel: 'silent' }), links)
-    const events = await readEvents(store)
-    const lines = recordOf(record)
-    // Each failing link ran twice; checkChain's every-link-finished-once rule holds across the retry.
-    assert.equal(lines.length, links + 2)
-    const failed = events.flatMap((e) => (e.type === 'JobFailed' ? [e.jobId] : []))
-    assert.equal(failed.length, 2)
-    for (const jobId of failed) {
-      const issues = events.filter((e): e is Extract<JobEvent, { type: 'JobIssued' }> => e.type === 'JobIssued' && e.jobId === jobId)
-      // Chained first (it failed in the worker that chained it), then issued again by the leader.
-      assert.deepEqual(issues.map((e) => [e.attempt, e.chainedFrom !== undefined]), [[1, true], [2, false]])
-    }
-    const finishedOnce = new Set(events.flatMap((e) => (e.type === 'JobFinished' ? [e.jobId] : [])))
-    assert.equal(finishedOnce.size, links)
-    const verify = await jobtree(['replay', store, '--verify'])
-    assert.equal(verify.code, 0, verify.stdout + verify.stderr)
-  } finally {
-    s.cleanup()
+test('chaining: a chained link that fails is retried by the leader, and the chain goes on', { timeout: 60_000 }, async (t) => {
+  const dir = scratch(t, 'jobtree-chain-fail-')
+  const record = join(dir, 'record')
+  const store = join(dir, 'store')
+  const links = 40
+  assert.equal(await run(step, { n: links, record, failOnce: [30, 10] }, { store, module: FIXTURE, logLevel: 'silent' }), links)
+  const events = await readEvents(store)
+  const lines = recordOf(record)
+  // Each failing link ran twice; checkChain's every-link-finished-once rule holds across the retry.
+  assert.equal(lines.length, links + 2)
+  const failed = events.flatMap((e) => (e.type === 'JobFailed' ? [e.jobId] : []))
+  assert.equal(failed.length, 2)
+  for (const jobId of failed) {
+    const issues = events.filter((e): e is Extract<JobEvent, { type: 'JobIssued' }> => e.type === 'JobIssued' && e.jobId === jobId)
+    // Chained first (it failed in the worker that chained it), then issued again by the leader.
+    assert.deepEqual(issues.map((e) => [e.attempt, e.chainedFrom !== undefined]), [[1, true], [2, false]])
   }
+  const finishedOnce = new Set(events.flatMap((e) => (e.type === 'JobFinished' ? [e.jobId] : [])))
+  assert.equal(finishedOnce.size, links)
+  const verify = await jobtree(['replay', store, '--verify'])
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr)
 })
 
 test('chaining: the leader SIGKILLed while chains run, then restarted: every link finishes once, none runs after its finish', { timeout: 120_000 }, async (t) => {
-  const s = scratch('jobtree-chain-kill-')
-  try {
-    const record = join(s.dir, 'record')
-    const store = join(s.dir, 'store')
-    const links = 3000
-    const initial = ['run', FIXTURE, '--target', 'step', '--store', store, '--input', JSON.stringify({ n: links, record }), '--no-progress', '--log-level', 'warn']
-    const args = () => (existsSync(join(store, 'jobtree.json')) ? [...initial, '--restart'] : initial)
-    const random = prng(Number(process.env.CHAIN_KILL_SEED ?? 7))
-    let kills = 0
-    for (let tries = 0; kills < 5 && tries < 20; tries++) {
-      const child = startJobtree(args())
-      const result = finished(child)
-      let exited = false
-      void result.then(() => (exited = true))
-      const target = recordOf(record).length + 20 + Math.floor(random() * 400)
-      const deadline = Date.now() + 20_000
-      while (!exited && recordOf(record).length < target && Date.now() < deadline) await sleep(5)
-      if (!exited && child.kill('SIGKILL') && (await result).signal === 'SIGKILL' && existsSync(join(store, 'jobtree.json'))) kills += 1
-      assert.notEqual((await result).code, 0, 'the chain finished before the kills were done: make it longer')
-    }
-    assert.equal(kills, 5)
-    const last = await finished(startJobtree(args()))
-    assert.equal(last.code, 0, last.stderr)
-    assert.equal(JSON.parse(last.stdout.trim()), links)
-    const events = await readEvents(store)
-    assert.deepEqual(checkChain(links, recordOf(record), events), [])
-    const abandoned = events.filter((e) => e.type === 'JobAbandoned').length
-    assert.ok(abandoned >= 1, 'no attempt was running at a kill')
-    assert.ok(chained(events) > links / 2, `${chained(events)} links chained`)
-    const isUnrecorded = unrecordedChainId(events)
-    const created = new Set(events.flatMap((e) => [...createdJobs(e)].map((c) => c.jobId)))
-    const strays = recordOf(record).filter((line) => !created.has(line.jobId) && !isUnrecorded(line.jobId))
-    assert.deepEqual(strays, [], 'runs under ids the log neither created nor set aside')
-    const unrecorded = recordOf(record).filter((line) => isUnrecorded(line.jobId)).length
-    const verify = await jobtree(['replay', store, '--verify'])
-    assert.equal(verify.code, 0, verify.stdout + verify.stderr)
-    t.diagnostic(`${kills} kills, ${abandoned} abandoned attempts, ${chained(events)} of ${links} links chained, ${unrecorded} chained runs lost with a leader`)
-  } finally {
-    s.cleanup()
+  const dir = scratch(t, 'jobtree-chain-kill-')
+  const record = join(dir, 'record')
+  const store = join(dir, 'store')
+  const links = 3000
+  const initial = ['run', FIXTURE, '--target', 'step', '--store', store, '--input', JSON.stringify({ n: links, record }), '--no-progress', '--log-level', 'warn']
+  const args = () => (existsSync(join(store, 'jobtree.json')) ? [...initial, '--restart'] : initial)
+  const random = prng(Number(process.env.CHAIN_KILL_SEED ?? 7))
+  let kills = 0
+  for (let tries = 0; kills < 5 && tries < 20; tries++) {
+    const child = startJobtree(args())
+    const result = finished(child)
+    let exited = false
+    void result.then(() => (exited = true))
+    const target = recordOf(record).length + 20 + Math.floor(random() * 400)
+    const deadline = Date.now() + 20_000
+    while (!exited && recordOf(record).length < target && Date.now() < deadline) await sleep(5)
+    if (!exited && child.kill('SIGKILL') && (await result).signal === 'SIGKILL' && existsSync(join(store, 'jobtree.json'))) kills += 1
+    assert.notEqual((await result).code, 0, 'the chain finished before the kills were done: make it longer')
   }
+  assert.equal(kills, 5)
+  const last = await finished(startJobtree(args()))
+  assert.equal(last.code, 0, last.stderr)
+  assert.equal(JSON.parse(last.stdout.trim()), links)
+  const events = await readEvents(store)
+  assert.deepEqual(checkChain(links, recordOf(record), events), [])
+  const abandoned = events.filter((e) => e.type === 'JobAbandoned').length
+  assert.ok(abandoned >= 1, 'no attempt was running at a kill')
+  assert.ok(chained(events) > links / 2, `${chained(events)} links chained`)
+  const isUnrecorded = unrecordedChainId(events)
+  const created = new Set(events.flatMap((e) => [...createdJobs(e)].map((c) => c.jobId)))
+  const strays = recordOf(record).filter((line) => !created.has(line.jobId) && !isUnrecorded(line.jobId))
+  assert.deepEqual(strays, [], 'runs under ids the log neither created nor set aside')
+  const unrecorded = recordOf(record).filter((line) => isUnrecorded(line.jobId)).length
+  const verify = await jobtree(['replay', store, '--verify'])
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr)
+  t.diagnostic(`${kills} kills, ${abandoned} abandoned attempts, ${chained(events)} of ${links} links chained, ${unrecorded} chained runs lost with a leader`)
 })

@@ -47,90 +47,78 @@ async function audited(store: string): Promise<void> {
   }
 }
 
-test('a leader frozen past --max-job-duration while its job finishes records the job finished, not timed out', { timeout: 60_000 }, async () => {
-  const s = scratch('jobtree-clock-freeze-')
+test('a leader frozen past --max-job-duration while its job finishes records the job finished, not timed out', { timeout: 60_000 }, async (t) => {
+  const dir = scratch(t, 'jobtree-clock-freeze-')
+  const store = join(dir, 'store')
+  const leader = startJobtree([
+    'run', FAULTS, '--target', 'markedNap', '--store', store, '--input', JSON.stringify({ ms: 1000, dir }),
+    '--max-job-duration', '5', '--rescue-frequency', '1', '--retry-count', '0', '--no-progress', '--log-level', 'warn',
+  ])
+  const ended = finished(leader)
+  await until('the job starts', join(dir, 'running'))
+  // The leader has taken in the worker's word that the job started (it came before the job wrote the file).
+  await sleep(300)
+  process.kill(leader.pid as number, 'SIGSTOP')
   try {
-    const store = join(s.dir, 'store')
-    const leader = startJobtree([
-      'run', FAULTS, '--target', 'markedNap', '--store', store, '--input', JSON.stringify({ ms: 1000, dir: s.dir }),
-      '--max-job-duration', '5', '--rescue-frequency', '1', '--retry-count', '0', '--no-progress', '--log-level', 'warn',
-    ])
-    const ended = finished(leader)
-    await until('the job starts', join(s.dir, 'running'))
-    // The leader has taken in the worker's word that the job started (it came before the job wrote the file).
-    await sleep(300)
-    process.kill(leader.pid as number, 'SIGSTOP')
-    try {
-      await until('the job ends', join(s.dir, 'done'))
-      // Frozen well past the 5 s limit, with the job's result waiting in the pipe.
-      await sleep(8000)
-    } finally {
-      process.kill(leader.pid as number, 'SIGCONT')
-    }
-    const r = await ended
-    assert.equal(r.code, 0, r.stderr)
-    const events = await readEvents(store)
-    assert.deepEqual(failures(events), [])
-    assert.equal(events.filter((e) => e.type === 'JobFinished').length, 1)
-    await audited(store)
+    await until('the job ends', join(dir, 'done'))
+    // Frozen well past the 5 s limit, with the job's result waiting in the pipe.
+    await sleep(8000)
   } finally {
-    s.cleanup()
+    process.kill(leader.pid as number, 'SIGCONT')
   }
+  const r = await ended
+  assert.equal(r.code, 0, r.stderr)
+  const events = await readEvents(store)
+  assert.deepEqual(failures(events), [])
+  assert.equal(events.filter((e) => e.type === 'JobFinished').length, 1)
+  await audited(store)
 })
 
-test('a wall-clock step of +1 h during a 6 s job does not kill it under --max-job-duration 20', { timeout: 60_000 }, async () => {
-  const s = scratch('jobtree-clock-ahead-')
-  try {
-    const store = join(s.dir, 'store')
-    const offset = join(s.dir, 'clock-offset')
-    const leader = startJobtree([
-      'run', FAULTS, '--target', 'markedNap', '--store', store, '--input', JSON.stringify({ ms: 6000, dir: s.dir }),
-      '--max-job-duration', '20', '--rescue-frequency', '0.5', '--retry-count', '0', '--no-progress', '--log-level', 'warn',
-    ], undefined, { [TEST_CLOCK_OFFSET_ENV]: offset })
-    const ended = finished(leader)
-    await until('the job starts', join(s.dir, 'running'))
-    await sleep(1000)
-    writeFileSync(offset, String(HOUR))
-    const r = await ended
-    assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual(failures(await readEvents(store)), [])
-    await audited(store)
-  } finally {
-    s.cleanup()
-  }
+test('a wall-clock step of +1 h during a 6 s job does not kill it under --max-job-duration 20', { timeout: 60_000 }, async (t) => {
+  const dir = scratch(t, 'jobtree-clock-ahead-')
+  const store = join(dir, 'store')
+  const offset = join(dir, 'clock-offset')
+  const leader = startJobtree([
+    'run', FAULTS, '--target', 'markedNap', '--store', store, '--input', JSON.stringify({ ms: 6000, dir }),
+    '--max-job-duration', '20', '--rescue-frequency', '0.5', '--retry-count', '0', '--no-progress', '--log-level', 'warn',
+  ], undefined, { [TEST_CLOCK_OFFSET_ENV]: offset })
+  const ended = finished(leader)
+  await until('the job starts', join(dir, 'running'))
+  await sleep(1000)
+  writeFileSync(offset, String(HOUR))
+  const r = await ended
+  assert.equal(r.code, 0, r.stderr)
+  assert.deepEqual(failures(await readEvents(store)), [])
+  await audited(store)
 })
 
-test('wall-clock steps of -1 h, one while a leader runs and one before its restart, give no time recorded out of order and no negative duration', { timeout: 90_000 }, async () => {
-  const s = scratch('jobtree-clock-behind-')
-  try {
-    const store = join(s.dir, 'store')
-    const offset = join(s.dir, 'clock-offset')
-    const running = join(s.dir, 'running')
-    const args = [
-      'run', FAULTS, '--target', 'markedNap', '--store', store, '--input', JSON.stringify({ ms: 2000, dir: s.dir }),
-      '--max-job-duration', '20', '--rescue-frequency', '0.5', '--retry-count', '0', '--no-progress', '--log-level', 'warn',
-    ]
-    const env = { [TEST_CLOCK_OFFSET_ENV]: offset }
-    const first = startJobtree(args, undefined, env)
-    const crashed = finished(first)
-    await until('the job starts', running)
-    first.kill('SIGKILL')
-    await crashed
-    // The restarted leader starts with the wall clock an hour behind the log, and it steps back another hour while the job runs.
-    writeFileSync(offset, String(-HOUR))
-    rmSync(running)
-    const second = startJobtree([...args, '--restart'], undefined, env)
-    const ended = finished(second)
-    await until('the job starts again', running)
-    writeFileSync(offset, String(-2 * HOUR))
-    const r = await ended
-    assert.equal(r.code, 0, r.stderr)
-    const events = await readEvents(store)
-    assert.deepEqual(failures(events), [])
-    assert.ok(events.some((e) => e.type === 'WorkflowResumed'))
-    for (let i = 1; i < events.length; i++) assert.ok(events[i].at >= events[i - 1].at, `event ${i + 1} (${events[i].type}) is recorded before the one before it`)
-    await audited(store)
-  } finally {
-    s.cleanup()
-  }
+test('wall-clock steps of -1 h, one while a leader runs and one before its restart, give no time recorded out of order and no negative duration', { timeout: 90_000 }, async (t) => {
+  const dir = scratch(t, 'jobtree-clock-behind-')
+  const store = join(dir, 'store')
+  const offset = join(dir, 'clock-offset')
+  const running = join(dir, 'running')
+  const args = [
+    'run', FAULTS, '--target', 'markedNap', '--store', store, '--input', JSON.stringify({ ms: 2000, dir }),
+    '--max-job-duration', '20', '--rescue-frequency', '0.5', '--retry-count', '0', '--no-progress', '--log-level', 'warn',
+  ]
+  const env = { [TEST_CLOCK_OFFSET_ENV]: offset }
+  const first = startJobtree(args, undefined, env)
+  const crashed = finished(first)
+  await until('the job starts', running)
+  first.kill('SIGKILL')
+  await crashed
+  // The restarted leader starts with the wall clock an hour behind the log, and it steps back another hour while the job runs.
+  writeFileSync(offset, String(-HOUR))
+  rmSync(running)
+  const second = startJobtree([...args, '--restart'], undefined, env)
+  const ended = finished(second)
+  await until('the job starts again', running)
+  writeFileSync(offset, String(-2 * HOUR))
+  const r = await ended
+  assert.equal(r.code, 0, r.stderr)
+  const events = await readEvents(store)
+  assert.deepEqual(failures(events), [])
+  assert.ok(events.some((e) => e.type === 'WorkflowResumed'))
+  for (let i = 1; i < events.length; i++) assert.ok(events[i].at >= events[i - 1].at, `event ${i + 1} (${events[i].type}) is recorded before the one before it`)
+  await audited(store)
 })

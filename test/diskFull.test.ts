@@ -17,14 +17,15 @@ const FILLER = 'test/fixtures/diskFiller.ts'
 
 /** A tmpfs of `size` mounted in a fresh directory, unmounted and removed after the test. */
 function smallDisk(t: TestContext, size: string): string {
-  const s = scratch('jobtree-disk-')
-  const disk = join(s.dir, 'disk')
+  // Registered before scratch's removal of the directory, so that it runs first (after hooks run in the order they were registered).
+  let mounted: string | undefined
+  t.after(() => {
+    if (mounted !== undefined) unmount(mounted)
+  })
+  const disk = join(scratch(t, 'jobtree-disk-'), 'disk')
   mkdirSync(disk)
   mountTmpfs(disk, size)
-  t.after(() => {
-    unmount(disk)
-    s.cleanup()
-  })
+  mounted = disk
   return disk
 }
 

@@ -16,8 +16,7 @@ function args(store: string, ...more: string[]): string[] {
 }
 
 test('a 15 MiB input from --input-file, and from standard input with -', { timeout: 120_000 }, async (t) => {
-  const { dir, cleanup } = scratch()
-  t.after(cleanup)
+  const dir = scratch(t)
   const file = join(dir, 'input.json')
   writeFileSync(file, JSON.stringify(BIG))
   const fromFile = await jobtree(args(join(dir, 's1'), '--input-file', file))
@@ -33,8 +32,7 @@ test('a 15 MiB input from --input-file, and from standard input with -', { timeo
 })
 
 test('a missing or unreadable input file, JSON that is not, or both --input and --input-file: one line, exit 2, no store', { timeout: 60_000 }, async (t) => {
-  const { dir, cleanup } = scratch()
-  t.after(cleanup)
+  const dir = scratch(t)
   const bad = join(dir, 'bad.json')
   writeFileSync(bad, '{"text": ')
   const cases: Array<[string[], RegExp]> = [

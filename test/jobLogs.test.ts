@@ -33,8 +33,7 @@ async function sampled(target: string, input: unknown, store: string, log: strin
 }
 
 test('a log of long lines keeps its newest bytes, cut mid-line, never nothing', { timeout: 120_000 }, async (t) => {
-  const { dir, cleanup } = scratch()
-  t.after(cleanup)
+  const dir = scratch(t)
   const store = join(dir, 'store')
   const r = await jobtree(['run', WORKFLOW, '--target', 'longLines', '--input', JSON.stringify({ lines: 200, bytes: MiB }), '--store', store, '--no-progress'])
   assert.equal(r.code, 0, r.stderr)
@@ -49,8 +48,7 @@ test('a log of long lines keeps its newest bytes, cut mid-line, never nothing', 
 })
 
 test('a job printing 200 MB never has more than twice the bound on disk while it runs', { timeout: 180_000 }, async (t) => {
-  const { dir, cleanup } = scratch()
-  t.after(cleanup)
+  const dir = scratch(t)
   const store = join(dir, 'store')
   const { result, largest } = await sampled('flood', 200, store, join(store, 'logs', '0.log'))
   assert.equal(result.code, 0, result.stderr)
@@ -61,8 +59,7 @@ test('a job printing 200 MB never has more than twice the bound on disk while it
 })
 
 test('a command printing 200 MB is bounded too, and its last lines are kept', { timeout: 180_000 }, async (t) => {
-  const { dir, cleanup } = scratch()
-  t.after(cleanup)
+  const dir = scratch(t)
   const store = join(dir, 'store')
   const { result, largest } = await sampled('commandFlood', 200, store, join(store, 'logs', '1.log'))
   assert.equal(result.code, 0, result.stderr)
@@ -73,8 +70,7 @@ test('a command printing 200 MB is bounded too, and its last lines are kept', { 
 })
 
 test('what a target writes straight to descriptors 1 and 2 is in its log, not on the leader\'s output', { timeout: 60_000 }, async (t) => {
-  const { dir, cleanup } = scratch()
-  t.after(cleanup)
+  const dir = scratch(t)
   const store = join(dir, 'store')
   const r = await finished(run('rawWrites', null, store))
   assert.equal(r.code, 0, r.stderr)
@@ -86,14 +82,14 @@ test('what a target writes straight to descriptors 1 and 2 is in its log, not on
 })
 
 test('a job whose output finds the disk full fails saying so, and leaves its log whole, not half cut', { timeout: 60_000 }, async (t) => {
-  const { dir, cleanup } = scratch()
-  const disk = join(dir, 'disk')
+  // Registered before scratch's removal of the directory, so that it runs first (after hooks run in the order they were registered).
+  let disk: string | undefined
+  t.after(() => {
+    if (disk !== undefined && isMounted(disk)) unmount(disk)
+  })
+  disk = join(scratch(t), 'disk')
   mkdirSync(disk)
   mountTmpfs(disk, '4M')
-  t.after(() => {
-    if (isMounted(disk)) unmount(disk)
-    cleanup()
-  })
   const store = join(disk, 'store')
   const r = await jobtree(['run', WORKFLOW, '--target', 'fillsDisk', '--store', store, '--no-progress'])
   assert.equal(r.code, 1, r.stderr)

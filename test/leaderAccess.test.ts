@@ -49,8 +49,7 @@ function asNobody(args: string[]) {
 }
 
 test('under umask 000 the store, the socket and the token are the owner\'s alone; a request without the token is refused', { timeout: 120_000 }, async (t) => {
-  const { dir, cleanup } = scratch()
-  t.after(cleanup)
+  const dir = scratch(t)
   const store = join(dir, 'store')
   const gate = join(dir, 'gate')
   const { done: leader } = await startHeld(t, store, gate, '000')
@@ -79,8 +78,7 @@ test('under umask 000 the store, the socket and the token are the owner\'s alone
 
 test('another local user can neither read a running leader nor stop it, and is told why in one line', { timeout: 120_000 }, async (t) => {
   assert.equal(process.getuid?.(), 0, 'this test switches to the user nobody: it must run as root (as CI does)')
-  const { dir, cleanup } = scratch()
-  t.after(cleanup)
+  const dir = scratch(t)
   chmodSync(dir, 0o755) // so that only the store's own mode keeps nobody out
   const store = join(dir, 'store')
   const gate = join(dir, 'gate')
@@ -108,8 +106,7 @@ test('another local user can neither read a running leader nor stop it, and is t
 })
 
 test('a store path too long for a socket gets one in a private directory, not at a name anyone could squat', { timeout: 120_000 }, async (t) => {
-  const { dir, cleanup } = scratch()
-  t.after(cleanup)
+  const dir = scratch(t)
   const deep = join(dir, 'a'.repeat(60), 'b'.repeat(60))
   mkdirSync(deep, { recursive: true })
   const store = join(deep, 'store')

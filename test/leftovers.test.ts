@@ -22,35 +22,34 @@ function pids(pidFile: string): number[] {
   return readFileSync(pidFile, 'utf8').split(' ').map(Number)
 }
 
-test('a process a target started and left running does not outlive the run', { timeout: 30_000 }, async () => {
-  const s = scratch('jobtree-leftovers-')
-  const pidFile = join(s.dir, 'pid')
-  const marked = () => processesWithEnv(MARK, s.dir)
+test('a process a target started and left running does not outlive the run', { timeout: 30_000 }, async (t) => {
+  const dir = scratch(t, 'jobtree-leftovers-')
+  const pidFile = join(dir, 'pid')
+  const marked = () => processesWithEnv(MARK, dir)
   try {
     const r = await finished(startJobtree([
-      'run', FIXTURE, '--target', 'leavesDaemon', '--store', join(s.dir, 'store'), '--input', JSON.stringify({ pidFile }),
+      'run', FIXTURE, '--target', 'leavesDaemon', '--store', join(dir, 'store'), '--input', JSON.stringify({ pidFile }),
       '--no-progress', '--log-level', 'error',
-    ], undefined, { [MARK]: s.dir }))
+    ], undefined, { [MARK]: dir }))
     assert.equal(r.code, 0, r.stderr)
     const [, daemon] = pids(pidFile)
     await eventually('the process the target left is gone', () => isDead(daemon), 3000)
     await eventually('no process of the run is left', () => marked().length === 0, 3000)
   } finally {
     for (const pid of marked()) process.kill(pid, 'SIGKILL')
-    s.cleanup()
   }
 })
 
-test('a process a target left running does not outlive its worker, SIGKILLed while idle', { timeout: 30_000 }, async () => {
-  const s = scratch('jobtree-leftovers-idle-')
-  const pidFile = join(s.dir, 'pid')
+test('a process a target left running does not outlive its worker, SIGKILLed while idle', { timeout: 30_000 }, async (t) => {
+  const dir = scratch(t, 'jobtree-leftovers-idle-')
+  const pidFile = join(dir, 'pid')
   const batch = new LocalBatchSystem({ maxCores: 1, maxMemory: 2 ** 32, maxDisk: 2 ** 32 })
   let daemon: number | undefined
   try {
     const outcome = firstValueFrom(batch.outcomes)
     batch.issue({
       jobId: 1, attempt: 1, spec: toSpec({ kind: 'target', target: 'leavesDaemon', input: { pidFile } }), module: FIXTURE,
-      logFile: join(s.dir, 'logs', '1.log'), globalDir: join(s.dir, 'global'),
+      logFile: join(dir, 'logs', '1.log'), globalDir: join(dir, 'global'),
     })
     assert.equal((await outcome).type, 'AttemptSucceeded')
     const [worker, left] = pids(pidFile)
@@ -61,6 +60,5 @@ test('a process a target left running does not outlive its worker, SIGKILLed whi
   } finally {
     await batch.shutdown()
     if (daemon !== undefined && !isDead(daemon)) process.kill(daemon, 'SIGKILL')
-    s.cleanup()
   }
 })

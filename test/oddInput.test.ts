@@ -7,28 +7,24 @@ import { join } from 'node:path'
 import { jobtree, readEvents, repo, scratch } from './helpers/cli.ts'
 import type { ValueName } from './fixtures/valueTargets.ts'
 
-test('odd input: metacharacters in the store path, the target name and the input are data, never code', async () => {
-  const s = scratch()
-  try {
-    const parent = join(s.dir, `it's a "store" $(touch pwned) \`touch pwned\``)
-    mkdirSync(parent)
-    const store = join(parent, 'st ore')
-    const input = { text: `é ✓ "q" 'q' $(touch pwned) \`touch pwned\` ; rm -rf / \\ \n\t`, n: -0.5, nested: [null, true, { '': 'empty key' }] }
-    const name = 'odd name "quoted" $(touch pwned) `x` ; é ✓'
-    const r = await jobtree(['run', join(repo, 'test/fixtures/badTargets.ts'), '--target', name, '--store', store, '--input', JSON.stringify(input), '--no-progress'], s.dir)
-    assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual(JSON.parse(r.stdout), { echoed: input })
-    const status = await jobtree(['status', store], s.dir)
-    assert.equal(status.code, 0, status.stderr)
-    assert.ok(status.stdout.includes(`--target ${name}`), status.stdout)
-    const events = await readEvents(store)
-    const created = events.find((e) => e.type === 'JobCreated')
-    assert.ok(created?.type === 'JobCreated' && created.spec.work.kind === 'target')
-    assert.deepEqual(created.spec.work.kind === 'target' && created.spec.work.input, input)
-    for (const dir of [s.dir, parent, store, process.cwd()]) assert.equal(existsSync(join(dir, 'pwned')), false, `nothing ran in ${dir}`)
-  } finally {
-    s.cleanup()
-  }
+test('odd input: metacharacters in the store path, the target name and the input are data, never code', async (t) => {
+  const dir = scratch(t)
+  const parent = join(dir, `it's a "store" $(touch pwned) \`touch pwned\``)
+  mkdirSync(parent)
+  const store = join(parent, 'st ore')
+  const input = { text: `é ✓ "q" 'q' $(touch pwned) \`touch pwned\` ; rm -rf / \\ \n\t`, n: -0.5, nested: [null, true, { '': 'empty key' }] }
+  const name = 'odd name "quoted" $(touch pwned) `x` ; é ✓'
+  const r = await jobtree(['run', join(repo, 'test/fixtures/badTargets.ts'), '--target', name, '--store', store, '--input', JSON.stringify(input), '--no-progress'], dir)
+  assert.equal(r.code, 0, r.stderr)
+  assert.deepEqual(JSON.parse(r.stdout), { echoed: input })
+  const status = await jobtree(['status', store], dir)
+  assert.equal(status.code, 0, status.stderr)
+  assert.ok(status.stdout.includes(`--target ${name}`), status.stdout)
+  const events = await readEvents(store)
+  const created = events.find((e) => e.type === 'JobCreated')
+  assert.ok(created?.type === 'JobCreated' && created.spec.work.kind === 'target')
+  assert.deepEqual(created.spec.work.kind === 'target' && created.spec.work.input, input)
+  for (const where of [dir, parent, store, process.cwd()]) assert.equal(existsSync(join(where, 'pwned')), false, `nothing ran in ${where}`)
 })
 
 /** What `jobtree run` prints for each value of test/fixtures/valueTargets.ts (README, "Values as JSON"). */
@@ -55,23 +51,19 @@ const PRINTED: Record<ValueName, string> = {
   negativeZero: '0',
 }
 
-test('odd values: jobtree run prints what the root returned beyond JSON (BigInt, Map, Set, Date, typed arrays, NaN…) in one JSON form, and exits 0', async () => {
-  const s = scratch()
-  try {
-    for (const [i, name] of (Object.keys(PRINTED) as ValueName[]).entries()) {
-      const target = name === 'nested' ? 'returnsThroughPromise' : 'returns'
-      const r = await jobtree(['run', 'test/fixtures/valueTargets.ts', '--target', target, '--input', JSON.stringify(name), '--store', join(s.dir, `store${i}`), '--no-progress', '--log-level', 'warn'])
-      assert.equal(r.code, 0, `${name}: ${r.stderr}`)
-      assert.equal(r.stderr, '', name)
-      assert.equal(r.stdout, PRINTED[name] === '' ? '' : `${PRINTED[name]}\n`, name)
-      if (name === 'nested') {
-        // The same form in every command that prints values.
-        const events = await jobtree(['events', join(s.dir, `store${i}`), '--type', 'JobFinished', '--job', '1'])
-        assert.equal(events.code, 0, events.stderr)
-        assert.ok(events.stdout.includes(`"value":${PRINTED.nested}`), events.stdout)
-      }
+test('odd values: jobtree run prints what the root returned beyond JSON (BigInt, Map, Set, Date, typed arrays, NaN…) in one JSON form, and exits 0', async (t) => {
+  const dir = scratch(t)
+  for (const [i, name] of (Object.keys(PRINTED) as ValueName[]).entries()) {
+    const target = name === 'nested' ? 'returnsThroughPromise' : 'returns'
+    const r = await jobtree(['run', 'test/fixtures/valueTargets.ts', '--target', target, '--input', JSON.stringify(name), '--store', join(dir, `store${i}`), '--no-progress', '--log-level', 'warn'])
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`)
+    assert.equal(r.stderr, '', name)
+    assert.equal(r.stdout, PRINTED[name] === '' ? '' : `${PRINTED[name]}\n`, name)
+    if (name === 'nested') {
+      // The same form in every command that prints values.
+      const events = await jobtree(['events', join(dir, `store${i}`), '--type', 'JobFinished', '--job', '1'])
+      assert.equal(events.code, 0, events.stderr)
+      assert.ok(events.stdout.includes(`"value":${PRINTED.nested}`), events.stdout)
     }
-  } finally {
-    s.cleanup()
   }
 })

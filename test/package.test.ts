@@ -84,8 +84,7 @@ async function usesEveryKindOfModule(dir: string): Promise<void> {
 }
 
 test('the package: packed, installed into empty projects (npm hoisted and nested, pnpm), used from TypeScript, JavaScript and a plain program', { timeout: 600_000 }, async (t) => {
-  const { dir, cleanup } = scratch('jobtree-package-')
-  t.after(cleanup)
+  const dir = scratch(t, 'jobtree-package-')
 
   const packed = JSON.parse(await sh(repo, 'npm', ['pack', '--json', '--pack-destination', dir])) as Array<{ filename: string; files: Array<{ path: string }> }>
   const paths = packed[0].files.map((f) => f.path)

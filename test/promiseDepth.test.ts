@@ -37,8 +37,7 @@ test('tokens chained 100,000 deep resolve, whole values, parts of values and val
 })
 
 test('a run whose root returns a promise 100,000 follow-ons deep finishes, and every command reads it', { timeout: 300_000 }, async (t) => {
-  const { dir, cleanup } = scratch()
-  t.after(cleanup)
+  const dir = scratch(t)
   const store = join(dir, 'store')
   const run = await jobtree(['run', WORKFLOW, '--target', 'step', '--input', '100000', '--store', store, '--no-progress', '--log-level', 'warn'])
   assert.equal(run.code, 0, run.stderr)
@@ -60,8 +59,7 @@ test('a run whose root returns a promise 100,000 follow-ons deep finishes, and e
 for (const chaining of [true, false]) {
   const links = chaining ? 20_000 : 4_000
   test(`a promise chain ${links} deep with its leader SIGKILLed during it completes after restarts (chaining ${chaining ? 'on' : 'off'})`, { timeout: 300_000 }, async (t) => {
-    const { dir, cleanup } = scratch()
-    t.after(cleanup)
+    const dir = scratch(t)
     const store = join(dir, 'store')
     const initial = ['run', WORKFLOW, '--target', 'step', '--input', String(links), '--store', store, '--no-progress', '--log-level', 'warn', ...(chaining ? [] : ['--no-chaining'])]
     const args = () => (existsSync(join(store, 'jobtree.json')) ? [...initial, '--restart'] : initial)

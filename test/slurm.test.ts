@@ -103,14 +103,10 @@ async function fanRunning(store: string, input: object, extra: string[] = []) {
 
 /** A test on the cluster, with a fresh scratch directory and a store path in it. */
 function slurmTest(name: string, seconds: number, body: (store: string, dir: string) => Promise<void>): void {
-  test(name, { timeout: seconds * 1000 }, async () => {
+  test(name, { timeout: seconds * 1000 }, async (t) => {
     requireCluster()
-    const s = scratch('jobtree-slurm-')
-    try {
-      await body(join(s.dir, 'store'), s.dir)
-    } finally {
-      s.cleanup()
-    }
+    const dir = scratch(t, 'jobtree-slurm-')
+    await body(join(dir, 'store'), dir)
   })
 }
 

@@ -1,6 +1,6 @@
 // The merge-sort example on 12,000 random lines: clean, with injected
 // failures and restarts, and with the leader SIGKILLed again and again.
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -14,62 +14,54 @@ import { createdJobs } from '../src/events/catalogue.ts'
 
 const LINES = 12_000
 
-function setUp(seed: number) {
-  const s = scratch('jobtree-sort-')
-  const input = join(s.dir, 'lines.txt')
-  const output = join(s.dir, 'sorted.txt')
+function setUp(t: TestContext, seed: number) {
+  const dir = scratch(t, 'jobtree-sort-')
+  const input = join(dir, 'lines.txt')
+  const output = join(dir, 'sorted.txt')
   execFileSync(process.execPath, [join(repo, 'examples', 'make-lines.mjs'), input, String(LINES), String(seed)])
   const expected = readLines(input).sort()
   assert.equal(expected.length, LINES)
   const args = (extra: object) => [
-    'run', 'examples/sort.ts', '--target', 'sort', '--store', join(s.dir, 'store'), '--no-progress', '--log-level', 'warn',
+    'run', 'examples/sort.ts', '--target', 'sort', '--store', join(dir, 'store'), '--no-progress', '--log-level', 'warn',
     '--input', JSON.stringify({ file: input, output, ...extra }),
   ]
-  return { ...s, input, output, expected, args, store: join(s.dir, 'store') }
+  return { input, output, expected, args, store: join(dir, 'store') }
 }
 
-test('sort: a clean run sorts the file', async () => {
-  const t = setUp(1)
-  try {
-    const r = await jobtree(t.args({ maxBytes: 20_000 }))
-    assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual(readLines(t.output), t.expected)
-    assert.deepEqual(JSON.parse(r.stdout.trim()), { output: t.output, lines: LINES })
-    const events = await readEvents(t.store)
-    const jobs = events.flatMap((e) => [...createdJobs(e)]).length
-    assert.ok(jobs > 40, `expected a real tree, got ${jobs} jobs`)
-    assert.equal(events.filter((e) => e.type === 'JobFinished').length, jobs)
-    assert.equal(events.at(-1)?.type, 'WorkflowFinished')
-  } finally {
-    t.cleanup()
-  }
+test('sort: a clean run sorts the file', async (t) => {
+  const s = setUp(t, 1)
+  const r = await jobtree(s.args({ maxBytes: 20_000 }))
+  assert.equal(r.code, 0, r.stderr)
+  assert.deepEqual(readLines(s.output), s.expected)
+  assert.deepEqual(JSON.parse(r.stdout.trim()), { output: s.output, lines: LINES })
+  const events = await readEvents(s.store)
+  const jobs = events.flatMap((e) => [...createdJobs(e)]).length
+  assert.ok(jobs > 40, `expected a real tree, got ${jobs} jobs`)
+  assert.equal(events.filter((e) => e.type === 'JobFinished').length, jobs)
+  assert.equal(events.at(-1)?.type, 'WorkflowFinished')
 })
 
-test('sort: jobs failing half of the time, retried twice, restarted until complete', async () => {
-  const t = setUp(2)
-  try {
-    const first = await jobtree([...t.args({ maxBytes: 20_000, failRate: 0.5 }), '--retry-count', '2'])
-    let last = first
-    let runs = 1
-    while (last.code === 1 && runs < 40) {
-      assert.match(last.stderr, /failed completely/)
-      last = await jobtree(['run', 'examples/sort.ts', '--store', t.store, '--restart', '--no-progress', '--log-level', 'warn'])
-      runs += 1
-    }
-    assert.equal(last.code, 0, last.stderr)
-    assert.deepEqual(readLines(t.output), t.expected)
-    const events = await readEvents(t.store)
-    assert.ok(events.some((e) => e.type === 'JobRetried'), 'some attempts were retried')
-    // retryCount 2: never more than 3 failed attempts of a job between revivals.
-    const failures = new Map<number, number>()
-    for (const e of events) {
-      if (e.type === 'JobFailed') failures.set(e.jobId, (failures.get(e.jobId) ?? 0) + 1)
-      if (e.type === 'JobRevived') failures.set(e.jobId, 0)
-      if (e.type === 'JobFailedCompletely') assert.equal(failures.get(e.jobId), 3)
-      if (e.type === 'JobFailed') assert.ok((failures.get(e.jobId) ?? 0) <= 3)
-    }
-  } finally {
-    t.cleanup()
+test('sort: jobs failing half of the time, retried twice, restarted until complete', async (t) => {
+  const s = setUp(t, 2)
+  const first = await jobtree([...s.args({ maxBytes: 20_000, failRate: 0.5 }), '--retry-count', '2'])
+  let last = first
+  let runs = 1
+  while (last.code === 1 && runs < 40) {
+    assert.match(last.stderr, /failed completely/)
+    last = await jobtree(['run', 'examples/sort.ts', '--store', s.store, '--restart', '--no-progress', '--log-level', 'warn'])
+    runs += 1
+  }
+  assert.equal(last.code, 0, last.stderr)
+  assert.deepEqual(readLines(s.output), s.expected)
+  const events = await readEvents(s.store)
+  assert.ok(events.some((e) => e.type === 'JobRetried'), 'some attempts were retried')
+  // retryCount 2: never more than 3 failed attempts of a job between revivals.
+  const failures = new Map<number, number>()
+  for (const e of events) {
+    if (e.type === 'JobFailed') failures.set(e.jobId, (failures.get(e.jobId) ?? 0) + 1)
+    if (e.type === 'JobRevived') failures.set(e.jobId, 0)
+    if (e.type === 'JobFailedCompletely') assert.equal(failures.get(e.jobId), 3)
+    if (e.type === 'JobFailed') assert.ok((failures.get(e.jobId) ?? 0) <= 3)
   }
 })
 
@@ -87,46 +79,42 @@ async function succeeded(store: string, exited: Promise<unknown>): Promise<numbe
   }
 }
 
-test('sort: the leader SIGKILLed 10 times at random instants, then restarted to the end', async () => {
-  const t = setUp(3)
-  try {
-    let seed = 12345
-    const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
-    let kills = 0
-    const initial = t.args({ maxBytes: 3_000 })
-    // Until the store exists, the run is started again from scratch.
-    const args = () => (existsSync(join(t.store, 'jobtree.json')) ? [...initial, '--restart'] : initial)
-    let completedEarly = false
-    while (kills < 10) {
-      const child = startJobtree(args())
-      const result = finished(child)
-      // Kill mid-run, whatever the machine's load: once this leader has
-      // finished a random number of further jobs, at a random instant after.
-      const target = (await succeeded(t.store, result)) + 1 + Math.floor(random() * 25)
-      await eventually('the leader made progress', async () => (await succeeded(t.store, result)) >= target, 60_000)
-      await sleep(random() * 100)
-      const killed = child.kill('SIGKILL')
-      const r = await result
-      // A kill may land after the run finished, as its leader shuts down: that run ended on its own.
-      const ended = (await readEvents(t.store)).some((e) => e.type === 'WorkflowFinished')
-      if (r.signal === 'SIGKILL' && killed && !ended) kills += 1
-      else if (r.code === 0 || ended) {
-        completedEarly = true
-        break
-      } else assert.fail(`leader exited ${r.code}: ${r.stderr}`)
-    }
-    assert.ok(completedEarly || kills === 10)
-    const final = await jobtree(args())
-    assert.equal(final.code, 0, final.stderr)
-    assert.deepEqual(readLines(t.output), t.expected)
-    const events = await readEvents(t.store)
-    assert.ok(events.filter((e) => e.type === 'WorkflowResumed').length >= kills, 'every kill was mid-run, and was resumed')
-    // Nothing finished twice: every job has exactly one JobFinished.
-    const done = new Map<number, number>()
-    for (const e of events) if (e.type === 'JobFinished') done.set(e.jobId, (done.get(e.jobId) ?? 0) + 1)
-    assert.ok([...done.values()].every((n) => n === 1))
-    assert.equal(done.size, events.flatMap((e) => [...createdJobs(e)]).length)
-  } finally {
-    t.cleanup()
+test('sort: the leader SIGKILLed 10 times at random instants, then restarted to the end', async (t) => {
+  const s = setUp(t, 3)
+  let seed = 12345
+  const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+  let kills = 0
+  const initial = s.args({ maxBytes: 3_000 })
+  // Until the store exists, the run is started again from scratch.
+  const args = () => (existsSync(join(s.store, 'jobtree.json')) ? [...initial, '--restart'] : initial)
+  let completedEarly = false
+  while (kills < 10) {
+    const child = startJobtree(args())
+    const result = finished(child)
+    // Kill mid-run, whatever the machine's load: once this leader has
+    // finished a random number of further jobs, at a random instant after.
+    const target = (await succeeded(s.store, result)) + 1 + Math.floor(random() * 25)
+    await eventually('the leader made progress', async () => (await succeeded(s.store, result)) >= target, 60_000)
+    await sleep(random() * 100)
+    const killed = child.kill('SIGKILL')
+    const r = await result
+    // A kill may land after the run finished, as its leader shuts down: that run ended on its own.
+    const ended = (await readEvents(s.store)).some((e) => e.type === 'WorkflowFinished')
+    if (r.signal === 'SIGKILL' && killed && !ended) kills += 1
+    else if (r.code === 0 || ended) {
+      completedEarly = true
+      break
+    } else assert.fail(`leader exited ${r.code}: ${r.stderr}`)
   }
+  assert.ok(completedEarly || kills === 10)
+  const final = await jobtree(args())
+  assert.equal(final.code, 0, final.stderr)
+  assert.deepEqual(readLines(s.output), s.expected)
+  const events = await readEvents(s.store)
+  assert.ok(events.filter((e) => e.type === 'WorkflowResumed').length >= kills, 'every kill was mid-run, and was resumed')
+  // Nothing finished twice: every job has exactly one JobFinished.
+  const done = new Map<number, number>()
+  for (const e of events) if (e.type === 'JobFinished') done.set(e.jobId, (done.get(e.jobId) ?? 0) + 1)
+  assert.ok([...done.values()].every((n) => n === 1))
+  assert.equal(done.size, events.flatMap((e) => [...createdJobs(e)]).length)
 })

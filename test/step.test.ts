@@ -47,8 +47,8 @@ class Terminal {
   }
 }
 
-test('replay --step: next, previous, jump, first, last and quit, in a terminal', { timeout: 120_000 }, async () => {
-  const s = scratch()
+test('replay --step: next, previous, jump, first, last and quit, in a terminal', { timeout: 120_000 }, async (t) => {
+  const dir = scratch(t)
   const terminals: Terminal[] = []
   const open = (command: string) => {
     const term = new Terminal(command)
@@ -56,8 +56,8 @@ test('replay --step: next, previous, jump, first, last and quit, in a terminal',
     return term
   }
   try {
-    await recordedRun(s.dir, 'tree', 2)
-    const store = join(s.dir, 'store')
+    await recordedRun(dir, 'tree', 2)
+    const store = join(dir, 'store')
     const events = await readEvents(store)
     const n = events.length
     const term = open(`stty cols 200 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} replay ${JSON.stringify(store)} --step`)
@@ -91,6 +91,5 @@ test('replay --step: next, previous, jump, first, last and quit, in a terminal',
     assert.equal(await from7.exit(), 0)
   } finally {
     terminals.forEach((term) => term.close())
-    s.cleanup()
   }
 })

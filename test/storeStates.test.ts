@@ -10,8 +10,7 @@ import { jobtree, scratch } from './helpers/cli.ts'
 const RUN = ['test/fixtures/apiWorkflow.ts', '--target', 'sumOfSquares', '--input', '3', '--no-progress', '--log-level', 'warn']
 
 test('a creation killed before its marker was in place leaves a store not yet created: run makes it, --restart says so', { timeout: 60_000 }, async (t) => {
-  const { dir, cleanup } = scratch()
-  t.after(cleanup)
+  const dir = scratch(t)
   // What a leader SIGKILLed at the marker's rename leaves, early (the temp marker) or late (its log and folders too).
   const done = join(dir, 'done')
   const first = await jobtree(['run', ...RUN, '--store', done])
@@ -41,8 +40,7 @@ test('a creation killed before its marker was in place leaves a store not yet cr
 })
 
 test('a store whose event log is gone is refused by every command, and nothing makes a new log in it', { timeout: 60_000 }, async (t) => {
-  const { dir, cleanup } = scratch()
-  t.after(cleanup)
+  const dir = scratch(t)
   const store = join(dir, 'store')
   const run = await jobtree(['run', ...RUN, '--store', store])
   assert.equal(run.code, 0, run.stderr)

@@ -9,8 +9,7 @@ import { jobtree, scratch } from './helpers/cli.ts'
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/
 
 test('control characters a job wrote are printed escaped by the leader and by status', { timeout: 60_000 }, async (t) => {
-  const { dir, cleanup } = scratch()
-  t.after(cleanup)
+  const dir = scratch(t)
   const store = join(dir, 'store')
   const run = await jobtree(['run', 'test/fixtures/escapeTargets.ts', '--target', 'hostile', '--store', store, '--no-progress'])
   assert.equal(run.code, 1, run.stderr)

@@ -45,76 +45,64 @@ async function verified(dir: string, events: JobEvent[]) {
   }
 }
 
-test('verify: rescues, backoffs, an interrupt and a restart are rebuilt and decided again', async () => {
-  const s = scratch()
-  try {
-    const events = record([
-      { type: 'Start', now: t, runId: 'r', module: '/m.ts', target: 'root', root: spec('root'), config },
-      { type: 'Schedule', now: t },
-      { type: 'AttemptSucceeded', now: t + 10, jobId: 0, attempt: 1, value: makeToken({ local: 2, path: [] }), messages: ['three'], stats,
-        successors: [{ relation: 'child', spec: spec('a') }, { relation: 'followOn', spec: spec('f', makeToken({ local: 0, path: ['x'] })) }, { relation: 'child', spec: spec('b') }] },
-      { type: 'Schedule', now: t + 10 },
-      // Job 1 has run 10 s, over the 5 s limit; job 2's attempt is unknown to the batch system.
-      { type: 'Rescue', now: t + 10_010, held: [{ jobId: 1, attempt: 1, ranMs: 10_000 }] },
-      { type: 'Schedule', now: t + 10_500 },
-      { type: 'Schedule', now: t + 12_000 },
-      { type: 'AttemptFailed', now: t + 12_100, jobId: 1, attempt: 2, reason: { kind: 'exit', code: 3 }, messages: [], stats },
-      { type: 'Interrupt', now: t + 12_200, reason: 'a test' },
-      { type: 'Resume', now: t + 20_000, config },
-      { type: 'Schedule', now: t + 20_000 },
-    ])
-    const types = events.map((e) => e.type)
-    for (const type of ['JobBackoffElapsed', 'JobFailedCompletely', 'WorkflowInterrupted', 'JobAbandoned', 'WorkflowResumed', 'JobRevived'] as const) {
-      assert.ok(types.includes(type), `the log has a ${type}`)
-    }
-    const reasons = events.flatMap((e) => (e.type === 'JobFailed' ? [e.reason.kind] : []))
-    assert.deepEqual(reasons, ['timeout', 'lost', 'exit'])
-    const result = await verified(s.dir, events)
-    assert.equal(result.divergence, null, JSON.stringify(result.divergence))
-    assert.equal(result.events, events.length)
-    assert.equal(result.inputs, 10, 'every input that recorded something; the schedule with nothing to do left no trace')
-  } finally {
-    s.cleanup()
+test('verify: rescues, backoffs, an interrupt and a restart are rebuilt and decided again', async (ctx) => {
+  const dir = scratch(ctx)
+  const events = record([
+    { type: 'Start', now: t, runId: 'r', module: '/m.ts', target: 'root', root: spec('root'), config },
+    { type: 'Schedule', now: t },
+    { type: 'AttemptSucceeded', now: t + 10, jobId: 0, attempt: 1, value: makeToken({ local: 2, path: [] }), messages: ['three'], stats,
+      successors: [{ relation: 'child', spec: spec('a') }, { relation: 'followOn', spec: spec('f', makeToken({ local: 0, path: ['x'] })) }, { relation: 'child', spec: spec('b') }] },
+    { type: 'Schedule', now: t + 10 },
+    // Job 1 has run 10 s, over the 5 s limit; job 2's attempt is unknown to the batch system.
+    { type: 'Rescue', now: t + 10_010, held: [{ jobId: 1, attempt: 1, ranMs: 10_000 }] },
+    { type: 'Schedule', now: t + 10_500 },
+    { type: 'Schedule', now: t + 12_000 },
+    { type: 'AttemptFailed', now: t + 12_100, jobId: 1, attempt: 2, reason: { kind: 'exit', code: 3 }, messages: [], stats },
+    { type: 'Interrupt', now: t + 12_200, reason: 'a test' },
+    { type: 'Resume', now: t + 20_000, config },
+    { type: 'Schedule', now: t + 20_000 },
+  ])
+  const types = events.map((e) => e.type)
+  for (const type of ['JobBackoffElapsed', 'JobFailedCompletely', 'WorkflowInterrupted', 'JobAbandoned', 'WorkflowResumed', 'JobRevived'] as const) {
+    assert.ok(types.includes(type), `the log has a ${type}`)
   }
+  const reasons = events.flatMap((e) => (e.type === 'JobFailed' ? [e.reason.kind] : []))
+  assert.deepEqual(reasons, ['timeout', 'lost', 'exit'])
+  const result = await verified(dir, events)
+  assert.equal(result.divergence, null, JSON.stringify(result.divergence))
+  assert.equal(result.events, events.length)
+  assert.equal(result.inputs, 10, 'every input that recorded something; the schedule with nothing to do left no trace')
 })
 
-test('verify: a deadlock broken by the scheduler, and a run that ends failed', async () => {
-  const s = scratch()
-  try {
-    // A child given its own parent's follow-on's value: neither can ever run.
-    const events = record([
-      { type: 'Start', now: t, runId: 'r', module: '/m.ts', target: 'root', root: spec('root'), config },
-      { type: 'Schedule', now: t },
-      { type: 'AttemptSucceeded', now: t + 5, jobId: 0, attempt: 1, value: null, messages: [], stats,
-        successors: [{ relation: 'child', spec: spec('a', makeToken({ local: 1, path: [] })) }, { relation: 'followOn', spec: spec('f') }] },
-      { type: 'Schedule', now: t + 5 },
-      { type: 'Schedule', now: t + 6 },
-    ])
-    assert.ok(events.some((e) => e.type === 'JobFailed' && e.reason.kind === 'deadlock'))
-    assert.equal(events.at(-1)?.type, 'WorkflowFinished')
-    const result = await verified(s.dir, events)
-    assert.equal(result.divergence, null, JSON.stringify(result.divergence))
-    assert.equal(result.events, events.length)
-  } finally {
-    s.cleanup()
-  }
+test('verify: a deadlock broken by the scheduler, and a run that ends failed', async (ctx) => {
+  const dir = scratch(ctx)
+  // A child given its own parent's follow-on's value: neither can ever run.
+  const events = record([
+    { type: 'Start', now: t, runId: 'r', module: '/m.ts', target: 'root', root: spec('root'), config },
+    { type: 'Schedule', now: t },
+    { type: 'AttemptSucceeded', now: t + 5, jobId: 0, attempt: 1, value: null, messages: [], stats,
+      successors: [{ relation: 'child', spec: spec('a', makeToken({ local: 1, path: [] })) }, { relation: 'followOn', spec: spec('f') }] },
+    { type: 'Schedule', now: t + 5 },
+    { type: 'Schedule', now: t + 6 },
+  ])
+  assert.ok(events.some((e) => e.type === 'JobFailed' && e.reason.kind === 'deadlock'))
+  assert.equal(events.at(-1)?.type, 'WorkflowFinished')
+  const result = await verified(dir, events)
+  assert.equal(result.divergence, null, JSON.stringify(result.divergence))
+  assert.equal(result.events, events.length)
 })
 
-test('verify: a decision the decider would not take is named, with the input rebuilt for it', async () => {
-  const s = scratch()
-  try {
-    const events = record([
-      { type: 'Start', now: t, runId: 'r', module: '/m.ts', target: 'root', root: spec('root'), config },
-      { type: 'Schedule', now: t },
-    ])
-    // A job issued that was never created.
-    events.push({ type: 'JobIssued', v: 1, at: t + 1, jobId: 5, attempt: 1, epoch: 1 })
-    const result = await verified(s.dir, events)
-    assert.equal(result.divergence?.seq, 4)
-    assert.equal(result.divergence?.input?.type, 'Schedule')
-    assert.match(result.divergence?.why ?? '', /decide gives no event/)
-    assert.equal(result.events, 3)
-  } finally {
-    s.cleanup()
-  }
+test('verify: a decision the decider would not take is named, with the input rebuilt for it', async (ctx) => {
+  const dir = scratch(ctx)
+  const events = record([
+    { type: 'Start', now: t, runId: 'r', module: '/m.ts', target: 'root', root: spec('root'), config },
+    { type: 'Schedule', now: t },
+  ])
+  // A job issued that was never created.
+  events.push({ type: 'JobIssued', v: 1, at: t + 1, jobId: 5, attempt: 1, epoch: 1 })
+  const result = await verified(dir, events)
+  assert.equal(result.divergence?.seq, 4)
+  assert.equal(result.divergence?.input?.type, 'Schedule')
+  assert.match(result.divergence?.why ?? '', /decide gives no event/)
+  assert.equal(result.events, 3)
 })

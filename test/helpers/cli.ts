@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { EventLog } from '../../src/store/log.ts'
 import type { JobEvent } from '../../src/events/catalogue.ts'
@@ -36,10 +37,42 @@ export function jobtree(args: string[], cwd = repo): Promise<CliResult> {
   return finished(startJobtree(args, cwd))
 }
 
-/** A fresh temp directory, removed by the returned cleanup. */
-export function scratch(prefix = 'jobtree-test-'): { dir: string; cleanup: () => void } {
+const DEFAULT_PREFIX = 'jobtree-test-'
+
+export interface ScratchOptions {
+  /** Leave the directory where it is, and name it in the test's diagnostics (to look at what a failed run left). */
+  keep?: boolean
+}
+
+/**
+ * A fresh temp directory, removed when the test `t` ends: by an after hook,
+ * which runs once the test's body and subtests are done. node:test runs after
+ * hooks in the order they were registered, so work that must come before the
+ * removal (stopping a process, unmounting) goes in a finally of the body, or in
+ * a t.after registered before this call.
+ */
+export function scratch(t: TestContext, prefix?: string, options?: ScratchOptions): string
+/**
+ * @deprecated The old form, with a cleanup to call: left only for
+ * chaos.test.ts and randomDag.test.ts, until they take the form above.
+ */
+export function scratch(prefix?: string): { dir: string; cleanup: () => void }
+export function scratch(first: TestContext | string = DEFAULT_PREFIX, prefix = DEFAULT_PREFIX, options: ScratchOptions = {}): string | { dir: string; cleanup: () => void } {
+  if (typeof first === 'string') {
+    const dir = mkdtempSync(join(tmpdir(), first))
+    return { dir, cleanup: () => removeDir(dir) }
+  }
+  const t = first
   const dir = mkdtempSync(join(tmpdir(), prefix))
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+  t.after(() => {
+    if (options.keep === true) t.diagnostic(`kept ${dir}`)
+    else removeDir(dir)
+  })
+  return dir
+}
+
+function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true })
 }
 
 export async function readEvents(store: string): Promise<JobEvent[]> {

@@ -640,16 +640,16 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
   const nestedToSibling = jobs.filter((j) => j.rel === 'child' && j.uses.some((p) => must(tree, p, 'producer').returns !== null)).length
   assert.ok(nestedToSibling > 0 && jobs.some((j) => j.kind === 'agg' && j.uses.some((p) => must(tree, p, 'producer').returns !== null)), `${within}: no nested promise handed to a sibling or an aggregate`)
 
-  const s = scratch('jobtree-chaos-')
-  const store = join(s.dir, 'store')
-  const tail = new RecordTail(recordFile(s.dir))
+  const dir = scratch(t, 'jobtree-chaos-', { keep: process.env.CHAOS_KEEP !== undefined })
+  const store = join(dir, 'store')
+  const tail = new RecordTail(recordFile(dir))
   const chaos: Chaos = {
-    random: seeded(SEED, 'workers'), workerKills: [], killsPerPath: new Map(), workersSeen: new Set(), tag: s.dir, tagSeen: false, lingering: [], untagged: [], during: new Problems(),
+    random: seeded(SEED, 'workers'), workerKills: [], killsPerPath: new Map(), workersSeen: new Set(), tag: dir, tagSeen: false, lingering: [], untagged: [], during: new Problems(),
   }
-  const clockOffset = join(s.dir, 'clock-offset')
-  const env = { [TAG]: s.dir, [TEST_CLOCK_OFFSET_ENV]: clockOffset }
+  const clockOffset = join(dir, 'clock-offset')
+  const env = { [TAG]: dir, [TEST_CLOCK_OFFSET_ENV]: clockOffset }
   try {
-    const input: ChaosInput = { seed: SEED, path: ROOT_PATH, depth: 0, dir: s.dir, got: [] }
+    const input: ChaosInput = { seed: SEED, path: ROOT_PATH, depth: 0, dir: dir, got: [] }
     const initial = [
       'run', FIXTURE, '--target', 'chaos.node', '--store', store, '--input', JSON.stringify(input),
       '--retry-count', String(RETRY_COUNT), '--max-job-duration', '3', '--rescue-frequency', '0.5', '--max-cores', String(MAX_CORES),
@@ -747,7 +747,7 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
     run.merge(chaos.during)
     run.run('rule 5', killedWorkersTagged, chaos.untagged, WORKER_TAG)
     run.run('rule 5', runTagSeen, chaos.tagSeen, TAG)
-    const ofTheRun = () => processesWithEnv(TAG, s.dir)
+    const ofTheRun = () => processesWithEnv(TAG, dir)
     run.add('rule 5', noProcessLeft, await noProcessLeft(ofTheRun, 15_000))
     tail.finish()
     const seen = new Set([...chaos.workersSeen, ...tail.lines.flatMap((l) => [l.worker, ...(l.pid === undefined ? [] : [l.pid]), ...(l.left ?? [])])])
@@ -757,7 +757,7 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
     const events = await readEvents(store)
     const unrecorded = unrecordedChainId(events)
     const observed: Observed = {
-      events, lines: tail.lines.filter((l) => !unrecorded(l.job)), torn: tail.torn, out: readOut(s.dir), final: final.result, workerKills: chaos.workerKills,
+      events, lines: tail.lines.filter((l) => !unrecorded(l.job)), torn: tail.torn, out: readOut(dir), final: final.result, workerKills: chaos.workerKills,
     }
     const checked = check(SEED, tree, e, observed)
     const { facts } = checked
@@ -791,15 +791,13 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
     if (err instanceof Error) err.message = `[chaos seed ${SEED}: rerun with CHAOS_SEED=${SEED}] ${err.message}`
     throw err
   } finally {
-    for (const pid of processesWithEnv(TAG, s.dir)) {
+    for (const pid of processesWithEnv(TAG, dir)) {
       try {
         process.kill(pid, 'SIGKILL')
       } catch {
         // gone already
       }
     }
-    if (process.env.CHAOS_KEEP === undefined) s.cleanup()
-    else t.diagnostic(`kept ${s.dir}`)
   }
 }
 
@@ -812,39 +810,31 @@ async function failureKinds(store: string): Promise<string[]> {
   return (await readEvents(store)).flatMap((ev) => (ev.type === 'JobFailed' ? [ev.reason.kind] : []))
 }
 
-test('chaos found: a rescue check decided in the same batch as an attempt\'s outcome took that attempt for lost', { timeout: 60_000 }, async () => {
+test('chaos found: a rescue check decided in the same batch as an attempt\'s outcome took that attempt for lost', { timeout: 60_000 }, async (t) => {
   // A rescue check reads what the batch system holds when it is decided; an
   // outcome reported just before sat later in the same batch, so the attempt
   // was neither held nor settled, and was failed as lost (then its success was
   // dropped as stale). A check every 10 ms over 300 short jobs hit it ~6 times.
-  const s = scratch('jobtree-chaos-lost-')
-  try {
-    const store = join(s.dir, 'store')
-    const r = await finished(startJobtree([
-      'run', FAULTS, '--target', 'slowFan', '--store', store, '--input', JSON.stringify({ n: 300, ms: 1, dir: s.dir }),
-      '--rescue-frequency', '0.01', '--retry-count', '3', '--no-progress', '--log-level', 'warn',
-    ]))
-    assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual(await failureKinds(store), [], r.stderr)
-  } finally {
-    s.cleanup()
-  }
+  const dir = scratch(t, 'jobtree-chaos-lost-')
+  const store = join(dir, 'store')
+  const r = await finished(startJobtree([
+    'run', FAULTS, '--target', 'slowFan', '--store', store, '--input', JSON.stringify({ n: 300, ms: 1, dir: dir }),
+    '--rescue-frequency', '0.01', '--retry-count', '3', '--no-progress', '--log-level', 'warn',
+  ]))
+  assert.equal(r.code, 0, r.stderr)
+  assert.deepEqual(await failureKinds(store), [], r.stderr)
 })
 
-test('chaos found: a worker\'s start-up counted against the time limit of the job handed to it', { timeout: 60_000 }, async () => {
+test('chaos found: a worker\'s start-up counted against the time limit of the job handed to it', { timeout: 60_000 }, async (t) => {
   // Workers start 8 s late here (a loaded machine: 22 restarts each start
   // fresh workers); the 6 s limit must run from when a worker takes the job.
-  const s = scratch('jobtree-chaos-startup-')
-  try {
-    const store = join(s.dir, 'store')
-    const slow = fileURLToPath(new URL('./fixtures/chaosSlowWorkerStart.mjs', import.meta.url))
-    const r = await finished(startJobtree([
-      'run', FAULTS, '--target', 'failsAtFirst', '--store', store, '--input', JSON.stringify({ failures: 0 }),
-      '--max-job-duration', '6', '--rescue-frequency', '0.25', '--retry-count', '0', '--no-progress', '--log-level', 'warn',
-    ], undefined, { NODE_OPTIONS: `--import=${slow}` }))
-    assert.equal(r.code, 0, r.stderr)
-    assert.deepEqual(await failureKinds(store), [], r.stderr)
-  } finally {
-    s.cleanup()
-  }
+  const dir = scratch(t, 'jobtree-chaos-startup-')
+  const store = join(dir, 'store')
+  const slow = fileURLToPath(new URL('./fixtures/chaosSlowWorkerStart.mjs', import.meta.url))
+  const r = await finished(startJobtree([
+    'run', FAULTS, '--target', 'failsAtFirst', '--store', store, '--input', JSON.stringify({ failures: 0 }),
+    '--max-job-duration', '6', '--rescue-frequency', '0.25', '--retry-count', '0', '--no-progress', '--log-level', 'warn',
+  ], undefined, { NODE_OPTIONS: `--import=${slow}` }))
+  assert.equal(r.code, 0, r.stderr)
+  assert.deepEqual(await failureKinds(store), [], r.stderr)
 })

@@ -464,22 +464,18 @@ async function runForest(t: TestContext, options: PlanOptions, chaining = true):
     assert.ok((f[key] ?? 0) > 0, `the planned trees exercise no ${key}: ${JSON.stringify(f)}`)
   }
   assert.ok((f['promise:nested'] ?? 0) > 0, `no nested promise edge: ${JSON.stringify(f)}`)
-  const s = scratch('jobtree-dag-')
-  try {
-    const record = join(s.dir, 'record')
-    const store = join(s.dir, 'store')
-    const value = await run(forest, { seeds: SEEDS, plan: options, record }, { store, module: FIXTURE, maxCores: MAX_CORES, logLevel: 'silent', chaining })
-    assert.deepEqual(value, valueOf(tree, 'forest'), 'rule 4: the root value returned by run()')
-    const { log, lines, events } = await checkRun(t, `${SEEDS.length} seeds`, tree, record, store, { crashes: false })
-    const chained = chainedIssues(events)
-    if (chaining) assert.ok(chained > 0, 'no job was chained')
-    else assert.equal(chained, 0, 'jobs were chained with chaining off')
-    t.diagnostic(`${chained} attempts chained`)
-    assert.equal(log.abandoned.size, 0)
-    assertChecksHaveTeeth(tree, lines, events, { crashes: false })
-  } finally {
-    s.cleanup()
-  }
+  const dir = scratch(t, 'jobtree-dag-')
+  const record = join(dir, 'record')
+  const store = join(dir, 'store')
+  const value = await run(forest, { seeds: SEEDS, plan: options, record }, { store, module: FIXTURE, maxCores: MAX_CORES, logLevel: 'silent', chaining })
+  assert.deepEqual(value, valueOf(tree, 'forest'), 'rule 4: the root value returned by run()')
+  const { log, lines, events } = await checkRun(t, `${SEEDS.length} seeds`, tree, record, store, { crashes: false })
+  const chained = chainedIssues(events)
+  if (chaining) assert.ok(chained > 0, 'no job was chained')
+  else assert.equal(chained, 0, 'jobs were chained with chaining off')
+  t.diagnostic(`${chained} attempts chained`)
+  assert.equal(log.abandoned.size, 0)
+  assertChecksHaveTeeth(tree, lines, events, { crashes: false })
 }
 
 test(`random DAG: ${SEEDS.length} seeds in one run, every kind of promise edge, through run()`, { timeout: 60_000 }, async (t) => {
@@ -515,70 +511,62 @@ test(`random DAG: a bigger tree, the leader SIGKILLed ${KILLS} times at random i
   const options: PlanOptions = { shape: 'big' }
   const tree = expandTree(CRASH_SEED, options)
   assert.ok(tree.size >= 300, `the crash tree has only ${tree.size} jobs`)
-  const s = scratch('jobtree-dag-crash-')
-  try {
-    const record = join(s.dir, 'record')
-    const store = join(s.dir, 'store')
-    const input = { seed: CRASH_SEED, path: `s${CRASH_SEED}`, depth: 0, plan: options, rel: 'root', record, got: [] }
-    const initial = ['run', FIXTURE, '--target', 'dag.node', '--store', store, '--input', JSON.stringify(input), '--max-cores', String(MAX_CORES), '--no-progress', '--log-level', 'warn']
-    // Until the store exists, the run is started again from scratch.
-    const args = () => (existsSync(join(store, 'jobtree.json')) ? [...initial, '--restart'] : initial)
-    const random = prng(KILL_SEED)
-    let kills = 0
-    let early: CliResult | undefined
-    const instants: string[] = []
-    while (kills < KILLS) {
-      const child = startJobtree(args())
-      const result = finished(child)
-      let exited = false
-      void result.then(() => (exited = true))
-      const before = recordLines(record)
-      if (random() < 0.3) {
-        // In the leader's start-up: opening the store, replaying, resuming, the first issues.
-        const ms = Math.round(50 + random() * 650)
-        await sleep(ms)
-        instants.push(`${ms}ms`)
-      } else {
-        // While jobs run: once the record has grown by a random number of lines.
-        const lines = 3 + Math.floor(random() * 60)
-        const deadline = Date.now() + 20_000
-        while (!exited && recordLines(record) < before + lines && Date.now() < deadline) await sleep(5)
-        instants.push(`+${lines} lines`)
-      }
-      const killed = !exited && child.kill('SIGKILL')
-      const r = await result
-      if (killed && r.signal === 'SIGKILL') {
-        // A kill before the store exists does not count: the next start is not a restart.
-        if (existsSync(join(store, 'jobtree.json'))) kills += 1
-        continue
-      }
-      if (r.code === 0) {
-        early = r
-        break
-      }
-      assert.fail(`leader exited with ${r.code ?? r.signal} before it was killed (kill instants: ${instants.join(', ')}):\n${r.stderr}`)
+  const dir = scratch(t, 'jobtree-dag-crash-')
+  const record = join(dir, 'record')
+  const store = join(dir, 'store')
+  const input = { seed: CRASH_SEED, path: `s${CRASH_SEED}`, depth: 0, plan: options, rel: 'root', record, got: [] }
+  const initial = ['run', FIXTURE, '--target', 'dag.node', '--store', store, '--input', JSON.stringify(input), '--max-cores', String(MAX_CORES), '--no-progress', '--log-level', 'warn']
+  // Until the store exists, the run is started again from scratch.
+  const args = () => (existsSync(join(store, 'jobtree.json')) ? [...initial, '--restart'] : initial)
+  const random = prng(KILL_SEED)
+  let kills = 0
+  let early: CliResult | undefined
+  const instants: string[] = []
+  while (kills < KILLS) {
+    const child = startJobtree(args())
+    const result = finished(child)
+    let exited = false
+    void result.then(() => (exited = true))
+    const before = recordLines(record)
+    if (random() < 0.3) {
+      // In the leader's start-up: opening the store, replaying, resuming, the first issues.
+      const ms = Math.round(50 + random() * 650)
+      await sleep(ms)
+      instants.push(`${ms}ms`)
+    } else {
+      // While jobs run: once the record has grown by a random number of lines.
+      const lines = 3 + Math.floor(random() * 60)
+      const deadline = Date.now() + 20_000
+      while (!exited && recordLines(record) < before + lines && Date.now() < deadline) await sleep(5)
+      instants.push(`+${lines} lines`)
     }
-    assert.equal(early, undefined, `the run finished after only ${kills} kills: make the crash tree bigger (kill instants: ${instants.join(', ')})`)
-    const final = await runToEnd(args(), 60_000)
-    assert.equal(final.code, 0, final.stderr)
-    assert.deepEqual(JSON.parse(final.stdout.trim()), valueOf(tree, `s${CRASH_SEED}`), 'rule 4: the root value printed by the CLI')
-    const { events, log } = await checkRun(t, `seed ${CRASH_SEED} with ${kills} kills`, tree, record, store, { crashes: true })
-    // A leader killed in its start-up may not have recorded its resumption.
-    const resumed = events.filter((e) => e.type === 'WorkflowResumed').length
-    assert.ok(resumed >= 1 && resumed <= kills + 1, `${resumed} WorkflowResumed events after ${kills} kills`)
-    assert.ok(log.abandoned.size > 0, 'some attempts were running at a kill')
-    assert.ok(chainedIssues(events) > 0, 'no job was chained')
-    t.diagnostic(`kill instants: ${instants.join(', ')}; ${resumed} resumptions, ${log.abandoned.size} abandoned attempts, ${chainedIssues(events)} chained attempts`)
-  } finally {
-    s.cleanup()
+    const killed = !exited && child.kill('SIGKILL')
+    const r = await result
+    if (killed && r.signal === 'SIGKILL') {
+      // A kill before the store exists does not count: the next start is not a restart.
+      if (existsSync(join(store, 'jobtree.json'))) kills += 1
+      continue
+    }
+    if (r.code === 0) {
+      early = r
+      break
+    }
+    assert.fail(`leader exited with ${r.code ?? r.signal} before it was killed (kill instants: ${instants.join(', ')}):\n${r.stderr}`)
   }
+  assert.equal(early, undefined, `the run finished after only ${kills} kills: make the crash tree bigger (kill instants: ${instants.join(', ')})`)
+  const final = await runToEnd(args(), 60_000)
+  assert.equal(final.code, 0, final.stderr)
+  assert.deepEqual(JSON.parse(final.stdout.trim()), valueOf(tree, `s${CRASH_SEED}`), 'rule 4: the root value printed by the CLI')
+  const { events, log } = await checkRun(t, `seed ${CRASH_SEED} with ${kills} kills`, tree, record, store, { crashes: true })
+  // A leader killed in its start-up may not have recorded its resumption.
+  const resumed = events.filter((e) => e.type === 'WorkflowResumed').length
+  assert.ok(resumed >= 1 && resumed <= kills + 1, `${resumed} WorkflowResumed events after ${kills} kills`)
+  assert.ok(log.abandoned.size > 0, 'some attempts were running at a kill')
+  assert.ok(chainedIssues(events) > 0, 'no job was chained')
+  t.diagnostic(`kill instants: ${instants.join(', ')}; ${resumed} resumptions, ${log.abandoned.size} abandoned attempts, ${chainedIssues(events)} chained attempts`)
 })
 
-test('random DAG: a job waiting for a sibling that returns its follow-on\'s promise (test/fixtures/dagRepro.ts)', { timeout: 30_000 }, async () => {
-  const s = scratch('jobtree-dag-repro-')
-  try {
-    assert.deepEqual(await run(repro.main, null, { store: join(s.dir, 'store'), module: REPRO, logLevel: 'silent' }), { n: 1 })
-  } finally {
-    s.cleanup()
-  }
+test('random DAG: a job waiting for a sibling that returns its follow-on\'s promise (test/fixtures/dagRepro.ts)', { timeout: 30_000 }, async (t) => {
+  const dir = scratch(t, 'jobtree-dag-repro-')
+  assert.deepEqual(await run(repro.main, null, { store: join(dir, 'store'), module: REPRO, logLevel: 'silent' }), { n: 1 })
 })

@@ -37,8 +37,6 @@ export function jobtree(args: string[], cwd = repo): Promise<CliResult> {
   return finished(startJobtree(args, cwd))
 }
 
-const DEFAULT_PREFIX = 'jobtree-test-'
-
 export interface ScratchOptions {
   /** Leave the directory where it is, and name it in the test's diagnostics (to look at what a failed run left). */
   keep?: boolean
@@ -51,28 +49,20 @@ export interface ScratchOptions {
  * removal (stopping a process, unmounting) goes in a finally of the body, or in
  * a t.after registered before this call.
  */
-export function scratch(t: TestContext, prefix?: string, options?: ScratchOptions): string
-/**
- * @deprecated The old form, with a cleanup to call: left only for
- * chaos.test.ts and randomDag.test.ts, until they take the form above.
- */
-export function scratch(prefix?: string): { dir: string; cleanup: () => void }
-export function scratch(first: TestContext | string = DEFAULT_PREFIX, prefix = DEFAULT_PREFIX, options: ScratchOptions = {}): string | { dir: string; cleanup: () => void } {
-  if (typeof first === 'string') {
-    const dir = mkdtempSync(join(tmpdir(), first))
-    return { dir, cleanup: () => removeDir(dir) }
-  }
-  const t = first
+export function scratch(t: TestContext, prefix = 'jobtree-test-', options: ScratchOptions = {}): string {
   const dir = mkdtempSync(join(tmpdir(), prefix))
   t.after(() => {
     if (options.keep === true) t.diagnostic(`kept ${dir}`)
-    else removeDir(dir)
+    else {
+      // A removal that fails must not stop the hooks registered after this one (a leader still to kill, say).
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 5 })
+      } catch (err) {
+        t.diagnostic(`could not remove ${dir}: ${err instanceof Error ? err.message : String(err)}`)
+      }
+    }
   })
   return dir
-}
-
-function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true })
 }
 
 export async function readEvents(store: string): Promise<JobEvent[]> {

@@ -126,7 +126,7 @@ function expand(seed: number): Tree {
     job.children = paths.filter((_, i) => plan.successors[i].relation === 'child')
     job.followOns = paths.filter((_, i) => plan.successors[i].relation === 'followOn')
     job.returns = plan.returns === null ? null : paths[plan.returns]
-    plan.successors.forEach((s, i) => add(paths[i], path, s.relation, s.kind, depth + 1, s.uses.map((from) => paths[from])))
+    for (const [i, s] of plan.successors.entries()) add(paths[i], path, s.relation, s.kind, depth + 1, s.uses.map((from) => paths[from]))
   }
   add(ROOT_PATH, undefined, 'root', 'node', 0, [])
   return tree
@@ -314,7 +314,7 @@ async function killWorkers(leader: number, ended: Promise<unknown>, tail: Record
   while (alive()) {
     await Promise.race([sleep(150 + chaos.random() * 450), ended])
     const workers = childrenOf(leader).filter(isWorker).sort((a, b) => a - b)
-    workers.forEach((pid) => chaos.workersSeen.add(pid))
+    for (const pid of workers) chaos.workersSeen.add(pid)
     if (issuedAt === undefined && tail.poll() > 0 && workers.some((pid) => tail.byWorker.has(pid))) issuedAt = Date.now()
     checkLeftovers(chaos, leader, issuedAt)
     if (!chaos.tagSeen && workers.length > 0) chaos.tagSeen = processesWithEnv(TAG, chaos.tag).includes(workers[0])

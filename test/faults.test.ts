@@ -129,7 +129,7 @@ test('faults: --retry-backoff spaces the retries, doubling', async (t) => {
   assert.deepEqual(retries.map((e) => (e.notBefore ?? 0) - e.at), [300, 600])
   const issues = events.filter((e) => e.type === 'JobIssued')
   assert.equal(issues.length, 3)
-  retries.forEach((retry, i) => assert.ok(issues[i + 1].at >= (retry.notBefore ?? Infinity), 'no retry before its time'))
+  for (const [i, retry] of retries.entries()) assert.ok(issues[i + 1].at >= (retry.notBefore ?? Infinity), 'no retry before its time')
 })
 
 /**

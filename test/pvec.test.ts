@@ -26,7 +26,10 @@ test('pvec: set and get across many levels, older versions unchanged', () => {
 
 test('pvec: agrees with a Map under random updates', () => {
   let seed = 7
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    return seed / 2 ** 31
+  }
   let v = PVec.empty<number>()
   const m = new Map<number, number>()
   for (let i = 0; i < 20_000; i++) {

@@ -82,7 +82,10 @@ async function succeeded(store: string, exited: Promise<unknown>): Promise<numbe
 test('sort: the leader SIGKILLed 10 times at random instants, then restarted to the end', async (t) => {
   const s = setUp(t, 3)
   let seed = 12345
-  const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+  const random = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0
+    return seed / 2 ** 32
+  }
   let kills = 0
   const initial = s.args({ maxBytes: 3_000 })
   // Until the store exists, the run is started again from scratch.

@@ -90,6 +90,6 @@ test('replay --step: next, previous, jump, first, last and quit, in a terminal',
     from7.press('q', /$^/).catch(() => undefined)
     assert.equal(await from7.exit(), 0)
   } finally {
-    terminals.forEach((term) => term.close())
+    for (const term of terminals) term.close()
   }
 })

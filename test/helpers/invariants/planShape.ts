@@ -38,8 +38,8 @@ export function numberJobs(
       n.problems.push(`${path} (job ${id}) added ${children} children and ${followOns} follow-ons, planned ${planned.children.length} and ${planned.followOns.length}`)
       return
     }
-    planned.children.forEach((c, i) => number(c, first + i))
-    planned.followOns.forEach((f, i) => number(f, first + children + i))
+    for (const [i, c] of planned.children.entries()) number(c, first + i)
+    for (const [i, f] of planned.followOns.entries()) number(f, first + children + i)
   }
   const root = [...log.created.values()].find((c) => c.relation === 'root')
   if (root === undefined || rootPath === undefined) n.problems.push('no root job in the log')

@@ -31,8 +31,8 @@ export class Problems {
   /** Takes in another collector's problems and checkers. */
   merge(other: Problems): void {
     this.list.push(...other.list)
-    other.ran.forEach((c) => this.ran.add(c))
-    other.caughtBy.forEach((rules, c) => this.caughtBy.set(c, new Set([...(this.caughtBy.get(c) ?? []), ...rules])))
+    for (const c of other.ran) this.ran.add(c)
+    for (const [c, rules] of other.caughtBy) this.caughtBy.set(c, new Set([...(this.caughtBy.get(c) ?? []), ...rules]))
   }
 
   /** Whether `checker` found problems, filed under `rule`. */

@@ -23,13 +23,25 @@ function timed(fn: () => void): number {
   return performance.now() - t0
 }
 const medianMs = (fn: () => void) => median(Array.from({ length: runs }, () => timed(fn)))
-const node = (...args: string[]) => () => execFileSync(process.execPath, args, { stdio: 'ignore' })
+const node =
+  (...args: string[]) =>
+  () =>
+    execFileSync(process.execPath, args, { stdio: 'ignore' })
 
 say(`figures: node ${process.version}, medians of ${runs}`)
 
 // A worker reads its usage once an attempt; what one read costs.
 const calls = 100_000
-const usageUs = median(Array.from({ length: runs }, () => timed(() => { for (let i = 0; i < calls; i++) process.resourceUsage() }))) * 1000 / calls
+const usageUs =
+  (median(
+    Array.from({ length: runs }, () =>
+      timed(() => {
+        for (let i = 0; i < calls; i++) process.resourceUsage()
+      }),
+    ),
+  ) *
+    1000) /
+  calls
 say(`process.resourceUsage(): ${fmt(usageUs, 1)} µs a call`)
 
 // What a command's module costs to load, beside a bare Node; why the CLI imports each command lazily.
@@ -46,17 +58,25 @@ try {
   await store.log.close()
   const plain = new Encoder({ useRecords: false, mapsAsObjects: true })
   let parts: Uint8Array[] = []
-  const encodeMs = medianMs(() => { parts = [...stateParts(state)] })
+  const encodeMs = medianMs(() => {
+    parts = [...stateParts(state)]
+  })
   const bytes = parts.reduce((sum, p) => sum + p.length, 0)
   // Each part is decoded by a fresh decoder, as decodeState does.
   const snapshotDecoder = () => new Encoder({ useRecords: true, mapsAsObjects: true, pack: true })
   const decoded = parts.map((p) => snapshotDecoder().decode(p) as unknown)
   const plainParts = decoded.map((value) => new Uint8Array(plain.encode(value)))
   const plainBytes = plainParts.reduce((sum, p) => sum + p.length, 0)
-  const decodeMs = medianMs(() => { for (const p of parts) snapshotDecoder().decode(p) })
-  const plainDecodeMs = medianMs(() => { for (const p of plainParts) plain.decode(p) })
+  const decodeMs = medianMs(() => {
+    for (const p of parts) snapshotDecoder().decode(p)
+  })
+  const plainDecodeMs = medianMs(() => {
+    for (const p of plainParts) plain.decode(p)
+  })
   say(`snapshot of ${fmt(bytes / 1024)} KiB (${parts.length} parts): encoded in ${fmt(encodeMs, 1)} ms, ${fmt((encodeMs * 1e6) / bytes)} ns a byte`)
-  say(`  plain CBOR of the same: ${fmt(plainBytes / 1024)} KiB (${fmt(plainBytes / bytes, 1)}× the size); decoding ${fmt(decodeMs, 1)} ms against ${fmt(plainDecodeMs, 1)} ms plain (${fmt(plainDecodeMs / decodeMs, 1)}×)`)
+  say(
+    `  plain CBOR of the same: ${fmt(plainBytes / 1024)} KiB (${fmt(plainBytes / bytes, 1)}× the size); decoding ${fmt(decodeMs, 1)} ms against ${fmt(plainDecodeMs, 1)} ms plain (${fmt(plainDecodeMs / decodeMs, 1)}×)`,
+  )
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

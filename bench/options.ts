@@ -5,10 +5,7 @@ import { parseArgs } from 'node:util'
 
 export function benchOptions(): { quick: boolean; repeat: number } {
   const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      repeat: { type: 'string' },
-    },
+    options: { quick: { type: 'boolean', default: false }, repeat: { type: 'string' } },
   })
   const quick = values.quick === true
   return { quick, repeat: Number(values.repeat ?? (quick ? 1 : 3)) }

@@ -48,7 +48,16 @@ function roundTrip(child: ReturnType<typeof fork>, message: object): Promise<voi
 
 /** A typical event of about 100 bytes. */
 function sampleEvent(i: number): JobEvent {
-  return { type: 'JobFinished', v: 1, at: 1_700_000_000_000 + i, jobId: i, attempt: 1, value: null, stats: { wallMs: 3, cpuMs: 2, maxRss: 99_000_000 }, successors: { first: i, children: 0, followOns: 0 } }
+  return {
+    type: 'JobFinished',
+    v: 1,
+    at: 1_700_000_000_000 + i,
+    jobId: i,
+    attempt: 1,
+    value: null,
+    stats: { wallMs: 3, cpuMs: 2, maxRss: 99_000_000 },
+    successors: { first: i, children: 0, followOns: 0 },
+  }
 }
 
 /** Events per second appended to LevelDB in synced batches of `batch` events. */
@@ -60,7 +69,8 @@ export async function syncedAppends(total: number, batch: number): Promise<numbe
     const t0 = performance.now()
     for (let i = 0; i < total; i += batch) {
       const ops = []
-      for (let j = i; j < Math.min(total, i + batch); j++) ops.push({ type: 'put' as const, key: `e${j.toString(16).padStart(16, '0')}`, value: encodeEvent(sampleEvent(j)) })
+      for (let j = i; j < Math.min(total, i + batch); j++)
+        ops.push({ type: 'put' as const, key: `e${j.toString(16).padStart(16, '0')}`, value: encodeEvent(sampleEvent(j)) })
       await db.batch(ops, { sync: true } as object)
     }
     return total / ((performance.now() - t0) / 1000)
@@ -78,7 +88,8 @@ export async function fullScan(total: number): Promise<number> {
     await db.open()
     for (let i = 0; i < total; i += 10_000) {
       const ops = []
-      for (let j = i; j < Math.min(total, i + 10_000); j++) ops.push({ type: 'put' as const, key: `e${j.toString(16).padStart(16, '0')}`, value: encodeEvent(sampleEvent(j)) })
+      for (let j = i; j < Math.min(total, i + 10_000); j++)
+        ops.push({ type: 'put' as const, key: `e${j.toString(16).padStart(16, '0')}`, value: encodeEvent(sampleEvent(j)) })
       await db.batch(ops)
     }
     const t0 = performance.now()

@@ -56,15 +56,21 @@ try {
   const a = await buildStore(withSnapshots, EVENTS, true)
   const b = await buildStore(without, EVENTS, false)
   const cost = snapshotCost(a.state)
-  process.stdout.write([
-    `store: ${fmt(a.events)} events; at the end ${fmt(cost.liveJobs)} live jobs, a snapshot of ${fmt(cost.bytes / 1024)} KiB in ${cost.parts} parts`,
-    `building it (a leader's work without the jobs): ${fmt(a.buildMs / 1000, 1)} s taking snapshots as a leader does, ${fmt(b.buildMs / 1000, 1)} s without; ${a.snapshots} snapshots taken, the last after event ${fmt(a.lastSnapshot)}`,
-    `synced appends of ~100 outcomes: median ${ms(a.appendMedian)}, p99 ${ms(a.appendP99)}, max ${ms(a.appendMax)} with snapshots; median ${ms(b.appendMedian)}, p99 ${ms(b.appendP99)}, max ${ms(b.appendMax)} without`,
-    `encoding the last snapshot: ${ms(cost.totalMs)} in all, the longest part ${ms(cost.longestMs)} (the longest the leader's loop waits for it)`,
-    '',
-  ].join('\n') + '\n')
+  process.stdout.write(
+    [
+      `store: ${fmt(a.events)} events; at the end ${fmt(cost.liveJobs)} live jobs, a snapshot of ${fmt(cost.bytes / 1024)} KiB in ${cost.parts} parts`,
+      `building it (a leader's work without the jobs): ${fmt(a.buildMs / 1000, 1)} s taking snapshots as a leader does, ${fmt(b.buildMs / 1000, 1)} s without; ${a.snapshots} snapshots taken, the last after event ${fmt(a.lastSnapshot)}`,
+      `synced appends of ~100 outcomes: median ${ms(a.appendMedian)}, p99 ${ms(a.appendP99)}, max ${ms(a.appendMax)} with snapshots; median ${ms(b.appendMedian)}, p99 ${ms(b.appendP99)}, max ${ms(b.appendMax)} without`,
+      `encoding the last snapshot: ${ms(cost.totalMs)} in all, the longest part ${ms(cost.longestMs)} (the longest the leader's loop waits for it)`,
+      '',
+    ].join('\n') + '\n',
+  )
   const rows: Array<[string, number, number]> = [
-    ['replay to the end + status report, in process', await series(RUNS, () => timeReplay(withSnapshots, true)), await series(RUNS, () => timeReplay(without, false))],
+    [
+      'replay to the end + status report, in process',
+      await series(RUNS, () => timeReplay(withSnapshots, true)),
+      await series(RUNS, () => timeReplay(without, false)),
+    ],
     ['jobtree status (a new process)', await series(RUNS, () => timeStatusCli(withSnapshots)), await series(RUNS, () => timeStatusCli(without))],
     ['restart to the first issued job', await series(RUNS, () => restartOnCopy(withSnapshots, true)), await series(RUNS, () => restartOnCopy(without, false))],
   ]

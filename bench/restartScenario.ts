@@ -72,7 +72,13 @@ export async function timeRestart(original: string, snapshots: boolean): Promise
     let leader: { stop(reason: string): void } | undefined
     const t0 = performance.now()
     await runWorkflow({
-      module: MODULE, target: '', input: null, store, restart: true, config: {}, logger: silentLogger,
+      module: MODULE,
+      target: '',
+      input: null,
+      store,
+      restart: true,
+      config: {},
+      logger: silentLogger,
       // The store without snapshots stays without: this leader takes none either.
       snapshotEvery: snapshots ? SNAPSHOT_EVERY : 0,
       onStart: (started) => {

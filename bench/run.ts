@@ -32,7 +32,9 @@ async function scenario(target: string, input: unknown, extra: string[] = []): P
   return runs[Math.floor(runs.length / 2)]
 }
 
-say(`jobtree bench${quick ? ' (quick)' : ''}: ${cores} cores (${cpus()[0]?.model ?? '?'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}, ${repeat} run(s) each, medians`)
+say(
+  `jobtree bench${quick ? ' (quick)' : ''}: ${cores} cores (${cpus()[0]?.model ?? '?'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}, ${repeat} run(s) each, medians`,
+)
 
 say('raw limits...')
 const ipcOne = await medianOf(repeat, () => ipcRoundTrips(size.ipc, 'one'))
@@ -125,8 +127,14 @@ rows.push({
   ratio: `${fmt((100 * wide.logBytesPerJob) / 200, 1)}%`,
 })
 
-const widths = [0, 1, 2, 3].map((i) => Math.max(...[['scenario', 'figure', 'raw limit', 'ratio'], ...rows.map((r) => [r.what, r.figure, r.limit, r.ratio])].map((cells) => cells[i].length)))
+const widths = [0, 1, 2, 3].map((i) =>
+  Math.max(...[['scenario', 'figure', 'raw limit', 'ratio'], ...rows.map((r) => [r.what, r.figure, r.limit, r.ratio])].map((cells) => cells[i].length)),
+)
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
 process.stdout.write(
-  [line(['scenario', 'figure', 'raw limit', 'ratio']), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map((r) => line([r.what, r.figure, r.limit, r.ratio]))].join('\n') + '\n',
+  [
+    line(['scenario', 'figure', 'raw limit', 'ratio']),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.map((r) => line([r.what, r.figure, r.limit, r.ratio])),
+  ].join('\n') + '\n',
 )

@@ -35,10 +35,15 @@ interface Mode {
 const modes: Mode[] = [
   { name: 'local batch system', args: [] },
   { name: 'Slurm, no packing', args: ['--batch-system', 'slurm', '--poll-interval', poll, '--job-time', '0'] },
-  { name: `Slurm, packed (--job-time ${jobTime}: ${jobTime} jobs a Slurm job)`, args: ['--batch-system', 'slurm', '--poll-interval', poll, '--job-time', jobTime] },
+  {
+    name: `Slurm, packed (--job-time ${jobTime}: ${jobTime} jobs a Slurm job)`,
+    args: ['--batch-system', 'slurm', '--poll-interval', poll, '--job-time', jobTime],
+  },
 ]
 
-say(`Slurm throughput: ${jobs} trivial jobs (+ the root) per run, ${repeat} runs per mode, medians; ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30, 1)} GiB, poll every ${poll} s`)
+say(
+  `Slurm throughput: ${jobs} trivial jobs (+ the root) per run, ${repeat} runs per mode, medians; ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30, 1)} GiB, poll every ${poll} s`,
+)
 const medians = new Map<string, number>()
 for (const mode of modes) {
   const runs: RunFigures[] = []

@@ -29,7 +29,10 @@ export interface SyntheticOptions {
 // A thousand jobs out at once, as the log sees it; a restarted leader runs
 // them two at a time, so that timing it does not start a thousand workers.
 const config: RunConfig = { retryCount: 2, maxJobs: 1000, maxCores: 2, maxMemory: 2 ** 40, maxDisk: 2 ** 40 }
-const spec = (n: number) => ({ work: { kind: 'target' as const, target: 'benchNode', input: n }, resources: { cores: 1, memory: 2 ** 20, disk: 2 ** 20, time: 0 } })
+const spec = (n: number) => ({
+  work: { kind: 'target' as const, target: 'benchNode', input: n },
+  resources: { cores: 1, memory: 2 ** 20, disk: 2 ** 20, time: 0 },
+})
 
 export async function syntheticRun(log: EventLog, opts: SyntheticOptions): Promise<JobTreeState> {
   let state = initialState
@@ -61,7 +64,15 @@ export async function syntheticRun(log: EventLog, opts: SyntheticOptions): Promi
         const messages = attempts % 20 === 0 ? [`attempt ${attempts} of job ${job.id}`] : []
         const stats = { wallMs: 3 + (attempts % 7), cpuMs: 2, maxRss: 50 * 2 ** 20 }
         if (attempts % 50 === 0 && job.attempts === 1) {
-          apply({ type: 'AttemptFailed', now, jobId: job.id, attempt: job.attempts, reason: { kind: 'exception', message: 'synthetic failure' }, messages, stats })
+          apply({
+            type: 'AttemptFailed',
+            now,
+            jobId: job.id,
+            attempt: job.attempts,
+            reason: { kind: 'exception', message: 'synthetic failure' },
+            messages,
+            stats,
+          })
           continue
         }
         const { waiting, ready, issued } = state.counts

@@ -38,7 +38,10 @@ export class JobtreeError extends Error {
  */
 export function oneLine(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err)
-  const [first, second] = text.split('\n').map((l) => l.trim()).filter((l) => l !== '')
+  const [first, second] = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
   if (first === undefined) return text.trim()
   return first.endsWith(':') && second !== undefined ? `${first} ${second}` : first
 }

@@ -48,7 +48,7 @@ test('run: retries give a fresh, empty tempDir each attempt and remove it after'
   assert.equal(existsSync(value.tempDir), false)
 })
 
-test('run: a command job\'s exit code reaches a follow-on through a promise', async (t) => {
+test("run: a command job's exit code reaches a follow-on through a promise", async (t) => {
   const dir = scratch(t)
   const value = await run(withCommand, join(dir, 'out.txt'), { logLevel: 'silent' })
   assert.deepEqual(value, { code: 0, content: 'hello from a command' })

@@ -40,7 +40,18 @@ interface Case {
 }
 
 /** `run` of the `strict` target with a good input, and `extra` options. */
-const runStrict = (t: Scratch, ...extra: string[]) => ['run', TARGETS, '--target', 'strict', '--input', '{"n":1}', '--store', t.store, '--no-progress', ...extra]
+const runStrict = (t: Scratch, ...extra: string[]) => [
+  'run',
+  TARGETS,
+  '--target',
+  'strict',
+  '--input',
+  '{"n":1}',
+  '--store',
+  t.store,
+  '--no-progress',
+  ...extra,
+]
 const copyTemplate = (t: Scratch) => cpSync(t.template, t.store, { recursive: true })
 const writeMarker = (text: string) => (t: Scratch) => {
   copyTemplate(t)
@@ -78,16 +89,11 @@ const cases: Case[] = [
     name: 'an unknown --target',
     args: (t) => ['run', TARGETS, '--target', 'nope', '--store', t.store],
     code: 2,
-    message: /unknown target "nope" in \S*badTargets\.ts \(known: addsHugeChild, odd name "quoted" \$\(touch pwned\) `x` ; é ✓, returnsFunction, runsMissingProgram, sleeps, strict\)/,
+    message:
+      /unknown target "nope" in \S*badTargets\.ts \(known: addsHugeChild, odd name "quoted" \$\(touch pwned\) `x` ; é ✓, returnsFunction, runsMissingProgram, sleeps, strict\)/,
     store: 'absent',
   },
-  {
-    name: 'run without --target',
-    args: (t) => ['run', TARGETS, '--store', t.store],
-    code: 2,
-    message: /run needs --target <name>/,
-    store: 'absent',
-  },
+  { name: 'run without --target', args: (t) => ['run', TARGETS, '--store', t.store], code: 2, message: /run needs --target <name>/, store: 'absent' },
   {
     name: 'run without --store',
     args: () => ['run', TARGETS, '--target', 'strict'],
@@ -106,7 +112,8 @@ const cases: Case[] = [
     name: 'an --input that the root target rejects',
     args: (t) => ['run', TARGETS, '--target', 'strict', '--input', '{"m":1}', '--store', t.store, '--no-progress'],
     code: 1,
-    message: /workflow failed: job 0 \(strict\) failed completely after \d+ failed attempt\(s\): threw: strict wants \{"n": <number>\}, got \{"m":1\}; .*see: jobtree status /,
+    message:
+      /workflow failed: job 0 \(strict\) failed completely after \d+ failed attempt\(s\): threw: strict wants \{"n": <number>\}, got \{"m":1\}; .*see: jobtree status /,
     store: 'created',
     after: async (t) => {
       await statusShowsFailure(t.store, /failed: job 0 \(strict\) after \d+ attempt\(s\): threw: strict wants \{"n": <number>\}, got \{"m":1\}/)
@@ -119,9 +126,11 @@ const cases: Case[] = [
     name: 'a root target whose value cannot be stored',
     args: (t) => ['run', TARGETS, '--target', 'returnsFunction', '--store', t.store, '--no-progress'],
     code: 1,
-    message: /workflow failed: job 0 \(returnsFunction\) failed completely after \d+ failed attempt\(s\): the value returned by target returnsFunction cannot be stored: /,
+    message:
+      /workflow failed: job 0 \(returnsFunction\) failed completely after \d+ failed attempt\(s\): the value returned by target returnsFunction cannot be stored: /,
     store: 'created',
-    after: (t) => statusShowsFailure(t.store, /failed: job 0 \(returnsFunction\) after \d+ attempt\(s\): the value returned by target returnsFunction cannot be stored/),
+    after: (t) =>
+      statusShowsFailure(t.store, /failed: job 0 \(returnsFunction\) after \d+ attempt\(s\): the value returned by target returnsFunction cannot be stored/),
   },
   {
     name: 'a restart of a store that a running leader holds',
@@ -256,20 +265,8 @@ const cases: Case[] = [
     message: /option '--log-level <level>' argument 'loud' is invalid\. Allowed choices are error, warn, info, debug/,
     store: 'absent',
   },
-  {
-    name: 'an unknown option',
-    args: (t) => runStrict(t, '--frobnicate'),
-    code: 2,
-    message: /unknown option '--frobnicate'/,
-    store: 'absent',
-  },
-  {
-    name: 'an unknown command',
-    args: (t) => ['frobnicate', '--store', t.store],
-    code: 2,
-    message: /unknown command 'frobnicate'/,
-    store: 'absent',
-  },
+  { name: 'an unknown option', args: (t) => runStrict(t, '--frobnicate'), code: 2, message: /unknown option '--frobnicate'/, store: 'absent' },
+  { name: 'an unknown command', args: (t) => ['frobnicate', '--store', t.store], code: 2, message: /unknown command 'frobnicate'/, store: 'absent' },
   {
     name: '--max-memory -1G',
     args: (t) => runStrict(t, '--max-memory', '-1G'),
@@ -295,14 +292,16 @@ const cases: Case[] = [
     name: 'a child input over the size limit',
     args: (t) => ['run', TARGETS, '--target', 'addsHugeChild', '--store', t.store, '--retry-count', '0', '--no-progress'],
     code: 1,
-    message: /job 0 \(addsHugeChild\) failed completely after 1 failed attempt\(s\): threw: the input given to target strict cannot be stored: it is 17(\.0)?M, over the limit of 16M \(put large data in a file\)/,
+    message:
+      /job 0 \(addsHugeChild\) failed completely after 1 failed attempt\(s\): threw: the input given to target strict cannot be stored: it is 17(\.0)?M, over the limit of 16M \(put large data in a file\)/,
     store: 'created',
   },
   {
     name: 'a child command whose program does not exist',
     args: (t) => ['run', TARGETS, '--target', 'runsMissingProgram', '--store', t.store, '--retry-count', '0', '--no-progress'],
     code: 1,
-    message: /job 1 \(command: jobtree-no-such-program --flag\) failed completely after 1 failed attempt\(s\): threw: command not found: jobtree-no-such-program/,
+    message:
+      /job 1 \(command: jobtree-no-such-program --flag\) failed completely after 1 failed attempt\(s\): threw: command not found: jobtree-no-such-program/,
     store: 'created',
   },
   {
@@ -317,16 +316,11 @@ const cases: Case[] = [
     },
     args: (t) => runStrict(t),
     code: 2,
-    message: /^jobtree: error: no space left on the file system at \S+ \(writing \S+\/store\): no store was created; once space is freed, run the same command again$/,
+    message:
+      /^jobtree: error: no space left on the file system at \S+ \(writing \S+\/store\): no store was created; once space is freed, run the same command again$/,
     store: 'absent',
   },
-  {
-    name: 'status of a store that does not exist',
-    args: (t) => ['status', t.store],
-    code: 2,
-    message: /no store at \S+\/store$/,
-    store: 'absent',
-  },
+  { name: 'status of a store that does not exist', args: (t) => ['status', t.store], code: 2, message: /no store at \S+\/store$/, store: 'absent' },
 ]
 
 test('bad input: one clear line, the right exit code, the store as it was', { concurrency: 2 }, async (t) => {

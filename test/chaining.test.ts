@@ -24,10 +24,14 @@ interface Line {
 
 function recordOf(file: string): Line[] {
   if (!existsSync(file)) return []
-  return readFileSync(file, 'utf8').trim().split('\n').filter((l) => l !== '').map((l) => {
-    const [n, jobId, attempt] = l.split(' ').map(Number)
-    return { n, jobId, attempt }
-  })
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => {
+      const [n, jobId, attempt] = l.split(' ').map(Number)
+      return { n, jobId, attempt }
+    })
 }
 
 /** What every run of a chain of `links` must show, however it was run: problems found, if any. */
@@ -65,7 +69,9 @@ function checkChain(links: number, lines: Line[], events: JobEvent[]): string[] 
 const chained = (events: JobEvent[]) => events.filter((e) => e.type === 'JobIssued' && e.chainedFrom !== undefined).length
 
 for (const chaining of [true, false]) {
-  test(`chaining ${chaining ? 'on' : 'off'}: a chain of follow-ons gives the same results, and the log says what was chained`, { timeout: 60_000 }, async (t) => {
+  test(`chaining ${chaining ? 'on' : 'off'}: a chain of follow-ons gives the same results, and the log says what was chained`, {
+    timeout: 60_000,
+  }, async (t) => {
     const dir = scratch(t, 'jobtree-chain-')
     const record = join(dir, 'record')
     const store = join(dir, 'store')
@@ -97,7 +103,13 @@ test('chaining: a chained link that fails is retried by the leader, and the chai
   for (const jobId of failed) {
     const issues = events.filter((e): e is Extract<JobEvent, { type: 'JobIssued' }> => e.type === 'JobIssued' && e.jobId === jobId)
     // Chained first (it failed in the worker that chained it), then issued again by the leader.
-    assert.deepEqual(issues.map((e) => [e.attempt, e.chainedFrom !== undefined]), [[1, true], [2, false]])
+    assert.deepEqual(
+      issues.map((e) => [e.attempt, e.chainedFrom !== undefined]),
+      [
+        [1, true],
+        [2, false],
+      ],
+    )
   }
   const finishedOnce = new Set(events.flatMap((e) => (e.type === 'JobFinished' ? [e.jobId] : [])))
   assert.equal(finishedOnce.size, links)
@@ -105,12 +117,26 @@ test('chaining: a chained link that fails is retried by the leader, and the chai
   assert.equal(verify.code, 0, verify.stdout + verify.stderr)
 })
 
-test('chaining: the leader SIGKILLed while chains run, then restarted: every link finishes once, none runs after its finish', { timeout: 120_000 }, async (t) => {
+test('chaining: the leader SIGKILLed while chains run, then restarted: every link finishes once, none runs after its finish', {
+  timeout: 120_000,
+}, async (t) => {
   const dir = scratch(t, 'jobtree-chain-kill-')
   const record = join(dir, 'record')
   const store = join(dir, 'store')
   const links = 3000
-  const initial = ['run', FIXTURE, '--target', 'step', '--store', store, '--input', JSON.stringify({ n: links, record }), '--no-progress', '--log-level', 'warn']
+  const initial = [
+    'run',
+    FIXTURE,
+    '--target',
+    'step',
+    '--store',
+    store,
+    '--input',
+    JSON.stringify({ n: links, record }),
+    '--no-progress',
+    '--log-level',
+    'warn',
+  ]
   const args = () => (existsSync(join(store, 'jobtree.json')) ? [...initial, '--restart'] : initial)
   const random = prng(Number(process.env.CHAIN_KILL_SEED ?? 7))
   let kills = 0

@@ -54,24 +54,47 @@ import { createsJobs, type CreatedJob, type JobCreated, type JobEvent, type JobF
 import { RV_KEY } from '../src/events/promise.ts'
 import { outFile, recordFile, type ChaosInput, type RecordLine } from './fixtures/chaos.ts'
 import {
-  FAIL_CODE, ROOT_PATH, behaviour, computedValue, doomed, draw, firstAttempts, ownPart, planNode, successorPath, type Kind, type Relation,
+  FAIL_CODE,
+  ROOT_PATH,
+  behaviour,
+  computedValue,
+  doomed,
+  draw,
+  firstAttempts,
+  ownPart,
+  planNode,
+  successorPath,
+  type Kind,
+  type Relation,
 } from './fixtures/chaosPlan.ts'
 import { unrecordedChainId } from './helpers/chains.ts'
 import { finished, readEvents, scratch, sleep, startJobtree, type CliResult } from './helpers/cli.ts'
 import { childrenOf, processesWithEnv } from './helpers/processes.ts'
 import {
-  doomedEndFailed, doomedFailCompletelyOnBudget, failuresAccountedFor, failuresWithinBudget, outcomesFitThePlan, workerDeathsWithinKills, type PlannedJob,
+  doomedEndFailed,
+  doomedFailCompletelyOnBudget,
+  failuresAccountedFor,
+  failuresWithinBudget,
+  outcomesFitThePlan,
+  workerDeathsWithinKills,
+  type PlannedJob,
 } from './helpers/invariants/attempts.ts'
-import {
-  killedWorkersLeaveNothing, killedWorkersTagged, noProcessLeft, runTagSeen, seenPidsGone, type Lingering,
-} from './helpers/invariants/leftovers.ts'
+import { killedWorkersLeaveNothing, killedWorkersTagged, noProcessLeft, runTagSeen, seenPidsGone, type Lingering } from './helpers/invariants/leftovers.ts'
 import { readLog, type LogFacts } from './helpers/invariants/logFacts.ts'
 import { LOG_ORDER } from './helpers/invariants/logOrder.ts'
 import { endsWithWorkflowFinished, finishedAsExpected, finishedValues, outFiles, reportsFailures, type EndReport } from './helpers/invariants/output.ts'
 import { createdAsExpected, createdAsPlanned, inputsNamePaths, jobName, noUnplannedJobs, numberJobs } from './helpers/invariants/planShape.ts'
 import { assertCaught, assertNoProblems, Problems, type Checker, type Spoilt } from './helpers/invariants/problems.ts'
 import { replayedState, replayIsAFold, replaysAgree } from './helpers/invariants/replay.ts'
-import { finishedAttemptRanOnce, issuedBeforeRun, noRunAfterFinish, onlyPlannedRan, ranAsExpected, ranUnderItsId, wholeLines } from './helpers/invariants/runs.ts'
+import {
+  finishedAttemptRanOnce,
+  issuedBeforeRun,
+  noRunAfterFinish,
+  onlyPlannedRan,
+  ranAsExpected,
+  ranUnderItsId,
+  wholeLines,
+} from './helpers/invariants/runs.ts'
 import { spoiltLogs } from './helpers/invariants/spoiltLogs.ts'
 import { WORKER_TAG } from '../src/worker/processGroup.ts'
 
@@ -126,7 +149,15 @@ function expand(seed: number): Tree {
     job.children = paths.filter((_, i) => plan.successors[i].relation === 'child')
     job.followOns = paths.filter((_, i) => plan.successors[i].relation === 'followOn')
     job.returns = plan.returns === null ? null : paths[plan.returns]
-    for (const [i, s] of plan.successors.entries()) add(paths[i], path, s.relation, s.kind, depth + 1, s.uses.map((from) => paths[from]))
+    for (const [i, s] of plan.successors.entries())
+      add(
+        paths[i],
+        path,
+        s.relation,
+        s.kind,
+        depth + 1,
+        s.uses.map((from) => paths[from]),
+      )
   }
   add(ROOT_PATH, undefined, 'root', 'node', 0, [])
   return tree
@@ -164,19 +195,21 @@ function expectations(seed: number, tree: Tree): Expected {
     return v
   }
   const job = (path: string) => must(tree, path, 'planned job')
-  const created = (path: string): boolean => cached('created', path, () => {
-    const parent = job(path).parent
-    return parent === undefined || succeeds(parent)
-  })
+  const created = (path: string): boolean =>
+    cached('created', path, () => {
+      const parent = job(path).parent
+      return parent === undefined || succeeds(parent)
+    })
   const complete = (path: string): boolean => cached('complete', path, () => succeeds(path) && job(path).successors.every(complete))
   const released = (path: string): boolean => {
     const j = job(path)
     return j.rel !== 'followOn' || job(j.parent as string).children.every(complete)
   }
-  const kept = (producer: string): boolean => cached('kept', producer, () => {
-    const returns = job(producer).returns
-    return succeeds(producer) && (returns === null || kept(returns))
-  })
+  const kept = (producer: string): boolean =>
+    cached('kept', producer, () => {
+      const returns = job(producer).returns
+      return succeeds(producer) && (returns === null || kept(returns))
+    })
   const runs = (path: string): boolean => cached('runs', path, () => created(path) && released(path) && job(path).uses.every(kept))
   const succeeds = (path: string): boolean => cached('succeeds', path, () => runs(path) && !job(path).doomed)
 
@@ -281,7 +314,9 @@ function seeded(seed: number, stream: string): () => number {
 /** The value of `name` in the environment of process `pid`, if it lives and has it. */
 function envOf(pid: number, name: string): string | undefined {
   try {
-    const entry = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith(`${name}=`))
+    const entry = readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .find((e) => e.startsWith(`${name}=`))
     return entry?.slice(name.length + 1)
   } catch {
     return undefined
@@ -313,7 +348,9 @@ async function killWorkers(leader: number, ended: Promise<unknown>, tail: Record
   let issuedAt: number | undefined
   while (alive()) {
     await Promise.race([sleep(150 + chaos.random() * 450), ended])
-    const workers = childrenOf(leader).filter(isWorker).sort((a, b) => a - b)
+    const workers = childrenOf(leader)
+      .filter(isWorker)
+      .sort((a, b) => a - b)
     for (const pid of workers) chaos.workersSeen.add(pid)
     if (issuedAt === undefined && tail.poll() > 0 && workers.some((pid) => tail.byWorker.has(pid))) issuedAt = Date.now()
     checkLeftovers(chaos, leader, issuedAt)
@@ -352,7 +389,12 @@ interface LeaderRun {
  * it (a promise that resolves then), or undefined to let it end.
  */
 async function runLeader(
-  args: string[], env: NodeJS.ProcessEnv, tail: RecordTail, chaos: Chaos, killAt: ((exited: () => boolean, pid: number) => Promise<string>) | undefined, deadlineMs: number,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  tail: RecordTail,
+  chaos: Chaos,
+  killAt: ((exited: () => boolean, pid: number) => Promise<string>) | undefined,
+  deadlineMs: number,
 ): Promise<LeaderRun> {
   const child = startJobtree(args, undefined, env)
   const result = finished(child)
@@ -447,35 +489,86 @@ function check(seed: number, tree: Tree, e: Expected, o: Observed): Checked {
   const name = jobName(idOf)
   const createdPlanned = [...facts.created].flatMap(([id, c]) => (pathOf.has(id) ? [{ path: pathOf.get(id) as string, c }] : []))
   p.run('rule 1', noUnplannedJobs, facts.created, pathOf)
-  p.run('rule 1', inputsNamePaths, createdPlanned.map(({ c }) => ({ jobId: c.jobId, path: loggedPath(c) })), pathOf, idOf)
-  p.run('rule 1', createdAsPlanned, createdPlanned.map(({ path, c }) => ({ name: name(path), created: c, command: job(path).kind === 'command', kind: job(path).kind, rel: job(path).rel })))
+  p.run(
+    'rule 1',
+    inputsNamePaths,
+    createdPlanned.map(({ c }) => ({ jobId: c.jobId, path: loggedPath(c) })),
+    pathOf,
+    idOf,
+  )
+  p.run(
+    'rule 1',
+    createdAsPlanned,
+    createdPlanned.map(({ path, c }) => ({ name: name(path), created: c, command: job(path).kind === 'command', kind: job(path).kind, rel: job(path).rel })),
+  )
   p.run('rule 1', createdAsExpected, tree.keys(), e.created, idOf, facts.created)
   const finishesOf = (path: string) => facts.finishes.get(idOf.get(path) ?? -1) ?? []
-  p.run('rule 1', finishedAsExpected, [...tree.keys()].map((path) => ({ name: name(path), succeeds: e.succeeds.has(path), finishes: finishesOf(path) })))
+  p.run(
+    'rule 1',
+    finishedAsExpected,
+    [...tree.keys()].map((path) => ({ name: name(path), succeeds: e.succeeds.has(path), finishes: finishesOf(path) })),
+  )
   const stored = (path: string) => {
     const returns = job(path).returns
     return returns === null ? e.value.get(path) : { [RV_KEY]: { job: idOf.get(returns), path: [] } }
   }
-  p.run('rule 1', finishedValues, [...e.succeeds].flatMap((path) => finishesOf(path).slice(0, 1).map((finish) => ({ name: name(path), finish, expected: stored(path) }))))
+  p.run(
+    'rule 1',
+    finishedValues,
+    [...e.succeeds].flatMap((path) =>
+      finishesOf(path)
+        .slice(0, 1)
+        .map((finish) => ({ name: name(path), finish, expected: stored(path) })),
+    ),
+  )
   p.run('rule 1', outFiles, o.out, e.out, name, (path) => `${job(path).kind}${job(path).uses.length > 0 ? `, handed ${job(path).uses.join(', ')}` : ''}`)
   const doomedRunning = [...tree.values()].filter((j) => j.doomed && e.runs.has(j.path))
   const neverRan = e.created.size - e.runs.size
-  p.run('rule 1', reportsFailures, o.final, doomedRunning.map((j) => ({ name: `doomed ${name(j.path)}`, id: idOf.get(j.path) })), RETRY_COUNT + 1, neverRan)
+  p.run(
+    'rule 1',
+    reportsFailures,
+    o.final,
+    doomedRunning.map((j) => ({ name: `doomed ${name(j.path)}`, id: idOf.get(j.path) })),
+    RETRY_COUNT + 1,
+    neverRan,
+  )
   p.run('rule 1', endsWithWorkflowFinished, o.events, { ok: false, succeeded: e.succeeds.size, failed: doomedRunning.length, neverRan })
 
   // Rule 2: the record against the log.
   const issued = (jobId: number) => (facts.attempts.get(jobId) ?? []).map((a) => a.attempt)
-  p.run('rule 2', wholeLines, o.torn.map((raw) => ({ raw })))
+  p.run(
+    'rule 2',
+    wholeLines,
+    o.torn.map((raw) => ({ raw })),
+  )
   p.run('rule 2', onlyPlannedRan, o.lines, planned)
   p.run('rule 2', ranUnderItsId, o.lines, planned, idOf)
-  p.run('rule 2', issuedBeforeRun, o.lines.filter((l) => planned(l.path) && idOf.get(l.path) === l.job), issued, name)
+  p.run(
+    'rule 2',
+    issuedBeforeRun,
+    o.lines.filter((l) => planned(l.path) && idOf.get(l.path) === l.job),
+    issued,
+    name,
+  )
   const linesOf = new Map<string, RecordLine[]>()
   for (const line of o.lines) linesOf.set(line.path, [...(linesOf.get(line.path) ?? []), line])
   const ran = (path: string) => linesOf.get(path) ?? []
-  p.run('rule 2', ranAsExpected, [...tree.keys()].map((path) => ({ name: name(path), runs: e.runs.has(path), ran: ran(path), issued: issued(idOf.get(path) ?? -1).length })))
-  const finishedRuns = [...e.runs].flatMap((path) => finishesOf(path).slice(0, 1).map((f) => ({ name: name(path), finished: f.attempt, ran: ran(path) })))
+  p.run(
+    'rule 2',
+    ranAsExpected,
+    [...tree.keys()].map((path) => ({ name: name(path), runs: e.runs.has(path), ran: ran(path), issued: issued(idOf.get(path) ?? -1).length })),
+  )
+  const finishedRuns = [...e.runs].flatMap((path) =>
+    finishesOf(path)
+      .slice(0, 1)
+      .map((f) => ({ name: name(path), finished: f.attempt, ran: ran(path) })),
+  )
   p.run('rule 2', noRunAfterFinish, finishedRuns)
-  p.run('rule 2', finishedAttemptRanOnce, finishedRuns.map((j) => ({ ...j, marks: { record: j.ran } })))
+  p.run(
+    'rule 2',
+    finishedAttemptRanOnce,
+    finishedRuns.map((j) => ({ ...j, marks: { record: j.ran } })),
+  )
 
   // Rule 3: each attempt's outcome fits its plan; failures within the budget.
   const workerOf = new Map(o.lines.map((l) => [`${l.job}:${l.attempt}`, l.worker]))
@@ -483,11 +576,20 @@ function check(seed: number, tree: Tree, e: Expected, o: Observed): Checked {
     const path = pathOf.get(id)
     if (path === undefined) return []
     const j = job(path)
-    return [{
-      name: name(path), command: j.kind === 'command', doomed: j.doomed, runs: e.runs.has(path), issued: attempts, budget: facts.budget.get(id) ?? [],
-      plan: (attempt: number) => behaviour(seed, path, j.depth, attempt), planText: JSON.stringify(firstAttempts(seed, path)),
-      thrown: (attempt: number) => `planned failure of ${path} on attempt ${attempt}`, workerOf: (attempt: number) => workerOf.get(`${id}:${attempt}`),
-    }]
+    return [
+      {
+        name: name(path),
+        command: j.kind === 'command',
+        doomed: j.doomed,
+        runs: e.runs.has(path),
+        issued: attempts,
+        budget: facts.budget.get(id) ?? [],
+        plan: (attempt: number) => behaviour(seed, path, j.depth, attempt),
+        planText: JSON.stringify(firstAttempts(seed, path)),
+        thrown: (attempt: number) => `planned failure of ${path} on attempt ${attempt}`,
+        workerOf: (attempt: number) => workerOf.get(`${id}:${attempt}`),
+      },
+    ]
   })
   p.run('rule 3', outcomesFitThePlan, jobs, { failCode: FAIL_CODE, killed: new Set(o.workerKills.map((k) => k.pid)) })
   p.run('rule 3', failuresAccountedFor, jobs)
@@ -544,7 +646,16 @@ function spoilt(tree: Tree, e: Expected, o: Observed, checked: Checked): SpoiltR
   const bigger = { ...rootFinish.successors, children: rootFinish.successors.children + 1 }
   add('rule 1', 'the root added one child more than planned', [numberJobs], replaced(rootFinished, { ...rootFinish, successors: bigger }))
   add('rule 1', 'the root finished with a wrong value', [finishedValues], replaced(rootFinished, { ...rootFinish, value: 'spoilt' }))
-  add('rule 1', 'a job created outside the plan', [noUnplannedJobs], events((evs) => [...evs.slice(0, rootCreated + 1), { ...root, type: 'JobCreated', v: 1, at: evs[rootCreated].at, jobId: 1e9 }, ...evs.slice(rootCreated + 1)]))
+  add(
+    'rule 1',
+    'a job created outside the plan',
+    [noUnplannedJobs],
+    events((evs) => [
+      ...evs.slice(0, rootCreated + 1),
+      { ...root, type: 'JobCreated', v: 1, at: evs[rootCreated].at, jobId: 1e9 },
+      ...evs.slice(rootCreated + 1),
+    ]),
+  )
   const batch = o.events.findIndex((ev) => createsJobs(ev) && ev.relation === 'child' && ev.spec.work.kind === 'target')
   const children = o.events[batch] as JobCreated | JobsCreated
   const work = children.spec.work as JobWork & { kind: 'target' }
@@ -575,12 +686,22 @@ function spoilt(tree: Tree, e: Expected, o: Observed, checked: Checked): SpoiltR
   // Rule 3: outcomes against the plan, the budget.
   const failedAt = o.events.findIndex((ev) => ev.type === 'JobFailed' && ev.reason.kind === 'exception')
   const lost = o.events[failedAt] as JobEvent & { type: 'JobFailed' }
-  add('rule 3', 'an exception turned into a lost attempt', [outcomesFitThePlan, failuresAccountedFor], replaced(failedAt, { ...lost, reason: { kind: 'lost', message: 'spoilt' } }))
+  add(
+    'rule 3',
+    'an exception turned into a lost attempt',
+    [outcomesFitThePlan, failuresAccountedFor],
+    replaced(failedAt, { ...lost, reason: { kind: 'lost', message: 'spoilt' } }),
+  )
   const completely = o.events.findIndex((ev) => ev.type === 'JobFailedCompletely')
   const doomedId = (o.events[completely] as JobEvent & { type: 'JobFailedCompletely' }).jobId
   const lastFailure = lastIndex((ev, i) => i < completely && ev.type === 'JobFailed' && ev.jobId === doomedId)
   add('rule 3', 'a doomed job fails completely after retryCount failures', [doomedFailCompletelyOnBudget], dropped(lastFailure))
-  add('rule 3', 'a doomed job fails once more than its budget', [failuresWithinBudget], events((evs) => [...evs.slice(0, completely), evs[lastFailure], ...evs.slice(completely)]))
+  add(
+    'rule 3',
+    'a doomed job fails once more than its budget',
+    [failuresWithinBudget],
+    events((evs) => [...evs.slice(0, completely), evs[lastFailure], ...evs.slice(completely)]),
+  )
   add('rule 3', 'a doomed job has not failed completely at the end', [doomedEndFailed], dropped(lastIndex((ev) => ev.type === 'JobFailedCompletely')))
   add('rule 3', 'workers died that the test did not kill', [workerDeathsWithinKills], { workerKills: [] })
   return cases
@@ -599,11 +720,22 @@ async function spoiltLeftovers(replayed: Buffer, events: JobEvent[]): Promise<Sp
   add('rule 4', 'a second replay gives another state', replaysAgree, replaysAgree([replayed, flipped]))
   add('rule 4', 'the replay differs from a fold', replayIsAFold, replayIsAFold(flipped, events))
   const lingering = [{ pid: 1, tag: 'spoilt', leader: 2, at: 0 }]
-  add('rule 5', 'a killed worker leaves a process', killedWorkersLeaveNothing, killedWorkersLeaveNothing(lingering, { now: LEFTOVER_GRACE_MS + 1, leader: 2, issuedAt: undefined, graceMs: LEFTOVER_GRACE_MS }, () => [process.pid]).problems)
+  add(
+    'rule 5',
+    'a killed worker leaves a process',
+    killedWorkersLeaveNothing,
+    killedWorkersLeaveNothing(lingering, { now: LEFTOVER_GRACE_MS + 1, leader: 2, issuedAt: undefined, graceMs: LEFTOVER_GRACE_MS }, () => [process.pid])
+      .problems,
+  )
   add('rule 5', 'a killed worker had no tag', killedWorkersTagged, killedWorkersTagged([1], WORKER_TAG))
   add('rule 5', 'the run tag was never seen', runTagSeen, runTagSeen(false, TAG))
   add('rule 5', 'a process of the run outlives it', noProcessLeft, await noProcessLeft(() => [process.pid], 100))
-  add('rule 5', 'a pid seen during the run lives on', seenPidsGone, seenPidsGone([process.pid], () => true))
+  add(
+    'rule 5',
+    'a pid seen during the run lives on',
+    seenPidsGone,
+    seenPidsGone([process.pid], () => true),
+  )
   return cases
 }
 
@@ -634,26 +766,57 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
   const within = `seed ${SEED} (try another CHAOS_SEED)`
   assert.ok(tree.size >= 2000 && tree.size <= 3200, `${within}: the plan has ${tree.size} jobs, not 2,000–3,200`)
   assert.ok(e.succeeds.size >= 0.85 * tree.size, `${within}: only ${e.succeeds.size} of ${tree.size} jobs can succeed`)
-  assert.ok(doomedRunning.some((j) => j.kind === 'command') && doomedRunning.some((j) => j.kind !== 'command'), `${within}: no doomed command or no doomed target`)
+  assert.ok(
+    doomedRunning.some((j) => j.kind === 'command') && doomedRunning.some((j) => j.kind !== 'command'),
+    `${within}: no doomed command or no doomed target`,
+  )
   assert.ok(e.created.size > e.runs.size, `${within}: no job is held back by a doomed one`)
   const jobs = [...tree.values()]
   const nestedToSibling = jobs.filter((j) => j.rel === 'child' && j.uses.some((p) => must(tree, p, 'producer').returns !== null)).length
-  assert.ok(nestedToSibling > 0 && jobs.some((j) => j.kind === 'agg' && j.uses.some((p) => must(tree, p, 'producer').returns !== null)), `${within}: no nested promise handed to a sibling or an aggregate`)
+  assert.ok(
+    nestedToSibling > 0 && jobs.some((j) => j.kind === 'agg' && j.uses.some((p) => must(tree, p, 'producer').returns !== null)),
+    `${within}: no nested promise handed to a sibling or an aggregate`,
+  )
 
   const dir = scratch(t, 'jobtree-chaos-', { keep: process.env.CHAOS_KEEP !== undefined })
   const store = join(dir, 'store')
   const tail = new RecordTail(recordFile(dir))
   const chaos: Chaos = {
-    random: seeded(SEED, 'workers'), workerKills: [], killsPerPath: new Map(), workersSeen: new Set(), tag: dir, tagSeen: false, lingering: [], untagged: [], during: new Problems(),
+    random: seeded(SEED, 'workers'),
+    workerKills: [],
+    killsPerPath: new Map(),
+    workersSeen: new Set(),
+    tag: dir,
+    tagSeen: false,
+    lingering: [],
+    untagged: [],
+    during: new Problems(),
   }
   const clockOffset = join(dir, 'clock-offset')
   const env = { [TAG]: dir, [TEST_CLOCK_OFFSET_ENV]: clockOffset }
   try {
     const input: ChaosInput = { seed: SEED, path: ROOT_PATH, depth: 0, dir: dir, got: [] }
     const initial = [
-      'run', FIXTURE, '--target', 'chaos.node', '--store', store, '--input', JSON.stringify(input),
-      '--retry-count', String(RETRY_COUNT), '--max-job-duration', '3', '--rescue-frequency', '0.5', '--max-cores', String(MAX_CORES),
-      '--no-progress', '--log-level', 'error', ...(chaining ? [] : ['--no-chaining']),
+      'run',
+      FIXTURE,
+      '--target',
+      'chaos.node',
+      '--store',
+      store,
+      '--input',
+      JSON.stringify(input),
+      '--retry-count',
+      String(RETRY_COUNT),
+      '--max-job-duration',
+      '3',
+      '--rescue-frequency',
+      '0.5',
+      '--max-cores',
+      String(MAX_CORES),
+      '--no-progress',
+      '--log-level',
+      'error',
+      ...(chaining ? [] : ['--no-chaining']),
     ]
     // Until the store exists, the run is started again from scratch.
     const args = () => (existsSync(join(store, 'jobtree.json')) ? [...initial, '--restart'] : initial)
@@ -724,7 +887,8 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
       const cycleStart = Date.now()
       const r = await runLeader(args(), env, tail, chaos, killAt, 60_000)
       instants.push(`${r.killed ? r.instant : `ended ${r.result.code}`} (${Date.now() - cycleStart}ms)`)
-      if (process.env.CHAOS_VERBOSE !== undefined) console.error(`round ${round}: ${instants.at(-1)}, ${tail.lines.length} lines, ${chaos.workerKills.length} worker kills`)
+      if (process.env.CHAOS_VERBOSE !== undefined)
+        console.error(`round ${round}: ${instants.at(-1)}, ${tail.lines.length} lines, ${chaos.workerKills.length} worker kills`)
       if (r.killed) {
         // A kill before the store existed does not count: the next start is not a restart.
         if (existed || existsSync(join(store, 'jobtree.json'))) kills += 1
@@ -757,7 +921,12 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
     const events = await readEvents(store)
     const unrecorded = unrecordedChainId(events)
     const observed: Observed = {
-      events, lines: tail.lines.filter((l) => !unrecorded(l.job)), torn: tail.torn, out: readOut(dir), final: final.result, workerKills: chaos.workerKills,
+      events,
+      lines: tail.lines.filter((l) => !unrecorded(l.job)),
+      torn: tail.torn,
+      out: readOut(dir),
+      final: final.result,
+      workerKills: chaos.workerKills,
     }
     const checked = check(SEED, tree, e, observed)
     const { facts } = checked
@@ -810,31 +979,67 @@ async function failureKinds(store: string): Promise<string[]> {
   return (await readEvents(store)).flatMap((ev) => (ev.type === 'JobFailed' ? [ev.reason.kind] : []))
 }
 
-test('chaos found: a rescue check decided in the same batch as an attempt\'s outcome took that attempt for lost', { timeout: 60_000 }, async (t) => {
+test("chaos found: a rescue check decided in the same batch as an attempt's outcome took that attempt for lost", { timeout: 60_000 }, async (t) => {
   // A rescue check reads what the batch system holds when it is decided; an
   // outcome reported just before sat later in the same batch, so the attempt
   // was neither held nor settled, and was failed as lost (then its success was
   // dropped as stale). A check every 10 ms over 300 short jobs hit it ~6 times.
   const dir = scratch(t, 'jobtree-chaos-lost-')
   const store = join(dir, 'store')
-  const r = await finished(startJobtree([
-    'run', FAULTS, '--target', 'slowFan', '--store', store, '--input', JSON.stringify({ n: 300, ms: 1, dir: dir }),
-    '--rescue-frequency', '0.01', '--retry-count', '3', '--no-progress', '--log-level', 'warn',
-  ]))
+  const r = await finished(
+    startJobtree([
+      'run',
+      FAULTS,
+      '--target',
+      'slowFan',
+      '--store',
+      store,
+      '--input',
+      JSON.stringify({ n: 300, ms: 1, dir: dir }),
+      '--rescue-frequency',
+      '0.01',
+      '--retry-count',
+      '3',
+      '--no-progress',
+      '--log-level',
+      'warn',
+    ]),
+  )
   assert.equal(r.code, 0, r.stderr)
   assert.deepEqual(await failureKinds(store), [], r.stderr)
 })
 
-test('chaos found: a worker\'s start-up counted against the time limit of the job handed to it', { timeout: 60_000 }, async (t) => {
+test("chaos found: a worker's start-up counted against the time limit of the job handed to it", { timeout: 60_000 }, async (t) => {
   // Workers start 8 s late here (a loaded machine: 22 restarts each start
   // fresh workers); the 6 s limit must run from when a worker takes the job.
   const dir = scratch(t, 'jobtree-chaos-startup-')
   const store = join(dir, 'store')
   const slow = fileURLToPath(new URL('./fixtures/chaosSlowWorkerStart.mjs', import.meta.url))
-  const r = await finished(startJobtree([
-    'run', FAULTS, '--target', 'failsAtFirst', '--store', store, '--input', JSON.stringify({ failures: 0 }),
-    '--max-job-duration', '6', '--rescue-frequency', '0.25', '--retry-count', '0', '--no-progress', '--log-level', 'warn',
-  ], undefined, { NODE_OPTIONS: `--import=${slow}` }))
+  const r = await finished(
+    startJobtree(
+      [
+        'run',
+        FAULTS,
+        '--target',
+        'failsAtFirst',
+        '--store',
+        store,
+        '--input',
+        JSON.stringify({ failures: 0 }),
+        '--max-job-duration',
+        '6',
+        '--rescue-frequency',
+        '0.25',
+        '--retry-count',
+        '0',
+        '--no-progress',
+        '--log-level',
+        'warn',
+      ],
+      undefined,
+      { NODE_OPTIONS: `--import=${slow}` },
+    ),
+  )
   assert.equal(r.code, 0, r.stderr)
   assert.deepEqual(await failureKinds(store), [], r.stderr)
 })

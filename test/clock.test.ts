@@ -28,8 +28,9 @@ function failures(events: Awaited<ReturnType<typeof readEvents>>): string[] {
 function durations(value: unknown, path = ''): Array<[string, number]> {
   if (Array.isArray(value)) return value.flatMap((v, i) => durations(v, `${path}[${i}]`))
   if (typeof value !== 'object' || value === null) return []
-  return Object.entries(value).flatMap(([k, v]): Array<[string, number]> =>
-    typeof v === 'number' ? (k.endsWith('Ms') ? [[`${path}.${k}`, v]] : []) : durations(v, `${path}.${k}`))
+  return Object.entries(value).flatMap(
+    ([k, v]): Array<[string, number]> => (typeof v === 'number' ? (k.endsWith('Ms') ? [[`${path}.${k}`, v]] : []) : durations(v, `${path}.${k}`)),
+  )
 }
 
 /** The run's log verifies, and neither `stats` nor `replay` prints a negative duration. */
@@ -38,9 +39,16 @@ async function audited(store: string): Promise<void> {
   assert.equal(verify.code, 0, verify.stdout + verify.stderr)
   const stats = await jobtree(['stats', store, '--json'])
   assert.equal(stats.code, 0, stats.stderr)
-  assert.deepEqual(durations(JSON.parse(stats.stdout)).filter(([, ms]) => ms < 0), [])
+  assert.deepEqual(
+    durations(JSON.parse(stats.stdout)).filter(([, ms]) => ms < 0),
+    [],
+  )
   const negative = /-\d+(\.\d+)? (ms|s)\b|-\d+m \d+s|-\d+h \d+m/
-  for (const args of [['stats', store], ['replay', store], ['replay', store, '--job', '0']]) {
+  for (const args of [
+    ['stats', store],
+    ['replay', store],
+    ['replay', store, '--job', '0'],
+  ]) {
     const r = await jobtree(args)
     assert.equal(r.code, 0, r.stderr)
     assert.doesNotMatch(r.stdout, negative, `jobtree ${args.join(' ')}`)
@@ -51,8 +59,23 @@ test('a leader frozen past --max-job-duration while its job finishes records the
   const dir = scratch(t, 'jobtree-clock-freeze-')
   const store = join(dir, 'store')
   const leader = startJobtree([
-    'run', FAULTS, '--target', 'markedNap', '--store', store, '--input', JSON.stringify({ ms: 1000, dir }),
-    '--max-job-duration', '5', '--rescue-frequency', '1', '--retry-count', '0', '--no-progress', '--log-level', 'warn',
+    'run',
+    FAULTS,
+    '--target',
+    'markedNap',
+    '--store',
+    store,
+    '--input',
+    JSON.stringify({ ms: 1000, dir }),
+    '--max-job-duration',
+    '5',
+    '--rescue-frequency',
+    '1',
+    '--retry-count',
+    '0',
+    '--no-progress',
+    '--log-level',
+    'warn',
   ])
   const ended = finished(leader)
   await until('the job starts', join(dir, 'running'))
@@ -78,10 +101,29 @@ test('a wall-clock step of +1 h during a 6 s job does not kill it under --max-jo
   const dir = scratch(t, 'jobtree-clock-ahead-')
   const store = join(dir, 'store')
   const offset = join(dir, 'clock-offset')
-  const leader = startJobtree([
-    'run', FAULTS, '--target', 'markedNap', '--store', store, '--input', JSON.stringify({ ms: 6000, dir }),
-    '--max-job-duration', '20', '--rescue-frequency', '0.5', '--retry-count', '0', '--no-progress', '--log-level', 'warn',
-  ], undefined, { [TEST_CLOCK_OFFSET_ENV]: offset })
+  const leader = startJobtree(
+    [
+      'run',
+      FAULTS,
+      '--target',
+      'markedNap',
+      '--store',
+      store,
+      '--input',
+      JSON.stringify({ ms: 6000, dir }),
+      '--max-job-duration',
+      '20',
+      '--rescue-frequency',
+      '0.5',
+      '--retry-count',
+      '0',
+      '--no-progress',
+      '--log-level',
+      'warn',
+    ],
+    undefined,
+    { [TEST_CLOCK_OFFSET_ENV]: offset },
+  )
   const ended = finished(leader)
   await until('the job starts', join(dir, 'running'))
   await sleep(1000)
@@ -92,14 +134,31 @@ test('a wall-clock step of +1 h during a 6 s job does not kill it under --max-jo
   await audited(store)
 })
 
-test('wall-clock steps of -1 h, one while a leader runs and one before its restart, give no time recorded out of order and no negative duration', { timeout: 90_000 }, async (t) => {
+test('wall-clock steps of -1 h, one while a leader runs and one before its restart, give no time recorded out of order and no negative duration', {
+  timeout: 90_000,
+}, async (t) => {
   const dir = scratch(t, 'jobtree-clock-behind-')
   const store = join(dir, 'store')
   const offset = join(dir, 'clock-offset')
   const running = join(dir, 'running')
   const args = [
-    'run', FAULTS, '--target', 'markedNap', '--store', store, '--input', JSON.stringify({ ms: 2000, dir }),
-    '--max-job-duration', '20', '--rescue-frequency', '0.5', '--retry-count', '0', '--no-progress', '--log-level', 'warn',
+    'run',
+    FAULTS,
+    '--target',
+    'markedNap',
+    '--store',
+    store,
+    '--input',
+    JSON.stringify({ ms: 2000, dir }),
+    '--max-job-duration',
+    '20',
+    '--rescue-frequency',
+    '0.5',
+    '--retry-count',
+    '0',
+    '--no-progress',
+    '--log-level',
+    'warn',
   ]
   const env = { [TEST_CLOCK_OFFSET_ENV]: offset }
   const first = startJobtree(args, undefined, env)

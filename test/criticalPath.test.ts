@@ -9,14 +9,21 @@ import { criticalPath, type PathStep } from '../src/audit/criticalPath.ts'
 // Job n runs target `jn` (the root, `root`), so that a path reads as the jobs on it.
 const config: RunConfig = { retryCount: 1, maxJobs: 10, maxCores: 4, maxMemory: 2 ** 30, maxDisk: 2 ** 30 }
 const spec = (target: string, input: unknown = null): JobSpec => ({
-  work: { kind: 'target', target, input }, resources: { cores: 1, memory: 1, disk: 1, time: 0 },
+  work: { kind: 'target', target, input },
+  resources: { cores: 1, memory: 1, disk: 1, time: 0 },
 })
 const begin = (at: number): JobEvent[] => [
   { type: 'WorkflowStarted', v: 1, at, runId: 'r', module: '/m.ts', target: 'root', epoch: 1, config },
   { type: 'JobCreated', v: 1, at, jobId: 0, parent: -1, relation: 'root', spec: spec('root') },
 ]
 const issue = (jobId: number, at: number, attempt = 1, more: { reserved?: number; chainedFrom?: number } = {}): JobEvent => ({
-  type: 'JobIssued', v: 1, at, jobId, attempt, epoch: 1, ...more,
+  type: 'JobIssued',
+  v: 1,
+  at,
+  jobId,
+  attempt,
+  epoch: 1,
+  ...more,
 })
 
 interface Success {
@@ -37,7 +44,9 @@ function done(jobId: number, issuedAt: number, at: number, s: Success = {}): Job
   const adds = [...children.map((id) => [id, 'child'] as const), ...followOns.map((id) => [id, 'followOn'] as const)]
   return [
     { type: 'JobFinished', v: 1, at, jobId, attempt, value: null, stats, successors: { first, children: children.length, followOns: followOns.length } },
-    ...adds.map(([id, relation]): JobEvent => ({ type: 'JobCreated', v: 1, at, jobId: id, parent: jobId, relation, spec: spec(`j${id}`, s.inputs?.[id] ?? null) })),
+    ...adds.map(
+      ([id, relation]): JobEvent => ({ type: 'JobCreated', v: 1, at, jobId: id, parent: jobId, relation, spec: spec(`j${id}`, s.inputs?.[id] ?? null) }),
+    ),
   ]
 }
 
@@ -62,18 +71,16 @@ interface Case {
 }
 
 const cases: Case[] = [
-  {
-    name: 'while no attempt has ended there is no path',
-    given: begin(100),
-    when: [issue(0, 110)],
-    then: { path: [], totalMs: 0, waitMs: 0, runMs: 0 },
-  },
+  { name: 'while no attempt has ended there is no path', given: begin(100), when: [issue(0, 110)], then: { path: [], totalMs: 0, waitMs: 0, runMs: 0 } },
   {
     name: 'the root alone: it waits from its creation to the start of its run, the time issued but not yet running included',
     given: rootOut,
     when: done(0, 110, 200, { wallMs: 80 }),
     then: {
-      path: ['root#1'], totalMs: 100, waitMs: 20, runMs: 80,
+      path: ['root#1'],
+      totalMs: 100,
+      waitMs: 20,
+      runMs: 80,
       steps: [{ jobId: 0, name: 'root', readyAt: 100, startAt: 120, endAt: 200, waitMs: 20, runMs: 80 }],
     },
   },
@@ -94,15 +101,23 @@ const cases: Case[] = [
     given: [...family, ...done(2, 210, 300), ...done(1, 210, 500), issue(3, 510)],
     when: done(3, 510, 600),
     then: {
-      path: ['root#1', 'j1#1', 'j3#1'], totalMs: 500, waitMs: 30, runMs: 470,
+      path: ['root#1', 'j1#1', 'j3#1'],
+      totalMs: 500,
+      waitMs: 30,
+      runMs: 470,
       steps: [{ jobId: 0 }, { jobId: 1, readyAt: 200, endAt: 500 }, { jobId: 3, readyAt: 500, startAt: 510, waitMs: 10 }],
     },
   },
   {
-    name: 'a follow-on waiting for its parent\'s grandchildren comes after the last of them',
+    name: "a follow-on waiting for its parent's grandchildren comes after the last of them",
     given: [
-      ...rootOut, ...done(0, 110, 200, { children: [1], followOns: [2] }), issue(1, 210), ...done(1, 210, 300, { children: [3] }),
-      issue(3, 300), ...done(3, 300, 700), issue(2, 700),
+      ...rootOut,
+      ...done(0, 110, 200, { children: [1], followOns: [2] }),
+      issue(1, 210),
+      ...done(1, 210, 300, { children: [3] }),
+      issue(3, 300),
+      ...done(3, 300, 700),
+      issue(2, 700),
     ],
     when: done(2, 700, 800),
     then: { path: ['root#1', 'j1#1', 'j3#1', 'j2#1'], totalMs: 700, waitMs: 20, runMs: 680 },
@@ -110,8 +125,11 @@ const cases: Case[] = [
   {
     name: 'a job waiting for a promise comes after its producer',
     given: [
-      ...rootOut, ...done(0, 110, 200, { children: [1, 2], inputs: { 2: makeToken({ job: 1, path: [] }) } }),
-      issue(1, 210), ...done(1, 210, 500), issue(2, 520),
+      ...rootOut,
+      ...done(0, 110, 200, { children: [1, 2], inputs: { 2: makeToken({ job: 1, path: [] }) } }),
+      issue(1, 210),
+      ...done(1, 210, 500),
+      issue(2, 520),
     ],
     when: done(2, 520, 600),
     then: { path: ['root#1', 'j1#1', 'j2#1'], totalMs: 500, waitMs: 40, runMs: 460 },
@@ -119,8 +137,11 @@ const cases: Case[] = [
   {
     name: 'a chained job comes after the job it was chained from, with no wait',
     given: [
-      ...rootOut, ...done(0, 110, 200, { followOns: [1] }), issue(1, 210, 1, { reserved: 4 }),
-      ...done(1, 210, 300, { followOns: [2] }), issue(2, 300, 1, { chainedFrom: 1 }),
+      ...rootOut,
+      ...done(0, 110, 200, { followOns: [1] }),
+      issue(1, 210, 1, { reserved: 4 }),
+      ...done(1, 210, 300, { followOns: [2] }),
+      issue(2, 300, 1, { chainedFrom: 1 }),
     ],
     when: done(2, 300, 420),
     then: { path: ['root#1', 'j1#1', 'j2#1'], totalMs: 320, waitMs: 20, runMs: 300, steps: [{}, {}, { readyAt: 300, waitMs: 0 }] },
@@ -142,23 +163,39 @@ const cases: Case[] = [
     given: [...rootOut, ...failed(0, 150, 40, 1, 'retried'), issue(0, 160, 2)],
     when: done(0, 160, 260, { attempt: 2 }),
     then: {
-      path: ['root#1 failed', 'root#2'], totalMs: 160, waitMs: 20, runMs: 140,
-      steps: [{ startAt: 110, endAt: 150, runMs: 40 }, { readyAt: 150, startAt: 160 }],
+      path: ['root#1 failed', 'root#2'],
+      totalMs: 160,
+      waitMs: 20,
+      runMs: 140,
+      steps: [
+        { startAt: 110, endAt: 150, runMs: 40 },
+        { readyAt: 150, startAt: 160 },
+      ],
     },
   },
   {
-    name: 'a retry\'s backoff is neither wait nor run: the path\'s length spans it',
+    name: "a retry's backoff is neither wait nor run: the path's length spans it",
     given: [...rootOut, ...failed(0, 150, 40, 1, 'retried', 1150), { type: 'JobBackoffElapsed', v: 1, at: 1150, jobId: 0 }, issue(0, 1150, 2)],
     when: done(0, 1150, 1250, { attempt: 2 }),
     then: { path: ['root#1 failed', 'root#2'], totalMs: 1150, waitMs: 10, runMs: 140, steps: [{}, { readyAt: 1150, waitMs: 0 }] },
   },
   {
     name: 'a run resumed by a new leader: the abandoned attempt, unmeasured, runs from its issue to its abandonment',
-    given: [...rootOut, { type: 'WorkflowResumed', v: 1, at: 5000, epoch: 2, config }, { type: 'JobAbandoned', v: 1, at: 5000, jobId: 0, attempt: 1, reason: 'x' }],
+    given: [
+      ...rootOut,
+      { type: 'WorkflowResumed', v: 1, at: 5000, epoch: 2, config },
+      { type: 'JobAbandoned', v: 1, at: 5000, jobId: 0, attempt: 1, reason: 'x' },
+    ],
     when: [issue(0, 5010, 2), ...done(0, 5010, 5100, { attempt: 2 })],
     then: {
-      path: ['root#1 abandoned', 'root#2'], totalMs: 5000, waitMs: 10, runMs: 4980,
-      steps: [{ startAt: undefined, endAt: 5000, waitMs: 0, runMs: 4890 }, { readyAt: 5000, waitMs: 10, runMs: 90 }],
+      path: ['root#1 abandoned', 'root#2'],
+      totalMs: 5000,
+      waitMs: 10,
+      runMs: 4980,
+      steps: [
+        { startAt: undefined, endAt: 5000, waitMs: 0, runMs: 4890 },
+        { readyAt: 5000, waitMs: 10, runMs: 90 },
+      ],
     },
   },
   {

@@ -12,7 +12,9 @@ const at = 1000
 const config: RunConfig = { retryCount: 1, maxJobs: 10, maxCores: 2, maxMemory: 2 ** 30, maxDisk: 2 ** 30 }
 const resources = { cores: 1, memory: 1, disk: 1, time: 0 }
 const spec = (target: string, input: unknown = null, retryCount?: number): JobSpec => ({
-  work: { kind: 'target', target, input }, resources, ...(retryCount === undefined ? {} : { retryCount }),
+  work: { kind: 'target', target, input },
+  resources,
+  ...(retryCount === undefined ? {} : { retryCount }),
 })
 const stats = { wallMs: 1, cpuMs: 1, maxRss: 0 }
 
@@ -23,19 +25,49 @@ const started: JobEvent[] = [
 ]
 const issued = (jobId: number, attempt = 1): JobEvent => ({ type: 'JobIssued', v: 1, at, jobId, attempt, epoch: 1 })
 const finished = (jobId: number, first: number, children: number, followOns: number, value: unknown = null, attempt = 1): JobEvent => ({
-  type: 'JobFinished', v: 1, at, jobId, attempt, value, stats, successors: { first, children, followOns },
+  type: 'JobFinished',
+  v: 1,
+  at,
+  jobId,
+  attempt,
+  value,
+  stats,
+  successors: { first, children, followOns },
 })
 const created = (jobId: number, parent: number, relation: 'child' | 'followOn', s: JobSpec = spec('leaf')): JobEvent => ({
-  type: 'JobCreated', v: 1, at, jobId, parent, relation, spec: s,
+  type: 'JobCreated',
+  v: 1,
+  at,
+  jobId,
+  parent,
+  relation,
+  spec: s,
 })
 const failedAttempt = (jobId: number, attempt = 1): JobEvent => ({
-  type: 'JobFailed', v: 1, at, jobId, attempt, reason: { kind: 'exception', message: 'boom' },
+  type: 'JobFailed',
+  v: 1,
+  at,
+  jobId,
+  attempt,
+  reason: { kind: 'exception', message: 'boom' },
 })
 const succeed = (jobId: number, successors: SuccessorSpec[] = [], value: unknown = null, attempt = 1): Input => ({
-  type: 'AttemptSucceeded', now: at, jobId, attempt, value, successors, messages: [], stats,
+  type: 'AttemptSucceeded',
+  now: at,
+  jobId,
+  attempt,
+  value,
+  successors,
+  messages: [],
+  stats,
 })
 const fail = (jobId: number, attempt = 1): Input => ({
-  type: 'AttemptFailed', now: at, jobId, attempt, reason: { kind: 'exception', message: 'boom' }, messages: [],
+  type: 'AttemptFailed',
+  now: at,
+  jobId,
+  attempt,
+  reason: { kind: 'exception', message: 'boom' },
+  messages: [],
 })
 const schedule: Input = { type: 'Schedule', now: at }
 const child = (target = 'leaf', input: unknown = null): SuccessorSpec => ({ relation: 'child', spec: spec(target, input) })
@@ -82,11 +114,17 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'jobs created in one JobsCreated are issued in order; their parent\'s follow-on waits for all of them',
+    name: "jobs created in one JobsCreated are issued in order; their parent's follow-on waits for all of them",
     given: [
-      ...started, issued(0), finished(0, 1, 3, 1),
-      { type: 'JobsCreated', v: 1, at, first: 1, count: 3, parent: 0, relation: 'child', spec: shared.spec }, created(4, 0, 'followOn'),
-      issued(1), issued(2), finished(1, 5, 0, 0), finished(2, 5, 0, 0),
+      ...started,
+      issued(0),
+      finished(0, 1, 3, 1),
+      { type: 'JobsCreated', v: 1, at, first: 1, count: 3, parent: 0, relation: 'child', spec: shared.spec },
+      created(4, 0, 'followOn'),
+      issued(1),
+      issued(2),
+      finished(1, 5, 0, 0),
+      finished(2, 5, 0, 0),
     ],
     when: schedule,
     then: [issued(3)],
@@ -99,15 +137,31 @@ const cases: Case[] = [
   },
   {
     name: 'the follow-on waits while one child is still running',
-    given: [...started, issued(0), finished(0, 1, 2, 1), created(1, 0, 'child'), created(2, 0, 'child'), created(3, 0, 'followOn'), issued(1), issued(2), finished(1, 4, 0, 0)],
+    given: [
+      ...started,
+      issued(0),
+      finished(0, 1, 2, 1),
+      created(1, 0, 'child'),
+      created(2, 0, 'child'),
+      created(3, 0, 'followOn'),
+      issued(1),
+      issued(2),
+      finished(1, 4, 0, 0),
+    ],
     when: schedule,
     then: [],
   },
   {
-    name: 'the follow-on waits for its parent\'s grandchildren too',
+    name: "the follow-on waits for its parent's grandchildren too",
     given: [
-      ...started, issued(0), finished(0, 1, 1, 1), created(1, 0, 'child'), created(2, 0, 'followOn'),
-      issued(1), finished(1, 3, 1, 0), created(3, 1, 'child'),
+      ...started,
+      issued(0),
+      finished(0, 1, 1, 1),
+      created(1, 0, 'child'),
+      created(2, 0, 'followOn'),
+      issued(1),
+      finished(1, 3, 1, 0),
+      created(3, 1, 'child'),
     ],
     when: schedule,
     then: [issued(3)],
@@ -115,8 +169,16 @@ const cases: Case[] = [
   {
     name: 'the follow-on runs once every descendant through the children has finished',
     given: [
-      ...started, issued(0), finished(0, 1, 1, 1), created(1, 0, 'child'), created(2, 0, 'followOn'),
-      issued(1), finished(1, 3, 1, 0), created(3, 1, 'child'), issued(3), finished(3, 4, 0, 0),
+      ...started,
+      issued(0),
+      finished(0, 1, 1, 1),
+      created(1, 0, 'child'),
+      created(2, 0, 'followOn'),
+      issued(1),
+      finished(1, 3, 1, 0),
+      created(3, 1, 'child'),
+      issued(3),
+      finished(3, 4, 0, 0),
     ],
     when: schedule,
     then: [issued(2)],
@@ -140,7 +202,7 @@ const cases: Case[] = [
     then: [failedAttempt(0, 2), { type: 'JobFailedCompletely', v: 1, at, jobId: 0 }],
   },
   {
-    name: 'a job\'s own retryCount overrides the run\'s',
+    name: "a job's own retryCount overrides the run's",
     given: [...started, issued(0), finished(0, 1, 1, 0), created(1, 0, 'child', spec('leaf', null, 0)), issued(1)],
     when: fail(1),
     then: [failedAttempt(1), { type: 'JobFailedCompletely', v: 1, at, jobId: 1 }],
@@ -152,22 +214,31 @@ const cases: Case[] = [
     then: [],
   },
   {
-    name: 'a failed child blocks its parent\'s follow-on; the run ends, failed, naming what never ran',
+    name: "a failed child blocks its parent's follow-on; the run ends, failed, naming what never ran",
     given: [
-      ...started, issued(0), finished(0, 1, 2, 1), created(1, 0, 'child', spec('a', null, 0)), created(2, 0, 'child'), created(3, 0, 'followOn'),
-      issued(1), issued(2), failedAttempt(1), { type: 'JobFailedCompletely', v: 1, at, jobId: 1 }, finished(2, 4, 0, 0),
+      ...started,
+      issued(0),
+      finished(0, 1, 2, 1),
+      created(1, 0, 'child', spec('a', null, 0)),
+      created(2, 0, 'child'),
+      created(3, 0, 'followOn'),
+      issued(1),
+      issued(2),
+      failedAttempt(1),
+      { type: 'JobFailedCompletely', v: 1, at, jobId: 1 },
+      finished(2, 4, 0, 0),
     ],
     when: schedule,
     then: [{ type: 'WorkflowFinished', v: 1, at, ok: false, succeeded: 2, failed: 1, neverRan: 1 }],
   },
   {
-    name: 'the run finishes when the root\'s subtree is complete',
+    name: "the run finishes when the root's subtree is complete",
     given: [...started, issued(0), finished(0, 1, 1, 0), created(1, 0, 'child'), issued(1), finished(1, 2, 0, 0)],
     when: schedule,
     then: [{ type: 'WorkflowFinished', v: 1, at, ok: true, succeeded: 2, failed: 0, neverRan: 0 }],
   },
   {
-    name: 'a local promise token is rewritten to the producer\'s job id',
+    name: "a local promise token is rewritten to the producer's job id",
     given: [...started, issued(0)],
     when: succeed(0, [child('a'), followOn('f', { x: makeToken({ local: 0, path: ['n'] }) })], makeToken({ local: 1, path: [] })),
     then: [
@@ -185,28 +256,43 @@ const cases: Case[] = [
   {
     name: 'it is issued once the producer has finished',
     given: [
-      ...started, issued(0), finished(0, 1, 2, 0), created(1, 0, 'child'), created(2, 0, 'child', spec('b', makeToken({ job: 1, path: [] }))),
-      issued(1), finished(1, 3, 0, 0, 42),
+      ...started,
+      issued(0),
+      finished(0, 1, 2, 0),
+      created(1, 0, 'child'),
+      created(2, 0, 'child', spec('b', makeToken({ job: 1, path: [] }))),
+      issued(1),
+      finished(1, 3, 0, 0, 42),
     ],
     when: schedule,
     then: [issued(2)],
   },
   {
     name: 'a promise that can never be kept fails the waiting job as a deadlock',
-    given: [
-      ...started, issued(0), finished(0, 1, 1, 1), created(1, 0, 'child', spec('c', makeToken({ job: 2, path: [] }))), created(2, 0, 'followOn'),
-    ],
+    given: [...started, issued(0), finished(0, 1, 1, 1), created(1, 0, 'child', spec('c', makeToken({ job: 2, path: [] }))), created(2, 0, 'followOn')],
     when: schedule,
     then: [
-      { type: 'JobFailed', v: 1, at, jobId: 1, attempt: 0, reason: { kind: 'deadlock', message: 'job 1 waits for the value of job 2, which can only run after it' } },
+      {
+        type: 'JobFailed',
+        v: 1,
+        at,
+        jobId: 1,
+        attempt: 0,
+        reason: { kind: 'deadlock', message: 'job 1 waits for the value of job 2, which can only run after it' },
+      },
       { type: 'JobFailedCompletely', v: 1, at, jobId: 1 },
     ],
   },
   {
     name: 'no more than maxJobs attempts are out at once',
     given: [
-      ...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, maxJobs: 2 } }) as JobEvent), started[1],
-      issued(0), finished(0, 1, 3, 0), created(1, 0, 'child'), created(2, 0, 'child'), created(3, 0, 'child'),
+      ...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, maxJobs: 2 } }) as JobEvent),
+      started[1],
+      issued(0),
+      finished(0, 1, 3, 0),
+      created(1, 0, 'child'),
+      created(2, 0, 'child'),
+      created(3, 0, 'child'),
     ],
     when: schedule,
     then: [issued(1), issued(2)],
@@ -223,7 +309,9 @@ const cases: Case[] = [
   {
     name: 'an abandoned job runs again as its next attempt, without spending its retries',
     given: [
-      ...started, issued(0), { type: 'WorkflowResumed', v: 1, at, epoch: 2, config },
+      ...started,
+      issued(0),
+      { type: 'WorkflowResumed', v: 1, at, epoch: 2, config },
       { type: 'JobAbandoned', v: 1, at, jobId: 0, attempt: 1, reason: 'x' },
     ],
     when: schedule,
@@ -232,18 +320,28 @@ const cases: Case[] = [
   {
     name: 'a restart gives jobs that failed completely a fresh retry budget',
     given: [
-      ...started, issued(0), failedAttempt(0), { type: 'JobFailedCompletely', v: 1, at, jobId: 0 },
+      ...started,
+      issued(0),
+      failedAttempt(0),
+      { type: 'JobFailedCompletely', v: 1, at, jobId: 0 },
       { type: 'WorkflowFinished', v: 1, at, ok: false, succeeded: 0, failed: 1, neverRan: 0 },
     ],
     when: { type: 'Resume', now: at, config },
-    then: [{ type: 'WorkflowResumed', v: 1, at, epoch: 2, config }, { type: 'JobRevived', v: 1, at, jobId: 0 }],
+    then: [
+      { type: 'WorkflowResumed', v: 1, at, epoch: 2, config },
+      { type: 'JobRevived', v: 1, at, jobId: 0 },
+    ],
   },
   {
     name: 'a revived job is issued again',
     given: [
-      ...started, issued(0), failedAttempt(0), { type: 'JobFailedCompletely', v: 1, at, jobId: 0 },
+      ...started,
+      issued(0),
+      failedAttempt(0),
+      { type: 'JobFailedCompletely', v: 1, at, jobId: 0 },
       { type: 'WorkflowFinished', v: 1, at, ok: false, succeeded: 0, failed: 1, neverRan: 0 },
-      { type: 'WorkflowResumed', v: 1, at, epoch: 2, config }, { type: 'JobRevived', v: 1, at, jobId: 0 },
+      { type: 'WorkflowResumed', v: 1, at, epoch: 2, config },
+      { type: 'JobRevived', v: 1, at, jobId: 0 },
     ],
     when: schedule,
     then: [{ type: 'JobIssued', v: 1, at, jobId: 0, attempt: 2, epoch: 2 }],
@@ -279,7 +377,7 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'a job\'s declared time × --time-limit-factor is its limit',
+    name: "a job's declared time × --time-limit-factor is its limit",
     given: [
       ...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, timeLimitFactor: 2 } }) as JobEvent),
       { type: 'JobCreated', v: 1, at, jobId: 0, parent: -1, relation: 'root', spec: { ...spec('root'), resources: { ...resources, time: 3 } } },
@@ -309,8 +407,11 @@ const cases: Case[] = [
   {
     name: 'a job waiting out its backoff is not issued early',
     given: [
-      ...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, retryBackoff: 2 } }) as JobEvent), started[1], issued(0),
-      failedAttempt(0), { type: 'JobRetried', v: 1, at, jobId: 0, notBefore: at + 2000 },
+      ...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, retryBackoff: 2 } }) as JobEvent),
+      started[1],
+      issued(0),
+      failedAttempt(0),
+      { type: 'JobRetried', v: 1, at, jobId: 0, notBefore: at + 2000 },
     ],
     when: { type: 'Schedule', now: at + 1999 },
     then: [],
@@ -318,8 +419,11 @@ const cases: Case[] = [
   {
     name: 'once the backoff has elapsed, the job is released and issued',
     given: [
-      ...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, retryBackoff: 2 } }) as JobEvent), started[1], issued(0),
-      failedAttempt(0), { type: 'JobRetried', v: 1, at, jobId: 0, notBefore: at + 2000 },
+      ...started.slice(0, 1).map((e) => ({ ...e, config: { ...config, retryBackoff: 2 } }) as JobEvent),
+      started[1],
+      issued(0),
+      failedAttempt(0),
+      { type: 'JobRetried', v: 1, at, jobId: 0, notBefore: at + 2000 },
     ],
     when: { type: 'Schedule', now: at + 2000 },
     then: [
@@ -336,12 +440,7 @@ const cases: Case[] = [
       { type: 'JobAbandoned', v: 1, at, jobId: 0, attempt: 1, reason: 'the run was interrupted' },
     ],
   },
-  {
-    name: 'nothing is issued after an interrupt',
-    given: [...started, { type: 'WorkflowInterrupted', v: 1, at, reason: 'x' }],
-    when: schedule,
-    then: [],
-  },
+  { name: 'nothing is issued after an interrupt', given: [...started, { type: 'WorkflowInterrupted', v: 1, at, reason: 'x' }], when: schedule, then: [] },
   {
     name: 'messages from an attempt are recorded before its outcome',
     given: [...started, issued(0)],
@@ -361,12 +460,7 @@ const chainedTo = (input: Input, id: number): Input => ({ ...input, chainedTo: i
 const linkIssued: JobEvent[] = [...startedChaining, issued(0), finished(0, 1, 0, 1), created(1, 0, 'followOn'), reserving(1)]
 
 cases.push(
-  {
-    name: 'chaining: the root is issued without ids set aside (it rarely has a lone successor)',
-    given: startedChaining,
-    when: schedule,
-    then: [issued(0)],
-  },
+  { name: 'chaining: the root is issued without ids set aside (it rarely has a lone successor)', given: startedChaining, when: schedule, then: [issued(0)] },
   {
     name: 'chaining: a lone successor is issued with ids set aside for what its worker may chain',
     given: [...startedChaining, issued(0), finished(0, 1, 0, 1), created(1, 0, 'followOn')],
@@ -405,7 +499,16 @@ cases.push(
   },
   {
     name: 'chaining: after the last id set aside, the chain comes back to the leader',
-    given: [...startedChaining, issued(0), finished(0, 1, 0, 1), created(1, 0, 'followOn'), reserving(1, 1), finished(1, 2, 0, 1), created(2, 1, 'followOn'), chainedIssue(2, 1)],
+    given: [
+      ...startedChaining,
+      issued(0),
+      finished(0, 1, 0, 1),
+      created(1, 0, 'followOn'),
+      reserving(1, 1),
+      finished(1, 2, 0, 1),
+      created(2, 1, 'followOn'),
+      chainedIssue(2, 1),
+    ],
     when: chainedTo(succeed(2, [followOn('g')]), 3),
     then: [finished(2, 3, 0, 1), created(3, 2, 'followOn', spec('g'))],
   },
@@ -418,8 +521,15 @@ cases.push(
   {
     name: 'chaining: a chained job leaves the ready queue from its tail; the others are issued in order',
     given: [
-      ...startedChaining, issued(0), finished(0, 1, 2, 0), created(1, 0, 'child'), created(2, 0, 'child'), reserving(1, 4),
-      finished(1, 3, 1, 0), created(3, 1, 'child'), chainedIssue(3, 1),
+      ...startedChaining,
+      issued(0),
+      finished(0, 1, 2, 0),
+      created(1, 0, 'child'),
+      created(2, 0, 'child'),
+      reserving(1, 4),
+      finished(1, 3, 1, 0),
+      created(3, 1, 'child'),
+      chainedIssue(3, 1),
     ],
     when: schedule,
     then: [issued(2)],
@@ -438,7 +548,7 @@ test('decide: a promise to a successor the job did not add fails the attempt', (
   assert.match(JSON.stringify(events[0]), /did not add/)
 })
 
-test('evolve: completed jobs leave the live state; a value no promise names goes with them, the root\'s stays', () => {
+test("evolve: completed jobs leave the live state; a value no promise names goes with them, the root's stays", () => {
   const state = given([...started, issued(0), finished(0, 1, 1, 0, 'root'), created(1, 0, 'child'), issued(1), finished(1, 2, 0, 0, 'v')])
   assert.equal(state.jobs.get(0), undefined)
   assert.equal(state.jobs.get(1), undefined)
@@ -449,8 +559,13 @@ test('evolve: completed jobs leave the live state; a value no promise names goes
 
 test('evolve: a value stays while a promise names it, and goes with the last one', () => {
   const waiting = given([
-    ...started, issued(0), finished(0, 1, 1, 1), created(1, 0, 'child'), created(2, 0, 'followOn', spec('leaf', makeToken({ job: 1, path: [] }))),
-    issued(1), finished(1, 3, 0, 0, 'v'),
+    ...started,
+    issued(0),
+    finished(0, 1, 1, 1),
+    created(1, 0, 'child'),
+    created(2, 0, 'followOn', spec('leaf', makeToken({ job: 1, path: [] }))),
+    issued(1),
+    finished(1, 3, 0, 0, 'v'),
   ])
   assert.equal(waiting.jobs.get(1), undefined)
   assert.deepEqual(waiting.values.get(1), { value: 'v' })
@@ -460,14 +575,25 @@ test('evolve: a value stays while a promise names it, and goes with the last one
   assert.equal(done.promised.get(1), undefined)
 })
 
-test('evolve: a kept value holding a promise keeps its producer\'s value, and lets it go when dropped', () => {
+test("evolve: a kept value holding a promise keeps its producer's value, and lets it go when dropped", () => {
   const rv = (job: number) => makeToken({ job, path: [] })
   const waiting = given([
-    ...started, issued(0), finished(0, 1, 1, 1), created(1, 0, 'child'), created(2, 0, 'followOn', spec('leaf', rv(1))),
-    issued(1), finished(1, 3, 1, 0, rv(3)), created(3, 1, 'child'), issued(3), finished(3, 4, 0, 0, 'deep'),
+    ...started,
+    issued(0),
+    finished(0, 1, 1, 1),
+    created(1, 0, 'child'),
+    created(2, 0, 'followOn', spec('leaf', rv(1))),
+    issued(1),
+    finished(1, 3, 1, 0, rv(3)),
+    created(3, 1, 'child'),
+    issued(3),
+    finished(3, 4, 0, 0, 'deep'),
   ])
   assert.equal(waiting.readyHead, 2)
-  assert.equal(resolveTokens(rv(1), (id) => valueOf(waiting, id)), 'deep')
+  assert.equal(
+    resolveTokens(rv(1), (id) => valueOf(waiting, id)),
+    'deep',
+  )
   const done = [issued(2), finished(2, 4, 0, 0)].reduce(evolve, waiting)
   assert.equal(done.values.get(1), undefined)
   assert.equal(done.values.get(3), undefined)

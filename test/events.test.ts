@@ -24,7 +24,11 @@ async function succeeded(store: string, jobs: number): Promise<void> {
 }
 
 function lines(stdout: string): Line[] {
-  return stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line)
+  return stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Line)
 }
 
 /** The events of `lines` as the log stores them, to compare with the log itself. */
@@ -40,13 +44,25 @@ test('events: the log as JSON lines, filtered by position, type and job', async 
   const all = await jobtree(['events', store])
   assert.equal(all.code, 0, all.stderr)
   const parsed = lines(all.stdout)
-  assert.deepEqual(parsed.map((l) => l.seq), log.map((_, i) => i + 1))
-  assert.deepEqual(parsed.map(({ seq: _seq, ...event }) => event), JSON.parse(JSON.stringify(log)))
+  assert.deepEqual(
+    parsed.map((l) => l.seq),
+    log.map((_, i) => i + 1),
+  )
+  assert.deepEqual(
+    parsed.map(({ seq: _seq, ...event }) => event),
+    JSON.parse(JSON.stringify(log)),
+  )
 
   const some = lines((await jobtree(['events', store, '--from', '3', '--to', '9'])).stdout)
-  assert.deepEqual(some.map((l) => l.seq), [3, 4, 5, 6, 7, 8, 9])
+  assert.deepEqual(
+    some.map((l) => l.seq),
+    [3, 4, 5, 6, 7, 8, 9],
+  )
   const typed = lines((await jobtree(['events', store, '--type', 'JobIssued', '--type', 'JobRetried,JobFailed'])).stdout)
-  assert.deepEqual(typed.map((l) => l.seq), parsed.filter((l) => ['JobIssued', 'JobRetried', 'JobFailed'].includes(l.type)).map((l) => l.seq))
+  assert.deepEqual(
+    typed.map((l) => l.seq),
+    parsed.filter((l) => ['JobIssued', 'JobRetried', 'JobFailed'].includes(l.type)).map((l) => l.seq),
+  )
   const job3 = lines((await jobtree(['events', store, '--job', '3'])).stdout)
   assert.ok(job3.length >= 6)
   assert.ok(job3.every((l) => concernsJob(l, 3)))
@@ -71,7 +87,11 @@ test('events, stats and replay ask a running leader; --follow ends with the run 
   const live = JSON.parse(stats.stdout) as { live: boolean; totals: { jobs: number; succeeded: number } }
   assert.equal(live.live, true)
   assert.deepEqual([live.totals.jobs, live.totals.succeeded], [5, 4])
-  const tree = JSON.parse((await jobtree(['replay', store, '--json'])).stdout) as { live: boolean; finished: unknown; jobs: Array<{ name: string; state: string }> }
+  const tree = JSON.parse((await jobtree(['replay', store, '--json'])).stdout) as {
+    live: boolean
+    finished: unknown
+    jobs: Array<{ name: string; state: string }>
+  }
   assert.equal(tree.live, true)
   assert.equal(tree.finished, null)
   assert.equal(tree.jobs.find((j) => j.name === 'waitForGate')?.state, 'issued')
@@ -88,7 +108,11 @@ test('events, stats and replay ask a running leader; --follow ends with the run 
   assert.equal(f.code, 0, f.stderr)
   const log = await readEvents(store)
   const got = lines(f.stdout)
-  assert.deepEqual(got.map((l) => l.seq), log.map((_, i) => i + 1), 'every event once, in order')
+  assert.deepEqual(
+    got.map((l) => l.seq),
+    log.map((_, i) => i + 1),
+    'every event once, in order',
+  )
   assert.deepEqual(asStored(got.map(({ seq: _seq, ...e }) => e as JobEvent)), asStored(JSON.parse(JSON.stringify(log)) as JobEvent[]))
   assert.equal(got.at(-1)?.type, 'WorkflowFinished')
 })
@@ -113,6 +137,9 @@ test('events --follow waits for the next leader without holding the store, and f
   const f = await Promise.race([followed, sleep(20_000).then(() => undefined)])
   assert.ok(f !== undefined, 'the follower ended with the run')
   const got = lines(f.stdout)
-  assert.deepEqual(got.map((l) => l.type), ['WorkflowInterrupted', 'WorkflowResumed', 'WorkflowFinished'])
+  assert.deepEqual(
+    got.map((l) => l.type),
+    ['WorkflowInterrupted', 'WorkflowResumed', 'WorkflowFinished'],
+  )
   assert.ok(got[0].seq <= before && got[1].seq > before)
 })

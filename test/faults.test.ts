@@ -19,13 +19,17 @@ function reasons(events: JobEvent[]): string[] {
 
 /** Waits until the running leader of `store` has issued something. */
 async function untilIssued(store: string, atLeast = 1): Promise<void> {
-  await eventually('the leader has issued jobs', async () => {
-    try {
-      return (await leaderStatus(storePaths(store))).counts.issued >= atLeast
-    } catch {
-      return false
-    }
-  }, 30_000)
+  await eventually(
+    'the leader has issued jobs',
+    async () => {
+      try {
+        return (await leaderStatus(storePaths(store))).counts.issued >= atLeast
+      } catch {
+        return false
+      }
+    },
+    30_000,
+  )
 }
 
 test('faults: a command running past --max-job-duration is killed (whole process group) and retried, then fails', async (t) => {
@@ -33,8 +37,21 @@ test('faults: a command running past --max-job-duration is killed (whole process
   const store = join(dir, 'store')
   const pidFile = join(dir, 'pid')
   const r = await jobtree([
-    'run', FIXTURE, '--target', 'hangingCommand', '--store', store, '--input', JSON.stringify({ pidFile }),
-    '--max-job-duration', '3', '--rescue-frequency', '0.25', '--retry-count', '1', ...quiet,
+    'run',
+    FIXTURE,
+    '--target',
+    'hangingCommand',
+    '--store',
+    store,
+    '--input',
+    JSON.stringify({ pidFile }),
+    '--max-job-duration',
+    '3',
+    '--rescue-frequency',
+    '0.25',
+    '--retry-count',
+    '1',
+    ...quiet,
   ])
   assert.equal(r.code, 1, r.stderr)
   assert.match(r.stderr, /job 1 \(command: \/bin\/sh -c .*\) failed completely after 2 failed attempt\(s\): killed after running \d+ s, over its limit of 3 s/)
@@ -49,8 +66,21 @@ test('faults: what a command job left running is ended with it, whether it succe
   try {
     const store = join(dir, 'store')
     const r = await jobtree([
-      'run', FIXTURE, '--target', 'leavesSleeps', '--store', store, '--input', JSON.stringify({ pidFile }),
-      '--max-job-duration', '3', '--rescue-frequency', '0.25', '--retry-count', '0', ...quiet,
+      'run',
+      FIXTURE,
+      '--target',
+      'leavesSleeps',
+      '--store',
+      store,
+      '--input',
+      JSON.stringify({ pidFile }),
+      '--max-job-duration',
+      '3',
+      '--rescue-frequency',
+      '0.25',
+      '--retry-count',
+      '0',
+      ...quiet,
     ])
     assert.equal(r.code, 1, r.stderr)
     assert.deepEqual(reasons(await readEvents(store)).sort(), ['exit', 'timeout'])
@@ -67,7 +97,19 @@ test('faults: a target running past its declared time × --time-limit-factor is 
   const dir = scratch(t)
   const store = join(dir, 'store')
   const r = await jobtree([
-    'run', FIXTURE, '--target', 'hangingTarget', '--store', store, '--time-limit-factor', '1.5', '--rescue-frequency', '0.25', '--retry-count', '0', ...quiet,
+    'run',
+    FIXTURE,
+    '--target',
+    'hangingTarget',
+    '--store',
+    store,
+    '--time-limit-factor',
+    '1.5',
+    '--rescue-frequency',
+    '0.25',
+    '--retry-count',
+    '0',
+    ...quiet,
   ])
   assert.equal(r.code, 1, r.stderr)
   const failed = (await readEvents(store)).find((e) => e.type === 'JobFailed')
@@ -108,7 +150,10 @@ for (const how of ['SIGINT', 'jobtree kill'] as const) {
     const events = await readEvents(store)
     const stop = events.findIndex((e) => e.type === 'WorkflowInterrupted')
     assert.ok(stop >= 0, 'WorkflowInterrupted recorded')
-    assert.ok(events.slice(stop + 1).every((e) => e.type === 'JobAbandoned'), 'only abandonments follow it')
+    assert.ok(
+      events.slice(stop + 1).every((e) => e.type === 'JobAbandoned'),
+      'only abandonments follow it',
+    )
     assert.ok(!existsSync(join(store, 'leader.sock')), 'the endpoint is gone')
     const restarted = await jobtree([...args, '--restart'])
     assert.equal(restarted.code, 0, restarted.stderr)
@@ -120,13 +165,28 @@ test('faults: --retry-backoff spaces the retries, doubling', async (t) => {
   const dir = scratch(t)
   const store = join(dir, 'store')
   const r = await jobtree([
-    'run', FIXTURE, '--target', 'failsAtFirst', '--store', store, '--input', '{"failures":2}', '--retry-count', '2', '--retry-backoff', '0.3', ...quiet,
+    'run',
+    FIXTURE,
+    '--target',
+    'failsAtFirst',
+    '--store',
+    store,
+    '--input',
+    '{"failures":2}',
+    '--retry-count',
+    '2',
+    '--retry-backoff',
+    '0.3',
+    ...quiet,
   ])
   assert.equal(r.code, 0, r.stderr)
   assert.equal(r.stdout.trim(), '3')
   const events = await readEvents(store)
   const retries = events.filter((e) => e.type === 'JobRetried')
-  assert.deepEqual(retries.map((e) => (e.notBefore ?? 0) - e.at), [300, 600])
+  assert.deepEqual(
+    retries.map((e) => (e.notBefore ?? 0) - e.at),
+    [300, 600],
+  )
   const issues = events.filter((e) => e.type === 'JobIssued')
   assert.equal(issues.length, 3)
   for (const [i, retry] of retries.entries()) assert.ok(issues[i + 1].at >= (retry.notBefore ?? Infinity), 'no retry before its time')
@@ -147,12 +207,15 @@ async function killMidRun(dir: string, fan: { n: number; ms: number }, leaves: n
   leader.kill('SIGKILL')
   await result
   const events = join(store, 'events')
-  const wal = readdirSync(events).filter((f) => f.endsWith('.log')).sort().at(-1)
+  const wal = readdirSync(events)
+    .filter((f) => f.endsWith('.log'))
+    .sort()
+    .at(-1)
   assert.ok(wal !== undefined, 'a write-ahead file exists')
   return { store, args, walPath: join(events, wal) }
 }
 
-test('faults: a torn write at the log\'s tail loses no synced event, and the run completes', async (t) => {
+test("faults: a torn write at the log's tail loses no synced event, and the run completes", async (t) => {
   const dir = scratch(t)
   const { store, args, walPath } = await killMidRun(dir, { n: 20, ms: 100 }, 4)
   // LevelDB's write-ahead file holds the newest appends; cut its last record short, as a crash mid-write would.
@@ -178,7 +241,10 @@ test('faults: damage in the middle of the log is refused with a clear error, nev
   assert.ok(bytes.length > 3 * BLOCK, `the write-ahead file has three blocks (${bytes.length} bytes)`)
   for (let i = BLOCK + 1000; i < BLOCK + 1064; i++) bytes[i] ^= 0xff
   writeFileSync(walPath, bytes)
-  for (const command of [['status', store], [...args, '--restart']]) {
+  for (const command of [
+    ['status', store],
+    [...args, '--restart'],
+  ]) {
     const r = await jobtree(command)
     assert.equal(r.code, 2, r.stderr)
     assert.match(r.stderr, /^jobtree: error: the log in \S+ is damaged: events \d+ to \d+ are missing\n$/)

@@ -134,14 +134,19 @@ async function play(steps: Step[]): Promise<Outcome> {
   const inProgress: Array<{ resolve: () => void; reject: (err: Error) => void }> = []
   const outcome: Outcome = { batches: [], emitted: [], ended: 'open', listening: true }
   // The batch as given, not a copy: were it changed after the call, the table would show it.
-  const commit = (batch: string[]) => new Promise<void>((resolve, reject) => {
-    outcome.batches.push(batch)
-    inProgress.push({ resolve, reject })
-  })
+  const commit = (batch: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      outcome.batches.push(batch)
+      inProgress.push({ resolve, reject })
+    })
   source.pipe(groupCommit(commit)).subscribe({
     next: (size) => outcome.emitted.push(size),
-    complete: () => { outcome.ended = 'complete' },
-    error: (err: unknown) => { outcome.ended = `failed: ${err instanceof Error ? err.message : String(err)}` },
+    complete: () => {
+      outcome.ended = 'complete'
+    },
+    error: (err: unknown) => {
+      outcome.ended = `failed: ${err instanceof Error ? err.message : String(err)}`
+    },
   })
   for (const step of steps) {
     if ('push' in step) {

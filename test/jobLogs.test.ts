@@ -69,7 +69,7 @@ test('a command printing 200 MB is bounded too, and its last lines are kept', { 
   assert.ok(log.endsWith('command done\n'), log.slice(-100))
 })
 
-test('what a target writes straight to descriptors 1 and 2 is in its log, not on the leader\'s output', { timeout: 60_000 }, async (t) => {
+test("what a target writes straight to descriptors 1 and 2 is in its log, not on the leader's output", { timeout: 60_000 }, async (t) => {
   const dir = scratch(t)
   const store = join(dir, 'store')
   const r = await finished(run('rawWrites', null, store))
@@ -95,7 +95,10 @@ test('a job whose output finds the disk full fails saying so, and leaves its log
   assert.equal(r.code, 1, r.stderr)
   assert.match(r.stderr, /failed: no space left on device writing .*\/logs\/0\.log/)
   assert.doesNotMatch(r.stderr, /worker process died/)
-  assert.deepEqual(readdirSync(join(store, 'logs')).filter((name) => name.endsWith('.truncating')), [])
+  assert.deepEqual(
+    readdirSync(join(store, 'logs')).filter((name) => name.endsWith('.truncating')),
+    [],
+  )
   const status = await jobtree(['status', store])
   assert.match(status.stdout, /no space left on device writing/)
 })

@@ -13,8 +13,22 @@ const SRC = fileURLToPath(new URL('../src/', import.meta.url))
 
 /** Lowest first. `.` is the shared utilities at the top of src/ (index.ts, the package's entry, sits above all). */
 const LAYERS = [
-  '.', 'loader', 'events', 'decider', 'store', 'workflow', 'worker', 'batch', 'batch/local', 'batch/slurm',
-  'socket', 'audit', 'leader', 'api', 'cli', 'index.ts',
+  '.',
+  'loader',
+  'events',
+  'decider',
+  'store',
+  'workflow',
+  'worker',
+  'batch',
+  'batch/local',
+  'batch/slurm',
+  'socket',
+  'audit',
+  'leader',
+  'api',
+  'cli',
+  'index.ts',
 ] as const
 
 /** The one file below the plugins that may load them: by name, when a run asks for one. */
@@ -22,7 +36,9 @@ const PLUGIN_DOOR = 'batch/choose.ts'
 const PLUGINS = new Set(['batch/local', 'batch/slurm'])
 
 function sources(): string[] {
-  return readdirSync(SRC, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => f.replaceAll('\\', '/'))
+  return readdirSync(SRC, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.replaceAll('\\', '/'))
 }
 
 /** The files under src/ that `file` imports, statically or by import(). */

@@ -15,7 +15,10 @@ const WORKFLOW = join(repo, 'test', 'fixtures', 'auditWorkflow.ts')
 /** Starts a leader whose run waits for `gate`, under `umask`, and waits until it has published its address; `done` is its end. */
 async function startHeld(t: TestContext, store: string, gate: string, umask: string) {
   const args = [bin, 'run', WORKFLOW, '--target', 'waitForGate', '--input', JSON.stringify(gate), '--store', store, '--no-progress']
-  const child = spawn('/bin/sh', ['-c', `umask ${umask} && exec "$@"`, 'sh', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+  const child = spawn('/bin/sh', ['-c', `umask ${umask} && exec "$@"`, 'sh', process.execPath, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  })
   const done = finished(child)
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL')
@@ -45,10 +48,12 @@ function mode(path: string): number {
 
 /** Runs the jobtree command as the user nobody. */
 function asNobody(args: string[]) {
-  return finished(spawn('runuser', ['-u', 'nobody', '--', process.execPath, bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } }))
+  return finished(
+    spawn('runuser', ['-u', 'nobody', '--', process.execPath, bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } }),
+  )
 }
 
-test('under umask 000 the store, the socket and the token are the owner\'s alone; a request without the token is refused', { timeout: 120_000 }, async (t) => {
+test("under umask 000 the store, the socket and the token are the owner's alone; a request without the token is refused", { timeout: 120_000 }, async (t) => {
   const dir = scratch(t)
   const store = join(dir, 'store')
   const gate = join(dir, 'gate')
@@ -84,14 +89,22 @@ test('another local user can neither read a running leader nor stop it, and is t
   const gate = join(dir, 'gate')
   const { done: leader } = await startHeld(t, store, gate, '000')
 
-  for (const args of [['status', store], ['kill', store], ['events', store], ['run', WORKFLOW, '--target', 'waitForGate', '--store', store, '--restart']]) {
+  for (const args of [
+    ['status', store],
+    ['kill', store],
+    ['events', store],
+    ['run', WORKFLOW, '--target', 'waitForGate', '--store', store, '--restart'],
+  ]) {
     const r = await asNobody(args)
     assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`)
     assert.match(r.stderr, /^jobtree: error: store .* belongs to another user: only its owner may read it or run it\n$/, args[0])
   }
   // Even with the store opened to everyone, the token stays private, and the leader refuses.
   chmodSync(store, 0o777)
-  for (const args of [['status', store], ['kill', store]]) {
+  for (const args of [
+    ['status', store],
+    ['kill', store],
+  ]) {
     const r = await asNobody(args)
     assert.notEqual(r.code, 0, `${args[0]}: ${r.stdout}`)
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)

@@ -27,10 +27,25 @@ test('a process a target started and left running does not outlive the run', { t
   const pidFile = join(dir, 'pid')
   const marked = () => processesWithEnv(MARK, dir)
   try {
-    const r = await finished(startJobtree([
-      'run', FIXTURE, '--target', 'leavesDaemon', '--store', join(dir, 'store'), '--input', JSON.stringify({ pidFile }),
-      '--no-progress', '--log-level', 'error',
-    ], undefined, { [MARK]: dir }))
+    const r = await finished(
+      startJobtree(
+        [
+          'run',
+          FIXTURE,
+          '--target',
+          'leavesDaemon',
+          '--store',
+          join(dir, 'store'),
+          '--input',
+          JSON.stringify({ pidFile }),
+          '--no-progress',
+          '--log-level',
+          'error',
+        ],
+        undefined,
+        { [MARK]: dir },
+      ),
+    )
     assert.equal(r.code, 0, r.stderr)
     const [, daemon] = pids(pidFile)
     await eventually('the process the target left is gone', () => isDead(daemon), 3000)
@@ -48,8 +63,12 @@ test('a process a target left running does not outlive its worker, SIGKILLed whi
   try {
     const outcome = firstValueFrom(batch.outcomes)
     batch.issue({
-      jobId: 1, attempt: 1, spec: toSpec({ kind: 'target', target: 'leavesDaemon', input: { pidFile } }), module: FIXTURE,
-      logFile: join(dir, 'logs', '1.log'), globalDir: join(dir, 'global'),
+      jobId: 1,
+      attempt: 1,
+      spec: toSpec({ kind: 'target', target: 'leavesDaemon', input: { pidFile } }),
+      module: FIXTURE,
+      logFile: join(dir, 'logs', '1.log'),
+      globalDir: join(dir, 'global'),
     })
     assert.equal((await outcome).type, 'AttemptSucceeded')
     const [worker, left] = pids(pidFile)

@@ -24,10 +24,7 @@ function local(t: TestContext, opts: Partial<LocalBatchOptions> = {}): BatchHarn
   return new BatchHarness(t, new LocalBatchSystem({ maxCores: 4, maxMemory: 64 * GiB, maxDisk: 64 * GiB, ...opts }), batchScratch())
 }
 
-batchSystemContract('local', {
-  open: async () => new LocalBatchSystem({ maxCores: 4, maxMemory: 64 * GiB, maxDisk: 64 * GiB }),
-  timeoutMs: 20_000,
-})
+batchSystemContract('local', { open: async () => new LocalBatchSystem({ maxCores: 4, maxMemory: 64 * GiB, maxDisk: 64 * GiB }), timeoutMs: 20_000 })
 
 it('a log file past maxLogBytes keeps its newest lines', async (t) => {
   const h = local(t, { maxLogBytes: 1000 })
@@ -56,7 +53,7 @@ it('a worker SIGKILLed from outside is reported as died, and its temp dir remove
   const [pid, tempDir] = readFileSync(pidFile, 'utf8').split(' ')
   assert.ok(existsSync(tempDir))
   process.kill(Number(pid), 'SIGKILL')
-  assert.deepEqual((await outcome as AttemptFailed).reason, { kind: 'workerDied', code: null, signal: 'SIGKILL' })
+  assert.deepEqual(((await outcome) as AttemptFailed).reason, { kind: 'workerDied', code: null, signal: 'SIGKILL' })
   assert.equal(existsSync(tempDir), false)
 })
 
@@ -79,7 +76,7 @@ it('jobs over the limits are unschedulable, reported asynchronously', async (t) 
   const job = h.targetJob('echo', null, { cores: 4, memory: '30G' })
   const outcome = h.issue(job)
   assert.equal(h.outcomes.length, 0)
-  const reason = (await outcome as AttemptFailed).reason
+  const reason = ((await outcome) as AttemptFailed).reason
   assert.deepEqual(reason, {
     kind: 'unschedulable',
     message: 'asks for 4 cores but this machine allows 2 (--max-cores); asks for 30G of memory but at most 23.5G is allowed (--max-memory)',
@@ -119,7 +116,10 @@ it('kill() drops a queued job', async (t) => {
   writeFileSync(gate, '')
   await running
   await h.succeeds(h.targetJob('echo'))
-  assert.equal(h.outcomes.some((o) => o.jobId === queued.jobId), false)
+  assert.equal(
+    h.outcomes.some((o) => o.jobId === queued.jobId),
+    false,
+  )
 })
 
 it('a worker and its command do not outlive a leader that is SIGKILLed, nor does what the command put in a session of its own', async (t) => {
@@ -152,10 +152,19 @@ it('chaining: a worker runs a lone successor itself, under the ids set aside, un
   const first = await h.succeeds(head)
   assert.equal(first.chainedTo, 100)
   const links = await Promise.all([100, 101, 102].map((id) => h.outcome(id)))
-  assert.deepEqual(links.map((o) => (o as AttemptSucceeded).value), [100, 101, 102])
-  assert.deepEqual(links.map((o) => (o as AttemptSucceeded).chainedTo), [101, 102, undefined])
+  assert.deepEqual(
+    links.map((o) => (o as AttemptSucceeded).value),
+    [100, 101, 102],
+  )
+  assert.deepEqual(
+    links.map((o) => (o as AttemptSucceeded).chainedTo),
+    [101, 102, undefined],
+  )
   // The last link's successor goes back to the leader, as any other.
-  assert.deepEqual((links[2] as AttemptSucceeded).successors.map((s) => s.relation), ['followOn'])
+  assert.deepEqual(
+    (links[2] as AttemptSucceeded).successors.map((s) => s.relation),
+    ['followOn'],
+  )
   assert.match(readFileSync(join(h.dir, 'logs', '101.log'), 'utf8'), /^=== attempt 1 of job 101 \(target link\)[^\n]*\nlink 3 is job 101\n$/)
   assert.deepEqual(h.batch.held(), [])
 })
@@ -179,7 +188,10 @@ it('an attempt queued behind a long one is taken back when another worker is fre
   // Every quick job finishes while the long one still waits for its gate.
   const done = await Promise.all(quick.map((job) => h.outcome(job.jobId)))
   assert.ok(done.every((o) => o.type === 'AttemptSucceeded'))
-  assert.deepEqual(h.batch.held().map((a) => a.jobId), [3])
+  assert.deepEqual(
+    h.batch.held().map((a) => a.jobId),
+    [3],
+  )
   writeFileSync(gate, '')
   assert.equal((await long).type, 'AttemptSucceeded')
 })
@@ -194,11 +206,17 @@ it('kill() drops a job queued in a worker behind another, which goes on', async 
   // The worker has it queued: the kill must ask it back.
   await new Promise((resolve) => setImmediate(resolve))
   h.batch.kill(queued.jobId)
-  assert.deepEqual(h.batch.held().map((a) => a.jobId), [2])
+  assert.deepEqual(
+    h.batch.held().map((a) => a.jobId),
+    [2],
+  )
   writeFileSync(gate, '')
   assert.equal((await running).type, 'AttemptSucceeded')
   await h.succeeds(h.targetJob('echo'))
-  assert.equal(h.outcomes.some((o) => o.jobId === queued.jobId), false)
+  assert.equal(
+    h.outcomes.some((o) => o.jobId === queued.jobId),
+    false,
+  )
 })
 
 it("a target's wall and CPU time start once its workflow module is imported", async (t) => {
@@ -268,7 +286,7 @@ it('a worker SIGKILLed right after it spawned a command leaves no process of the
   })
 })
 
-it('a worker SIGKILLed leaves no process it started itself, which carries nothing but the worker\'s environment (as a command does before its exec)', async (t) => {
+it("a worker SIGKILLed leaves no process it started itself, which carries nothing but the worker's environment (as a command does before its exec)", async (t) => {
   const h = local(t)
   const pidFile = join(h.dir, 'pid')
   writeFileSync(pidFile, '')
@@ -277,7 +295,7 @@ it('a worker SIGKILLed leaves no process it started itself, which carries nothin
   const [worker, pid] = readFileSync(pidFile, 'utf8').trim().split(' ').map(Number)
   try {
     process.kill(worker, 'SIGKILL')
-    assert.deepEqual((await outcome as AttemptFailed).reason, { kind: 'workerDied', code: null, signal: 'SIGKILL' })
+    assert.deepEqual(((await outcome) as AttemptFailed).reason, { kind: 'workerDied', code: null, signal: 'SIGKILL' })
     await eventually('the process the target started is gone', () => isDead(pid))
   } finally {
     if (!isDead(pid)) process.kill(pid, 'SIGKILL')

@@ -14,7 +14,10 @@ test('odd input: metacharacters in the store path, the target name and the input
   const store = join(parent, 'st ore')
   const input = { text: `é ✓ "q" 'q' $(touch pwned) \`touch pwned\` ; rm -rf / \\ \n\t`, n: -0.5, nested: [null, true, { '': 'empty key' }] }
   const name = 'odd name "quoted" $(touch pwned) `x` ; é ✓'
-  const r = await jobtree(['run', join(repo, 'test/fixtures/badTargets.ts'), '--target', name, '--store', store, '--input', JSON.stringify(input), '--no-progress'], dir)
+  const r = await jobtree(
+    ['run', join(repo, 'test/fixtures/badTargets.ts'), '--target', name, '--store', store, '--input', JSON.stringify(input), '--no-progress'],
+    dir,
+  )
   assert.equal(r.code, 0, r.stderr)
   assert.deepEqual(JSON.parse(r.stdout), { echoed: input })
   const status = await jobtree(['status', store], dir)
@@ -55,7 +58,19 @@ test('odd values: jobtree run prints what the root returned beyond JSON (BigInt,
   const dir = scratch(t)
   for (const [i, name] of (Object.keys(PRINTED) as ValueName[]).entries()) {
     const target = name === 'nested' ? 'returnsThroughPromise' : 'returns'
-    const r = await jobtree(['run', 'test/fixtures/valueTargets.ts', '--target', target, '--input', JSON.stringify(name), '--store', join(dir, `store${i}`), '--no-progress', '--log-level', 'warn'])
+    const r = await jobtree([
+      'run',
+      'test/fixtures/valueTargets.ts',
+      '--target',
+      target,
+      '--input',
+      JSON.stringify(name),
+      '--store',
+      join(dir, `store${i}`),
+      '--no-progress',
+      '--log-level',
+      'warn',
+    ])
     assert.equal(r.code, 0, `${name}: ${r.stderr}`)
     assert.equal(r.stderr, '', name)
     assert.equal(r.stdout, PRINTED[name] === '' ? '' : `${PRINTED[name]}\n`, name)

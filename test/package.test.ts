@@ -83,15 +83,22 @@ async function usesEveryKindOfModule(dir: string): Promise<void> {
   assert.equal((await sh(dir, join(dir, 'node_modules', '.bin', 'jobtree'), ['--version'])).trim(), version)
 }
 
-test('the package: packed, installed into empty projects (npm hoisted and nested, pnpm), used from TypeScript, JavaScript and a plain program', { timeout: 600_000 }, async (t) => {
+test('the package: packed, installed into empty projects (npm hoisted and nested, pnpm), used from TypeScript, JavaScript and a plain program', {
+  timeout: 600_000,
+}, async (t) => {
   const dir = scratch(t, 'jobtree-package-')
 
   const packed = JSON.parse(await sh(repo, 'npm', ['pack', '--json', '--pack-destination', dir])) as Array<{ filename: string; files: Array<{ path: string }> }>
   const paths = packed[0].files.map((f) => f.path)
   const stray = paths.filter((p) => !/^(dist|bin)\//.test(p) && !['README.md', 'LICENSE', 'package.json'].includes(p))
   assert.deepEqual(stray, [], 'the package holds only dist/, bin/, README, LICENSE and package.json')
-  assert.deepEqual(paths.filter((p) => /\.ts$/.test(p) && !p.endsWith('.d.ts')), [], 'no TypeScript sources')
-  for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/batch/slurm/onNode.sh', 'bin/jobtree.js', 'LICENSE']) assert.ok(paths.includes(file), `${file} is packed`)
+  assert.deepEqual(
+    paths.filter((p) => /\.ts$/.test(p) && !p.endsWith('.d.ts')),
+    [],
+    'no TypeScript sources',
+  )
+  for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/batch/slurm/onNode.sh', 'bin/jobtree.js', 'LICENSE'])
+    assert.ok(paths.includes(file), `${file} is packed`)
   const tarball = join(dir, packed[0].filename)
 
   await t.test('npm, hoisted: TypeScript type-checks against the shipped declarations; every kind of module runs', async () => {
@@ -104,7 +111,13 @@ test('the package: packed, installed into empty projects (npm hoisted and nested
     await assert.rejects(sh(npm, join(npm, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.']), /wrong\.ts.*TS2322/s)
     await usesEveryKindOfModule(npm)
     // npx, as the README says.
-    assert.equal((await sh(npm, 'npx', ['--no-install', 'jobtree', 'run', 'flow.ts', '--target', 'main', '--input', '3', '--store', 'run-npx', '--no-progress'])).trim().split('\n').at(-1), '5')
+    assert.equal(
+      (await sh(npm, 'npx', ['--no-install', 'jobtree', 'run', 'flow.ts', '--target', 'main', '--input', '3', '--store', 'run-npx', '--no-progress']))
+        .trim()
+        .split('\n')
+        .at(-1),
+      '5',
+    )
   })
 
   await t.test('npm, nested (--install-strategy=nested): every kind of module runs', async () => {

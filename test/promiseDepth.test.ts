@@ -33,7 +33,10 @@ test('tokens chained 100,000 deep resolve, whole values, parts of values and val
   assert.equal(at, 'bottom')
   // A producer not finished anywhere down the chain is named.
   whole.delete(depth)
-  assert.throws(() => resolveTokens(makeToken({ job: 0, path: [] }), lookup(whole)), (err) => err instanceof UnresolvedPromise && err.producer === depth)
+  assert.throws(
+    () => resolveTokens(makeToken({ job: 0, path: [] }), lookup(whole)),
+    (err) => err instanceof UnresolvedPromise && err.producer === depth,
+  )
 })
 
 test('a run whose root returns a promise 100,000 follow-ons deep finishes, and every command reads it', { timeout: 300_000 }, async (t) => {
@@ -58,10 +61,25 @@ test('a run whose root returns a promise 100,000 follow-ons deep finishes, and e
 
 for (const chaining of [true, false]) {
   const links = chaining ? 20_000 : 4_000
-  test(`a promise chain ${links} deep with its leader SIGKILLed during it completes after restarts (chaining ${chaining ? 'on' : 'off'})`, { timeout: 300_000 }, async (t) => {
+  test(`a promise chain ${links} deep with its leader SIGKILLed during it completes after restarts (chaining ${chaining ? 'on' : 'off'})`, {
+    timeout: 300_000,
+  }, async (t) => {
     const dir = scratch(t)
     const store = join(dir, 'store')
-    const initial = ['run', WORKFLOW, '--target', 'step', '--input', String(links), '--store', store, '--no-progress', '--log-level', 'warn', ...(chaining ? [] : ['--no-chaining'])]
+    const initial = [
+      'run',
+      WORKFLOW,
+      '--target',
+      'step',
+      '--input',
+      String(links),
+      '--store',
+      store,
+      '--no-progress',
+      '--log-level',
+      'warn',
+      ...(chaining ? [] : ['--no-chaining']),
+    ]
     const args = () => (existsSync(join(store, 'jobtree.json')) ? [...initial, '--restart'] : initial)
     let kills = 0
     for (let tries = 0; kills < 3 && tries < 10; tries++) {

@@ -17,7 +17,10 @@ test('pvec: set and get across many levels, older versions unchanged', () => {
   versions.forEach((old, i) => {
     for (const [j, id] of ids.entries()) assert.equal(old.get(id), j < i ? id * 2 : undefined)
   })
-  assert.deepEqual([...v.entries()].map(([k]) => k), ids)
+  assert.deepEqual(
+    [...v.entries()].map(([k]) => k),
+    ids,
+  )
   const removed = v.set(1024, undefined)
   assert.equal(removed.get(1024), undefined)
   assert.equal(v.get(1024), 2048)
@@ -42,5 +45,8 @@ test('pvec: agrees with a Map under random updates', () => {
       m.set(k, i)
     }
   }
-  assert.deepEqual([...v.entries()], [...m.entries()].sort((a, b) => a[0] - b[0]))
+  assert.deepEqual(
+    [...v.entries()],
+    [...m.entries()].sort((a, b) => a[0] - b[0]),
+  )
 })

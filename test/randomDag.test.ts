@@ -46,12 +46,28 @@ import { firstAttemptSucceeds, noAttemptFailed } from './helpers/invariants/atte
 import { readLog, type LogFacts } from './helpers/invariants/logFacts.ts'
 import { endsWithWorkflowFinished, finishedAsExpected, finishedValues, handedValues } from './helpers/invariants/output.ts'
 import {
-  createdAsExpected, createdAsPlanned, idsUnique, inputPathsOnce, inputPromises, inputsNamePaths, jobName, noUnplannedJobs, numberJobs,
+  createdAsExpected,
+  createdAsPlanned,
+  idsUnique,
+  inputPathsOnce,
+  inputPromises,
+  inputsNamePaths,
+  jobName,
+  noUnplannedJobs,
+  numberJobs,
 } from './helpers/invariants/planShape.ts'
 import { assertCaught, assertNoProblems, Problems, type Checker } from './helpers/invariants/problems.ts'
 import { followOnsAfterChildren, promisesAfterProducers, successorsAfterParent } from './helpers/invariants/readiness.ts'
 import {
-  earlierAttemptsAbandoned, endedAfterStarted, finishedAttemptRanOnce, noRunAfterFinish, onlyPlannedRan, ranAsExpected, ranUnderItsId, recordedRelations, wholeLines,
+  earlierAttemptsAbandoned,
+  endedAfterStarted,
+  finishedAttemptRanOnce,
+  noRunAfterFinish,
+  onlyPlannedRan,
+  ranAsExpected,
+  ranUnderItsId,
+  recordedRelations,
+  wholeLines,
   type RanLine,
 } from './helpers/invariants/runs.ts'
 
@@ -67,7 +83,6 @@ const KILL_SEED = Number(process.env.DAG_KILL_SEED ?? 20240611)
 const KILLS = 7
 /** Jobs ask for half a core: four run at once. (More workers cost more than they gain on a small machine.) */
 const MAX_CORES = 2
-
 
 // ---------------------------------------------------------------------------
 // The expected tree, expanded from the plan without running anything.
@@ -88,12 +103,25 @@ interface PlannedJob {
 
 type Tree = Map<string, PlannedJob>
 
-function expandNode(tree: Tree, seed: number, path: string, depth: number, parent: string | undefined, rel: Relation, uses: PlannedJob['uses'], options: PlanOptions): void {
+function expandNode(
+  tree: Tree,
+  seed: number,
+  path: string,
+  depth: number,
+  parent: string | undefined,
+  rel: Relation,
+  uses: PlannedJob['uses'],
+  options: PlanOptions,
+): void {
   const plan = planNode(seed, path, depth, options)
   const paths = plan.successors.map((_, i) => successorPath(path, i))
   const { returns } = plan
   tree.set(path, {
-    path, parent, rel, kind: 'node', uses,
+    path,
+    parent,
+    rel,
+    kind: 'node',
+    uses,
     successors: paths,
     children: paths.filter((_, i) => plan.successors[i].relation === 'child'),
     followOns: paths.filter((_, i) => plan.successors[i].relation === 'followOn'),
@@ -101,9 +129,28 @@ function expandNode(tree: Tree, seed: number, path: string, depth: number, paren
   })
   plan.successors.forEach((s, i) => {
     if (s.kind === 'node') {
-      expandNode(tree, seed, paths[i], depth + 1, path, s.relation, s.uses.map(({ from, part }) => ({ producer: paths[from], part })), options)
+      expandNode(
+        tree,
+        seed,
+        paths[i],
+        depth + 1,
+        path,
+        s.relation,
+        s.uses.map(({ from, part }) => ({ producer: paths[from], part })),
+        options,
+      )
     } else {
-      tree.set(paths[i], { path: paths[i], parent: path, rel: s.relation, kind: 'command', successors: [], children: [], followOns: [], uses: [], returns: { kind: 'own' } })
+      tree.set(paths[i], {
+        path: paths[i],
+        parent: path,
+        rel: s.relation,
+        kind: 'command',
+        successors: [],
+        children: [],
+        followOns: [],
+        uses: [],
+        returns: { kind: 'own' },
+      })
     }
   })
 }
@@ -111,7 +158,17 @@ function expandNode(tree: Tree, seed: number, path: string, depth: number, paren
 function expandForest(seeds: number[], options: PlanOptions): Tree {
   const tree: Tree = new Map()
   const roots = seeds.map((seed) => `s${seed}`)
-  tree.set('forest', { path: 'forest', parent: undefined, rel: 'root', kind: 'forest', successors: roots, children: roots, followOns: [], uses: [], returns: { kind: 'trees' } })
+  tree.set('forest', {
+    path: 'forest',
+    parent: undefined,
+    rel: 'root',
+    kind: 'forest',
+    successors: roots,
+    children: roots,
+    followOns: [],
+    uses: [],
+    returns: { kind: 'trees' },
+  })
   for (const seed of seeds) expandNode(tree, seed, `s${seed}`, 0, 'forest', 'child', [], options)
   return tree
 }
@@ -269,10 +326,12 @@ function targetPath(c: CreatedJob): string | undefined {
 
 /** Every creation of a target job in the log, with the path its input names. */
 function loggedTargets(events: readonly JobEvent[]): Array<{ jobId: number; path: string }> {
-  return events.flatMap((e) => [...createdJobs(e)].flatMap((c) => {
-    const path = targetPath(c)
-    return path === undefined ? [] : [{ jobId: c.jobId, path }]
-  }))
+  return events.flatMap((e) =>
+    [...createdJobs(e)].flatMap((c) => {
+      const path = targetPath(c)
+      return path === undefined ? [] : [{ jobId: c.jobId, path }]
+    }),
+  )
 }
 
 // ---------------------------------------------------------------------------
@@ -303,7 +362,13 @@ function check(tree: Tree, observed: Observed, events: readonly JobEvent[], opts
   const idOf = (path: string) => ids.get(path)
   const name = jobName(ids)
   p.run('log', inputPathsOnce, loggedTargets(events), inTree)
-  p.run('log', inputsNamePaths, [...log.created.values()].map((c) => ({ jobId: c.jobId, path: targetPath(c) })).filter((c) => c.path !== undefined), pathOf, ids)
+  p.run(
+    'log',
+    inputsNamePaths,
+    [...log.created.values()].map((c) => ({ jobId: c.jobId, path: targetPath(c) })).filter((c) => c.path !== undefined),
+    pathOf,
+    ids,
+  )
   p.run('record', ranUnderItsId, observed.ran, inTree, ids)
   p.run('rule 4', onlyPlannedRan, observed.ran, inTree)
   p.run('rule 4', noUnplannedJobs, log.created, pathOf)
@@ -316,29 +381,68 @@ function check(tree: Tree, observed: Observed, events: readonly JobEvent[], opts
     const c = id === undefined ? undefined : log.created.get(id)
     return id === undefined || c === undefined ? [] : [{ job, id, created: c, name: name(job.path), s: seen.get(job.path) ?? { starts: [], ends: [] } }]
   })
-  p.run('rule 4', ranAsExpected, created.map(({ name, s }) => ({ name, runs: true, ran: s.starts, issued: 0 })))
+  p.run(
+    'rule 4',
+    ranAsExpected,
+    created.map(({ name, s }) => ({ name, runs: true, ran: s.starts, issued: 0 })),
+  )
   const ran = created.filter(({ s }) => s.starts.length > 0)
-  p.run('rule 4', createdAsPlanned, ran.map(({ job, created: c, name }) => {
-    const parent = { name: job.parent ?? 'nobody', id: job.parent === undefined ? -1 : ids.get(job.parent) }
-    return { name, created: c, command: job.kind === 'command', kind: job.kind, rel: job.rel, parent }
-  }))
-  p.run('record', recordedRelations, ran.map(({ job, name, s }) => ({ name, rel: job.rel, recorded: s.starts.map((l) => l.rel) })))
-  p.run('log', finishedAsExpected, ran.map(({ id, name }) => ({ name, succeeds: true, finishes: log.finishes.get(id) ?? [] })))
+  p.run(
+    'rule 4',
+    createdAsPlanned,
+    ran.map(({ job, created: c, name }) => {
+      const parent = { name: job.parent ?? 'nobody', id: job.parent === undefined ? -1 : ids.get(job.parent) }
+      return { name, created: c, command: job.kind === 'command', kind: job.kind, rel: job.rel, parent }
+    }),
+  )
+  p.run(
+    'record',
+    recordedRelations,
+    ran.map(({ job, name, s }) => ({ name, rel: job.rel, recorded: s.starts.map((l) => l.rel) })),
+  )
+  p.run(
+    'log',
+    finishedAsExpected,
+    ran.map(({ id, name }) => ({ name, succeeds: true, finishes: log.finishes.get(id) ?? [] })),
+  )
   const done = ran.flatMap((j) => (log.finishes.get(j.id) ?? []).slice(0, 1).map((finish) => ({ ...j, finish, ok: finish.attempt })))
-  p.run('log', finishedValues, done.map(({ job, name, finish }) => ({ name, finish, expected: storedValueOf(tree, job.path, idOf) })))
-  if (!opts.crashes) p.run('log', firstAttemptSucceeds, done.map(({ name, ok }) => ({ name, finished: ok })))
-  p.run('record', finishedAttemptRanOnce, done.map(({ name, ok, s }) => ({ name, finished: ok, marks: { start: s.starts, end: s.ends } })))
+  p.run(
+    'log',
+    finishedValues,
+    done.map(({ job, name, finish }) => ({ name, finish, expected: storedValueOf(tree, job.path, idOf) })),
+  )
+  if (!opts.crashes)
+    p.run(
+      'log',
+      firstAttemptSucceeds,
+      done.map(({ name, ok }) => ({ name, finished: ok })),
+    )
+  p.run(
+    'record',
+    finishedAttemptRanOnce,
+    done.map(({ name, ok, s }) => ({ name, finished: ok, marks: { start: s.starts, end: s.ends } })),
+  )
   const attempts = done.map(({ job, id, name, ok, s }) => ({ name, id, finished: ok, ran: job.kind === 'command' ? s.starts : [...s.starts, ...s.ends] }))
   p.run('no rerun', noRunAfterFinish, attempts)
   p.run('record', earlierAttemptsAbandoned, attempts, log.abandoned)
   const okStart = (j: (typeof done)[number]) => j.s.starts.find((l) => l.attempt === j.ok)?.at
   const okEnd = (j: (typeof done)[number]) => j.s.ends.find((l) => l.attempt === j.ok)?.at
-  p.run('record', endedAfterStarted, done.map((j) => ({ name: j.name, start: okStart(j), end: okEnd(j) })))
+  p.run(
+    'record',
+    endedAfterStarted,
+    done.map((j) => ({ name: j.name, start: okStart(j), end: okEnd(j) })),
+  )
   // The promises in its logged input name the right jobs.
   const consumers = done.filter(({ job, created: c }) => job.kind === 'node' && c.spec.work.kind === 'target')
-  p.run('log', inputPromises, consumers.map(({ job, name, created: c }) => ({
-    name, got: ((c.spec.work as { input: unknown }).input as { got: unknown }).got, expected: job.uses.map(({ producer, part }) => token(idOf(producer), part === 'whole' ? [] : [part])),
-  })))
+  p.run(
+    'log',
+    inputPromises,
+    consumers.map(({ job, name, created: c }) => ({
+      name,
+      got: ((c.spec.work as { input: unknown }).input as { got: unknown }).got,
+      expected: job.uses.map(({ producer, part }) => token(idOf(producer), part === 'whole' ? [] : [part])),
+    })),
+  )
 
   // Rules 1 to 3: when jobs started, against what they waited for.
   const end = new Map(done.flatMap((j) => (okEnd(j) === undefined ? [] : [[j.job.path, okEnd(j) as number]])))
@@ -347,12 +451,26 @@ function check(tree: Tree, observed: Observed, events: readonly JobEvent[], opts
   p.run('rule 1', successorsAfterParent, tree.values(), m, name)
   p.run('rule 2', followOnsAfterChildren, tree, m, name)
   const handed = [...tree.values()].filter((job) => job.uses.length > 0 && firstStart.has(job.path))
-  p.run('rule 3', handedValues, handed.map((job) => ({
-    name: name(job.path), starts: seen.get(job.path)?.starts ?? [], expected: job.uses.map(({ producer, part }) => partOf(tree, producer, part)), from: job.uses.map((u) => `${u.producer}:${u.part}`).join(', '),
-  })))
-  p.run('rule 3', promisesAfterProducers, handed.map((job) => ({
-    path: job.path, uses: job.uses.map(({ producer, part }) => ({ producer, rv: `rv(${part === 'whole' ? '' : `'${part}'`})`, deps: valueDeps(tree, producer, part) })),
-  })), m, name)
+  p.run(
+    'rule 3',
+    handedValues,
+    handed.map((job) => ({
+      name: name(job.path),
+      starts: seen.get(job.path)?.starts ?? [],
+      expected: job.uses.map(({ producer, part }) => partOf(tree, producer, part)),
+      from: job.uses.map((u) => `${u.producer}:${u.part}`).join(', '),
+    })),
+  )
+  p.run(
+    'rule 3',
+    promisesAfterProducers,
+    handed.map((job) => ({
+      path: job.path,
+      uses: job.uses.map(({ producer, part }) => ({ producer, rv: `rv(${part === 'whole' ? '' : `'${part}'`})`, deps: valueDeps(tree, producer, part) })),
+    })),
+    m,
+    name,
+  )
   return p
 }
 
@@ -373,7 +491,14 @@ function recordedJob(raw: string): number {
   }
 }
 
-async function checkRun(t: TestContext, what: string, tree: Tree, record: string, store: string, opts: CheckOptions): Promise<{ events: JobEvent[]; log: LogFacts; lines: string[] }> {
+async function checkRun(
+  t: TestContext,
+  what: string,
+  tree: Tree,
+  record: string,
+  store: string,
+  opts: CheckOptions,
+): Promise<{ events: JobEvent[]; log: LogFacts; lines: string[] }> {
   const events = await readEvents(store)
   const unrecorded = unrecordedChainId(events)
   const all = recordFile(record)
@@ -415,17 +540,39 @@ function spoilt(tree: Tree, lines: string[]): SpoiltRecord[] {
   const cases: SpoiltRecord[] = []
   const child = jobs.find((j) => j.kind === 'node' && j.rel === 'child' && j.parent !== undefined && planned(tree, j.parent).kind === 'node')
   assert.ok(child?.parent !== undefined)
-  cases.push({ rule: 'rule 1', how: `${child.path} starts before its parent ends`, by: [successorsAfterParent], lines: moveBefore(lines, lineOf(lines, 'start', child.path), lineOf(lines, 'end', child.parent)) })
+  cases.push({
+    rule: 'rule 1',
+    how: `${child.path} starts before its parent ends`,
+    by: [successorsAfterParent],
+    lines: moveBefore(lines, lineOf(lines, 'start', child.path), lineOf(lines, 'end', child.parent)),
+  })
   // A follow-on whose parent's first child has a follow-on of its own: start it before that one ends.
-  const followOn = jobs.find((j) => j.kind === 'node' && j.rel === 'followOn' && planned(tree, j.parent ?? '').children.some((c) => planned(tree, c).followOns.some((f) => planned(tree, f).kind === 'node')))
+  const followOn = jobs.find(
+    (j) =>
+      j.kind === 'node' &&
+      j.rel === 'followOn' &&
+      planned(tree, j.parent ?? '').children.some((c) => planned(tree, c).followOns.some((f) => planned(tree, f).kind === 'node')),
+  )
   assert.ok(followOn?.parent !== undefined)
-  const nephew = planned(tree, followOn.parent).children.flatMap((c) => planned(tree, c).followOns).find((f) => planned(tree, f).kind === 'node') as string
-  cases.push({ rule: 'rule 2', how: `${followOn.path} starts before ${nephew} ends`, by: [followOnsAfterChildren], lines: moveBefore(lines, lineOf(lines, 'start', followOn.path), lineOf(lines, 'end', nephew)) })
+  const nephew = planned(tree, followOn.parent)
+    .children.flatMap((c) => planned(tree, c).followOns)
+    .find((f) => planned(tree, f).kind === 'node') as string
+  cases.push({
+    rule: 'rule 2',
+    how: `${followOn.path} starts before ${nephew} ends`,
+    by: [followOnsAfterChildren],
+    lines: moveBefore(lines, lineOf(lines, 'start', followOn.path), lineOf(lines, 'end', nephew)),
+  })
   // A child handed an earlier child's value: start it before the producer ends, or change what it got.
   const consumer = jobs.find((j) => j.kind === 'node' && j.rel === 'child' && j.uses.some((u) => planned(tree, u.producer).kind === 'node'))
   const producer = consumer?.uses.find((u) => planned(tree, u.producer).kind === 'node')?.producer
   assert.ok(consumer !== undefined && producer !== undefined)
-  cases.push({ rule: 'rule 3', how: `${consumer.path} starts before ${producer} ends`, by: [promisesAfterProducers], lines: moveBefore(lines, lineOf(lines, 'start', consumer.path), lineOf(lines, 'end', producer)) })
+  cases.push({
+    rule: 'rule 3',
+    how: `${consumer.path} starts before ${producer} ends`,
+    by: [promisesAfterProducers],
+    lines: moveBefore(lines, lineOf(lines, 'start', consumer.path), lineOf(lines, 'end', producer)),
+  })
   const wrongValue = lines.slice()
   const at = lineOf(lines, 'start', consumer.path)
   const line = JSON.parse(wrongValue[at]) as RecordLine & { e: 'start' }
@@ -433,7 +580,12 @@ function spoilt(tree: Tree, lines: string[]): SpoiltRecord[] {
   cases.push({ rule: 'rule 3', how: `${consumer.path} got a wrong value`, by: [handedValues], lines: wrongValue })
   // A command leaf that never ran.
   const command = jobs.find((j) => j.kind === 'command') as PlannedJob
-  cases.push({ rule: 'rule 4', how: `${command.path} never ran`, by: [ranAsExpected], lines: lines.filter((raw) => (JSON.parse(raw) as RecordLine).path !== command.path) })
+  cases.push({
+    rule: 'rule 4',
+    how: `${command.path} never ran`,
+    by: [ranAsExpected],
+    lines: lines.filter((raw) => (JSON.parse(raw) as RecordLine).path !== command.path),
+  })
   // A finished job that runs again.
   const end = JSON.parse(lines[lineOf(lines, 'end', child.path)]) as RecordLine & { e: 'end' }
   const again: RecordLine = { e: 'start', path: child.path, job: end.job, attempt: end.attempt + 1, rel: child.rel, got: [], pid: 1 }
@@ -460,7 +612,18 @@ async function runForest(t: TestContext, options: PlanOptions, chaining = true):
     assert.ok(size >= 50 && size <= 300, `seed ${seed} plans ${size} jobs, not 50–300`)
   }
   const f = features(tree)
-  for (const key of ['job:command', 'returns:whole', 'returns:n', 'part:whole', 'part:n', 'part:path', 'promise:child->child', 'promise:child->followOn', 'promise:followOn->followOn', 'successors:interleaved']) {
+  for (const key of [
+    'job:command',
+    'returns:whole',
+    'returns:n',
+    'part:whole',
+    'part:n',
+    'part:path',
+    'promise:child->child',
+    'promise:child->followOn',
+    'promise:followOn->followOn',
+    'successors:interleaved',
+  ]) {
     assert.ok((f[key] ?? 0) > 0, `the planned trees exercise no ${key}: ${JSON.stringify(f)}`)
   }
   assert.ok((f['promise:nested'] ?? 0) > 0, `no nested promise edge: ${JSON.stringify(f)}`)
@@ -515,7 +678,21 @@ test(`random DAG: a bigger tree, the leader SIGKILLed ${KILLS} times at random i
   const record = join(dir, 'record')
   const store = join(dir, 'store')
   const input = { seed: CRASH_SEED, path: `s${CRASH_SEED}`, depth: 0, plan: options, rel: 'root', record, got: [] }
-  const initial = ['run', FIXTURE, '--target', 'dag.node', '--store', store, '--input', JSON.stringify(input), '--max-cores', String(MAX_CORES), '--no-progress', '--log-level', 'warn']
+  const initial = [
+    'run',
+    FIXTURE,
+    '--target',
+    'dag.node',
+    '--store',
+    store,
+    '--input',
+    JSON.stringify(input),
+    '--max-cores',
+    String(MAX_CORES),
+    '--no-progress',
+    '--log-level',
+    'warn',
+  ]
   // Until the store exists, the run is started again from scratch.
   const args = () => (existsSync(join(store, 'jobtree.json')) ? [...initial, '--restart'] : initial)
   const random = prng(KILL_SEED)
@@ -563,10 +740,12 @@ test(`random DAG: a bigger tree, the leader SIGKILLed ${KILLS} times at random i
   assert.ok(resumed >= 1 && resumed <= kills + 1, `${resumed} WorkflowResumed events after ${kills} kills`)
   assert.ok(log.abandoned.size > 0, 'some attempts were running at a kill')
   assert.ok(chainedIssues(events) > 0, 'no job was chained')
-  t.diagnostic(`kill instants: ${instants.join(', ')}; ${resumed} resumptions, ${log.abandoned.size} abandoned attempts, ${chainedIssues(events)} chained attempts`)
+  t.diagnostic(
+    `kill instants: ${instants.join(', ')}; ${resumed} resumptions, ${log.abandoned.size} abandoned attempts, ${chainedIssues(events)} chained attempts`,
+  )
 })
 
-test('random DAG: a job waiting for a sibling that returns its follow-on\'s promise (test/fixtures/dagRepro.ts)', { timeout: 30_000 }, async (t) => {
+test("random DAG: a job waiting for a sibling that returns its follow-on's promise (test/fixtures/dagRepro.ts)", { timeout: 30_000 }, async (t) => {
   const dir = scratch(t, 'jobtree-dag-repro-')
   assert.deepEqual(await run(repro.main, null, { store: join(dir, 'store'), module: REPRO, logLevel: 'silent' }), { n: 1 })
 })

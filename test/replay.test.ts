@@ -12,7 +12,17 @@ interface TreeJson {
   lastSeq: number
   counts: { total: number; succeeded: number; issued: number; ready: number; waiting: number }
   finished: { ok: boolean } | null
-  jobs: Array<{ id: number; parent: number; relation: string; name: string; depth: number; state: string; attempts: number; failures: number; runMs: number | null }>
+  jobs: Array<{
+    id: number
+    parent: number
+    relation: string
+    name: string
+    depth: number
+    state: string
+    attempts: number
+    failures: number
+    runMs: number | null
+  }>
 }
 
 async function json<T>(args: string[]): Promise<T> {
@@ -31,18 +41,39 @@ test('replay: the tree at the end, at a position, and at a time', async (t) => {
   assert.equal(end.lastSeq, events.length)
   assert.equal(end.finished?.ok, true)
   // tree → leaf 0..2, flakyParent (→ leaf), command, follow-on total: 8 jobs, depth first.
-  assert.deepEqual(end.jobs.map((j) => [j.id, j.depth, j.name]), [
-    [0, 0, 'tree'], [1, 1, 'leaf'], [2, 1, 'leaf'], [3, 1, 'leaf'], [4, 1, 'flakyParent'], [7, 2, 'leaf'], [5, 1, 'command: true'], [6, 1, 'total'],
-  ])
+  assert.deepEqual(
+    end.jobs.map((j) => [j.id, j.depth, j.name]),
+    [
+      [0, 0, 'tree'],
+      [1, 1, 'leaf'],
+      [2, 1, 'leaf'],
+      [3, 1, 'leaf'],
+      [4, 1, 'flakyParent'],
+      [7, 2, 'leaf'],
+      [5, 1, 'command: true'],
+      [6, 1, 'total'],
+    ],
+  )
   assert.ok(end.jobs.every((j) => j.state === 'done'))
-  assert.deepEqual(end.jobs.find((j) => j.id === 4), { ...end.jobs.find((j) => j.id === 4), attempts: 2, failures: 1 })
+  assert.deepEqual(
+    end.jobs.find((j) => j.id === 4),
+    { ...end.jobs.find((j) => j.id === 4), attempts: 2, failures: 1 },
+  )
   assert.equal(end.jobs.find((j) => j.id === 6)?.relation, 'followOn')
 
   // Just after the root's successors exist: the root succeeded, its children wait to be issued, the follow-on waits.
   const created = events.findIndex((e) => [...createdJobs(e)].some((c) => c.jobId === 6)) + 1
   const mid = await json<TreeJson>(['replay', store, '--to', String(created), '--json'])
   assert.equal(mid.seq, created)
-  assert.deepEqual(Object.fromEntries(mid.jobs.map((j) => [j.id, j.state])), { 0: 'succeeded', 1: 'ready', 2: 'ready', 3: 'ready', 4: 'ready', 5: 'ready', 6: 'waiting' })
+  assert.deepEqual(Object.fromEntries(mid.jobs.map((j) => [j.id, j.state])), {
+    0: 'succeeded',
+    1: 'ready',
+    2: 'ready',
+    3: 'ready',
+    4: 'ready',
+    5: 'ready',
+    6: 'waiting',
+  })
   assert.deepEqual(mid.counts, { ...mid.counts, total: 7, succeeded: 1, ready: 5, waiting: 1, issued: 0 })
 
   // --at: the events recorded at or before a time, here the root's first issue.
@@ -54,7 +85,10 @@ test('replay: the tree at the end, at a position, and at a time', async (t) => {
   assert.equal(atIssue.jobs[0].state, 'issued')
   const before = await json<TreeJson>(['replay', store, '--at', String(issued.at - 1), '--json'])
   assert.ok(before.seq < atIssue.seq)
-  assert.equal((await json<TreeJson>(['replay', store, '--at', '+0s', '--json'])).seq, events.findIndex((e) => e.at > events[0].at))
+  assert.equal(
+    (await json<TreeJson>(['replay', store, '--at', '+0s', '--json'])).seq,
+    events.findIndex((e) => e.at > events[0].at),
+  )
 
   // The text form names the position and every job.
   const text = await jobtree(['replay', store, '--to', String(created)])
@@ -63,7 +97,13 @@ test('replay: the tree at the end, at a position, and at a time', async (t) => {
   assert.match(text.stdout, /^ {2}5 command: true +ready +0 /m)
   assert.match(text.stdout, /^ {2}6 total \(follow-on\) +waiting /m)
   const shallow = await jobtree(['replay', store, '--depth', '0'])
-  assert.equal(shallow.stdout.trim().split('\n').filter((l) => /^\s*\d+ /.test(l)).length, 1)
+  assert.equal(
+    shallow.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => /^\s*\d+ /.test(l)).length,
+    1,
+  )
 })
 
 test('replay --job: every event of one job, in order, with its parents', async (t) => {
@@ -74,23 +114,35 @@ test('replay --job: every event of one job, in order, with its parents', async (
   const events = await readEvents(store)
   const grandchild = events.find((e) => e.type === 'JobCreated' && e.parent === 3)
   assert.ok(grandchild?.type === 'JobCreated')
-  const h = await json<{ job: { id: number; state: string; attempts: number }; ancestry: Array<{ id: number; name: string; relation: string }>; events: Array<{ seq: number; type: string; jobId: number }> }>(
-    ['replay', store, '--job', '3', '--json'],
+  const h = await json<{
+    job: { id: number; state: string; attempts: number }
+    ancestry: Array<{ id: number; name: string; relation: string }>
+    events: Array<{ seq: number; type: string; jobId: number }>
+  }>(['replay', store, '--job', '3', '--json'])
+  assert.deepEqual(
+    h.ancestry.map((a) => [a.id, a.name, a.relation]),
+    [
+      [3, 'flakyParent', 'child'],
+      [0, 'tree', 'root'],
+    ],
   )
-  assert.deepEqual(h.ancestry.map((a) => [a.id, a.name, a.relation]), [[3, 'flakyParent', 'child'], [0, 'tree', 'root']])
-  assert.deepEqual(h.events.map((e) => e.type), [
-    'JobCreated', 'JobIssued', 'JobFailed', 'JobRetried', 'JobIssued', 'MessageLogged', 'JobFinished', 'JobCreated',
-  ])
+  assert.deepEqual(
+    h.events.map((e) => e.type),
+    ['JobCreated', 'JobIssued', 'JobFailed', 'JobRetried', 'JobIssued', 'MessageLogged', 'JobFinished', 'JobCreated'],
+  )
   assert.equal(h.events.at(-1)?.jobId, grandchild.jobId, 'the job it created is part of its history')
   const seqs = h.events.map((e) => e.seq)
-  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b))
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+  )
   assert.deepEqual(h.job, { ...h.job, id: 3, state: 'done', attempts: 2 })
   const child = await jobtree(['replay', store, '--job', String(grandchild.jobId)])
   assert.match(child.stdout, new RegExp(`^job ${grandchild.jobId} \\(leaf\\): child of job 3 \\(flakyParent\\), child of job 0 \\(tree\\)`))
   assert.match(child.stdout, /JobFinished +job \d+ \(leaf\) attempt 1 succeeded/)
 })
 
-test('replay --verify: decide gives back a real run\'s log, and names the one event altered', async (t) => {
+test("replay --verify: decide gives back a real run's log, and names the one event altered", async (t) => {
   const dir = scratch(t)
   await recordedRun(dir, 'tree', 4)
   const store = join(dir, 'store')
@@ -103,7 +155,9 @@ test('replay --verify: decide gives back a real run\'s log, and names the one ev
   const retried = events.findIndex((e) => e.type === 'JobRetried') + 1
   assert.ok(retried > 0)
   const edited = join(dir, 'edited')
-  await copyStore(store, edited, (r) => (r.seq === retried && r.event.type === 'JobRetried' ? { type: 'JobFailedCompletely', v: 1, at: r.event.at, jobId: r.event.jobId } : r.event))
+  await copyStore(store, edited, (r) =>
+    r.seq === retried && r.event.type === 'JobRetried' ? { type: 'JobFailedCompletely', v: 1, at: r.event.at, jobId: r.event.jobId } : r.event,
+  )
   const bad = await jobtree(['replay', edited, '--verify', '--json'])
   assert.equal(bad.code, 1, bad.stderr)
   const report = JSON.parse(bad.stdout) as { ok: boolean; events: number; divergence: { seq: number; recorded: { type: string }; decided: { type: string } } }

@@ -25,11 +25,23 @@ test('segment: an event read from a segment is a view of it, not a copy', () => 
 
 test('segment: an append is split by event count and by size, in order, with no empty segment', () => {
   const small = Array.from({ length: 2 * SEGMENT_EVENTS + 500 }, (_, i) => bytesOf(10, i))
-  assert.deepEqual(segmentRanges(small), [[0, SEGMENT_EVENTS], [SEGMENT_EVENTS, 2 * SEGMENT_EVENTS], [2 * SEGMENT_EVENTS, 2 * SEGMENT_EVENTS + 500]])
+  assert.deepEqual(segmentRanges(small), [
+    [0, SEGMENT_EVENTS],
+    [SEGMENT_EVENTS, 2 * SEGMENT_EVENTS],
+    [2 * SEGMENT_EVENTS, 2 * SEGMENT_EVENTS + 500],
+  ])
   const large = Array.from({ length: 5 }, (_, i) => bytesOf(0.4 * SEGMENT_BYTES, i))
-  assert.deepEqual(segmentRanges(large), [[0, 2], [2, 4], [4, 5]])
+  assert.deepEqual(segmentRanges(large), [
+    [0, 2],
+    [2, 4],
+    [4, 5],
+  ])
   // An event larger than a segment's size gets a segment of its own.
-  assert.deepEqual(segmentRanges([bytesOf(10, 0), bytesOf(3 * SEGMENT_BYTES, 1), bytesOf(10, 2)]), [[0, 1], [1, 2], [2, 3]])
+  assert.deepEqual(segmentRanges([bytesOf(10, 0), bytesOf(3 * SEGMENT_BYTES, 1), bytesOf(10, 2)]), [
+    [0, 1],
+    [1, 2],
+    [2, 3],
+  ])
   assert.deepEqual(segmentRanges([]), [])
 })
 
@@ -44,7 +56,11 @@ test('segment: framing that cannot be parsed is refused, saying why', () => {
     ['a length of endless continuation bytes', Uint8Array.of(1, ...new Array<number>(12).fill(0xff)), /the length of an event is too long a number/],
   ]
   for (const [what, bytes, message] of cases) {
-    assert.throws(() => decodeSegment(bytes), (err: unknown) => err instanceof UnreadableSegment && message.test(err.message), what)
+    assert.throws(
+      () => decodeSegment(bytes),
+      (err: unknown) => err instanceof UnreadableSegment && message.test(err.message),
+      what,
+    )
   }
   assert.throws(() => segmentCount(Uint8Array.of(0)), UnreadableSegment)
 })

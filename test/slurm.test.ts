@@ -145,8 +145,17 @@ describe('Slurm', { concurrency: 2 }, () => {
       const input = join(dir, 'lines.txt')
       const output = join(dir, 'sorted.txt')
       execFileSync(process.execPath, [join(repo, 'examples', 'make-lines.mjs'), input, '3000', '7'])
-      const r = await jobtree(['run', 'examples/sort.ts', '--target', 'sort', '--store', store, ...SLURM,
-        '--input', JSON.stringify({ file: input, output, maxBytes: 20_000 })])
+      const r = await jobtree([
+        'run',
+        'examples/sort.ts',
+        '--target',
+        'sort',
+        '--store',
+        store,
+        ...SLURM,
+        '--input',
+        JSON.stringify({ file: input, output, maxBytes: 20_000 }),
+      ])
       assert.equal(r.code, 0, r.stderr)
       assert.deepEqual(readLines(output), readLines(input).sort())
       assert.deepEqual(JSON.parse(r.stdout), { output, lines: 3000 })
@@ -174,7 +183,10 @@ describe('Slurm', { concurrency: 2 }, () => {
       const r = await jobtree(['run', MODULE, '--target', 'exits3', '--store', store, ...SLURM])
       assert.equal(r.code, 1, r.stderr)
       const events = await readEvents(store)
-      assert.deepEqual(failures(events), [{ kind: 'exit', code: 3 }, { kind: 'exit', code: 3 }])
+      assert.deepEqual(failures(events), [
+        { kind: 'exit', code: 3 },
+        { kind: 'exit', code: 3 },
+      ])
       assert.ok(events.some((e) => e.type === 'JobFailedCompletely' && e.jobId === 1))
       assert.match(r.stderr, /failed completely after 2 failed attempt\(s\): exited with code 3/)
       const status = await jobtree(['status', store])
@@ -187,34 +199,51 @@ describe('Slurm', { concurrency: 2 }, () => {
       assert.equal(r.code, 1, r.stderr)
       const [reason] = failures(await readEvents(store))
       assert.equal(reason?.kind, 'unschedulable')
-      assert.match(r.stderr, /Slurm refused it: Memory specification can not be satisfied.*: --mem is the job's memory option \(1T\) plus 192M for jobtree's worker, and the largest node has [\d.]+G: ask for less memory/)
+      assert.match(
+        r.stderr,
+        /Slurm refused it: Memory specification can not be satisfied.*: --mem is the job's memory option \(1T\) plus 192M for jobtree's worker, and the largest node has [\d.]+G: ask for less memory/,
+      )
     })
 
-    slurmTest('a job\'s disk is reserved (--tmp) only when it asks for disk; where no node declares TmpDisk, that job is refused, naming its disk option', 90, async (store) => {
-      const r = await jobtree(['run', MODULE, '--target', 'disky', '--store', store, ...SLURM])
-      // The root asked for no disk: it ran, reserving none, whatever the cluster.
-      assert.equal(slurmJobField(slurmJobOf(store, 0), 'MinTmpDiskNode'), '0')
-      if (largestTmpDisk() >= 16) {
-        assert.equal(r.code, 0, r.stderr)
-        assert.equal(slurmJobField(slurmJobOf(store, 1), 'MinTmpDiskNode'), '16M')
-      } else {
-        assert.equal(r.code, 1, r.stderr)
-        const [reason] = failures(await readEvents(store))
-        assert.equal(reason?.kind, 'unschedulable')
-        assert.match(r.stderr, /job 1 \(command: true\) failed completely .*Slurm refused it: .*: --tmp is the job's disk option \(16M\) and the nodes declare no TmpDisk: ask for less disk, or leave disk unset to reserve none/)
-      }
-    })
+    slurmTest(
+      "a job's disk is reserved (--tmp) only when it asks for disk; where no node declares TmpDisk, that job is refused, naming its disk option",
+      90,
+      async (store) => {
+        const r = await jobtree(['run', MODULE, '--target', 'disky', '--store', store, ...SLURM])
+        // The root asked for no disk: it ran, reserving none, whatever the cluster.
+        assert.equal(slurmJobField(slurmJobOf(store, 0), 'MinTmpDiskNode'), '0')
+        if (largestTmpDisk() >= 16) {
+          assert.equal(r.code, 0, r.stderr)
+          assert.equal(slurmJobField(slurmJobOf(store, 1), 'MinTmpDiskNode'), '16M')
+        } else {
+          assert.equal(r.code, 1, r.stderr)
+          const [reason] = failures(await readEvents(store))
+          assert.equal(reason?.kind, 'unschedulable')
+          assert.match(
+            r.stderr,
+            /job 1 \(command: true\) failed completely .*Slurm refused it: .*: --tmp is the job's disk option \(16M\) and the nodes declare no TmpDisk: ask for less disk, or leave disk unset to reserve none/,
+          )
+        }
+      },
+    )
 
-    slurmTest('with --slurm-tmp-always every job reserves its disk, 2G by default; where no node has that much TmpDisk, the flag is named', 60, async (store) => {
-      const r = await jobtree(['run', MODULE, '--target', 'noop', '--input', '0', '--store', store, ...SLURM, '--slurm-tmp-always'])
-      if (largestTmpDisk() >= 2048) {
-        assert.equal(r.code, 0, r.stderr)
-        assert.equal(slurmJobField(slurmJobOf(store, 0), 'MinTmpDiskNode'), '2G')
-      } else {
-        assert.equal(r.code, 1, r.stderr)
-        assert.match(r.stderr, /Slurm refused it: .*: --tmp is the default disk \(2G\), asked because of --slurm-tmp-always, and (the nodes declare no TmpDisk|the largest node has \S+ of TmpDisk): run without --slurm-tmp-always/)
-      }
-    })
+    slurmTest(
+      'with --slurm-tmp-always every job reserves its disk, 2G by default; where no node has that much TmpDisk, the flag is named',
+      60,
+      async (store) => {
+        const r = await jobtree(['run', MODULE, '--target', 'noop', '--input', '0', '--store', store, ...SLURM, '--slurm-tmp-always'])
+        if (largestTmpDisk() >= 2048) {
+          assert.equal(r.code, 0, r.stderr)
+          assert.equal(slurmJobField(slurmJobOf(store, 0), 'MinTmpDiskNode'), '2G')
+        } else {
+          assert.equal(r.code, 1, r.stderr)
+          assert.match(
+            r.stderr,
+            /Slurm refused it: .*: --tmp is the default disk \(2G\), asked because of --slurm-tmp-always, and (the nodes declare no TmpDisk|the largest node has \S+ of TmpDisk): run without --slurm-tmp-always/,
+          )
+        }
+      },
+    )
 
     slurmTest('short jobs are packed into few Slurm jobs, each with its own events', 90, async (store) => {
       const r = await jobtree(['run', MODULE, '--target', 'trivial', '--input', '20', '--store', store, ...SLURM, '--job-time', '10'])
@@ -246,15 +275,34 @@ describe('Slurm', { concurrency: 2 }, () => {
 
     slurmTest('over-long packed jobs are stopped one at a time; the rest of their pack is not blamed', 90, async (store) => {
       // Three sleepers of 30 s declared 10 s each: one pack; each is killed after 4 s.
-      const r = await jobtree(['run', MODULE, '--target', 'fan', '--store', store, '--input', JSON.stringify({ n: 3, seconds: 30, time: 10 }), ...SLURM,
-        '--job-time', '30', '--max-job-duration', '4', '--rescue-frequency', '1', '--retry-count', '0'])
+      const r = await jobtree([
+        'run',
+        MODULE,
+        '--target',
+        'fan',
+        '--store',
+        store,
+        '--input',
+        JSON.stringify({ n: 3, seconds: 30, time: 10 }),
+        ...SLURM,
+        '--job-time',
+        '30',
+        '--max-job-duration',
+        '4',
+        '--rescue-frequency',
+        '1',
+        '--retry-count',
+        '0',
+      ])
       assert.equal(r.code, 1, r.stderr)
       const reasons = failures(await readEvents(store))
       assert.equal(reasons.length, 3)
       // Each ran about 4 s from its own start, not from its pack's.
       for (const reason of reasons) assert.ok(reason.kind === 'timeout' && reason.ranSeconds >= 4 && reason.ranSeconds < 10, JSON.stringify(reason))
       // Those behind the killed one went on in a new pack.
-      const packs = [1, 2, 3].map((job) => /packed: 1 of (\d)|Slurm job \d+ on \S+ ===/.exec(readFileSync(join(store, 'logs', `${job}.log`), 'utf8'))?.[1] ?? '1')
+      const packs = [1, 2, 3].map(
+        (job) => /packed: 1 of (\d)|Slurm job \d+ on \S+ ===/.exec(readFileSync(join(store, 'logs', `${job}.log`), 'utf8'))?.[1] ?? '1',
+      )
       assert.deepEqual(packs, ['3', '2', '1'])
     })
 
@@ -278,12 +326,17 @@ describe('Slurm', { concurrency: 2 }, () => {
       assert.ok(resumed !== undefined)
       const epochOf = new Map(events.flatMap((e) => (e.type === 'JobIssued' ? [[`${e.jobId}/${e.attempt}`, e.epoch] as const] : [])))
       const finishedAfter = events.filter((e) => e.type === 'JobFinished' && e.at >= resumed.at)
-      for (const e of finishedAfter) assert.ok(e.type === 'JobFinished' && epochOf.get(`${e.jobId}/${e.attempt}`) === 2, `job ${JSON.stringify(e)} finished for the first leader`)
+      for (const e of finishedAfter)
+        assert.ok(e.type === 'JobFinished' && epochOf.get(`${e.jobId}/${e.attempt}`) === 2, `job ${JSON.stringify(e)} finished for the first leader`)
       assert.equal(new Set(events.flatMap((e) => (e.type === 'JobFinished' ? [e.jobId] : []))).size, 7)
       // The first leader's sleepers that ran on after its death ended before the second leader took over.
-      const markers = readFileSync(join(store, 'global', 'markers'), 'utf8').trim().split('\n').map((line) => line.split(' ').map(Number))
+      const markers = readFileSync(join(store, 'global', 'markers'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ').map(Number))
       for (const [job, attempt, at] of markers) {
-        if (epochOf.get(`${job}/${attempt}`) === 1) assert.ok(at < resumed.at, `job ${job} attempt ${attempt} of the first leader wrote at ${at}, after the restart at ${resumed.at}`)
+        if (epochOf.get(`${job}/${attempt}`) === 1)
+          assert.ok(at < resumed.at, `job ${job} attempt ${attempt} of the first leader wrote at ${at}, after the restart at ${resumed.at}`)
       }
       assert.deepEqual(readdirSync(join(store, 'slurm', 'results')), [])
     })

@@ -36,7 +36,12 @@ const parseSiteArgs = (text: string) => {
 
 test('site options are split like shell words, and never expanded', () => {
   assert.deepEqual(parseSiteArgs(`--partition=short -A lab --comment="two \\"words\\"" --constraint='a|b' --chdir=a\\ b`), [
-    '--partition=short', '-A', 'lab', '--comment=two "words"', '--constraint=a|b', '--chdir=a b',
+    '--partition=short',
+    '-A',
+    'lab',
+    '--comment=two "words"',
+    '--constraint=a|b',
+    '--chdir=a b',
   ])
   assert.deepEqual(parseSiteArgs('--comment=$HOME`id`*'), ['--comment=$HOME`id`*'])
   assert.deepEqual(parseSiteArgs('  '), [])
@@ -44,7 +49,10 @@ test('site options are split like shell words, and never expanded', () => {
 
 test('site options that would break jobtree, or that are no options, are refused', () => {
   const refused = (text: string, why: RegExp) =>
-    assert.throws(() => parseSiteArgs(text), (err: unknown) => err instanceof JobtreeError && err.code === 'BAD_OPTION' && why.test(err.message))
+    assert.throws(
+      () => parseSiteArgs(text),
+      (err: unknown) => err instanceof JobtreeError && err.code === 'BAD_OPTION' && why.test(err.message),
+    )
   refused('-J mine', /may not set --job-name/)
   refused('--job-name=mine', /may not set --job-name/)
   refused('--job-n=mine', /may not set --job-name/)
@@ -62,8 +70,13 @@ test('site options that would break jobtree, or that are no options, are refused
 
 test('short jobs of the same shape are packed up to the job time, in order; others go alone', () => {
   const jobs = [
-    job(1, { time: 10 }), job(2, { time: 10 }), job(3), job(4, { time: 10 }), job(5, { time: 10, memory: '1G' }),
-    job(6, { time: 40 }), job(7, { time: 5 }),
+    job(1, { time: 10 }),
+    job(2, { time: 10 }),
+    job(3),
+    job(4, { time: 10 }),
+    job(5, { time: 10, memory: '1G' }),
+    job(6, { time: 40 }),
+    job(7, { time: 5 }),
   ]
   const ids = (packs: Array<Array<{ job: IssuedJob }>>) => packs.map((p) => p.map((m) => m.job.jobId))
   assert.deepEqual(ids(packJobs(jobs, 25)), [[1, 2], [3], [4, 7], [5], [6]])
@@ -77,8 +90,17 @@ test('resources become sbatch options, argv words only, with the site options la
   assert.equal(alone.memoryBytes, 1024 * MiB + 192 * MiB)
   const options = alone.args.slice(0, alone.args.indexOf('--partition=short') + 1)
   assert.deepEqual(options, [
-    '--parsable', '--job-name=jobtree-r', '--output=/s/slurm/out/%j.out', '--no-requeue', '--nodes=1', '--ntasks=1',
-    '--cpus-per-task=2', '--mem=1216M', '--tmp=100M', '--time=2', '--partition=short',
+    '--parsable',
+    '--job-name=jobtree-r',
+    '--output=/s/slurm/out/%j.out',
+    '--no-requeue',
+    '--nodes=1',
+    '--ntasks=1',
+    '--cpus-per-task=2',
+    '--mem=1216M',
+    '--tmp=100M',
+    '--time=2',
+    '--partition=short',
   ])
   const rest = alone.args.slice(options.length)
   assert.match(rest[0], /onNode\.sh$/)
@@ -90,7 +112,7 @@ test('resources become sbatch options, argv words only, with the site options la
   assert.ok(!submission([job(3).job], ['3-1'], ctx).args.some((a) => a.startsWith('--time')))
 })
 
-test('a job\'s disk reaches Slurm as --tmp only when the job asks for disk, or the run for every job', () => {
+test("a job's disk reaches Slurm as --tmp only when the job asks for disk, or the run for every job", () => {
   const ctx = { tag: 'jobtree-r', output: '/s/slurm/out/%j.out', storeRoot: '/s', siteArgs: [], tmpAlways: false }
   const tmp = (spec: { job: IssuedJob }, always = false) =>
     submission([spec.job], ['1-1'], { ...ctx, tmpAlways: always }).args.filter((a) => a.startsWith('--tmp'))
@@ -114,7 +136,10 @@ test('a job\'s disk reaches Slurm as --tmp only when the job asks for disk, or t
   assert.equal(job(1).job.spec.resources.disk, 2 * 2 ** 30)
   // Jobs that ask for their disk are not packed with jobs that do not: the pack asks for its first job's.
   const packs = packJobs([job(1, { time: 1 }), job(2, { time: 1, disk: '2G' }), job(3, { time: 1 })], 30)
-  assert.deepEqual(packs.map((p) => p.map((m) => m.job.jobId)), [[1, 3], [2]])
+  assert.deepEqual(
+    packs.map((p) => p.map((m) => m.job.jobId)),
+    [[1, 3], [2]],
+  )
 })
 
 test('a refusal says which job option or jobtree flag asked for what Slurm refused, and what the cluster has', () => {
@@ -123,18 +148,32 @@ test('a refusal says which job option or jobtree flag asked for what Slurm refus
   const plan = { args: [], limitSeconds: 0, memoryBytes: 0 }
   const said = (complaint: string, options: JobOptions, c: Partial<typeof ctx> = {}) => refusal(complaint, job(1, options).job.spec, plan, { ...ctx, ...c })
   const tmpRefused = 'Temporary disk specification can not be satisfied; Batch job submission failed: Requested node configuration is not available'
-  assert.equal(said(tmpRefused, { disk: '1G' }),
-    `Slurm refused it: ${tmpRefused}: --tmp is the job's disk option (1G) and the nodes declare no TmpDisk: ask for less disk, or leave disk unset to reserve none`)
-  assert.match(said(tmpRefused, {}, { tmpAlways: true }), /--tmp is the default disk \(2G\), asked because of --slurm-tmp-always, and the nodes declare no TmpDisk: run without --slurm-tmp-always$/)
+  assert.equal(
+    said(tmpRefused, { disk: '1G' }),
+    `Slurm refused it: ${tmpRefused}: --tmp is the job's disk option (1G) and the nodes declare no TmpDisk: ask for less disk, or leave disk unset to reserve none`,
+  )
+  assert.match(
+    said(tmpRefused, {}, { tmpAlways: true }),
+    /--tmp is the default disk \(2G\), asked because of --slurm-tmp-always, and the nodes declare no TmpDisk: run without --slurm-tmp-always$/,
+  )
   assert.match(said(tmpRefused, { disk: '1G' }, { largest: { ...largest, disk: 2 ** 29 } }), /and the largest node has 512M of TmpDisk: ask for less disk/)
-  assert.match(said('Memory specification can not be satisfied', { memory: '1T' }),
-    /: --mem is the job's memory option \(1T\) plus 192M for jobtree's worker, and the largest node has 8G: ask for less memory$/)
-  assert.match(said('More processors requested than permitted', { cores: 4 }), /: --cpus-per-task is the job's cores option \(4\) and the largest node has 2 cores: ask for fewer cores$/)
-  assert.match(refusal('Requested time limit is invalid (missing or exceeds some limit)', job(1, { time: 7200 }).job.spec, { ...plan, limitSeconds: 7200 }, ctx),
-    /--time=120 \(minutes\) is the job's time option \(7200 s\), over what the partition allows: declare less time, or choose another partition with --slurm-args$/)
+  assert.match(
+    said('Memory specification can not be satisfied', { memory: '1T' }),
+    /: --mem is the job's memory option \(1T\) plus 192M for jobtree's worker, and the largest node has 8G: ask for less memory$/,
+  )
+  assert.match(
+    said('More processors requested than permitted', { cores: 4 }),
+    /: --cpus-per-task is the job's cores option \(4\) and the largest node has 2 cores: ask for fewer cores$/,
+  )
+  assert.match(
+    refusal('Requested time limit is invalid (missing or exceeds some limit)', job(1, { time: 7200 }).job.spec, { ...plan, limitSeconds: 7200 }, ctx),
+    /--time=120 \(minutes\) is the job's time option \(7200 s\), over what the partition allows: declare less time, or choose another partition with --slurm-args$/,
+  )
   assert.match(said('Invalid account or account/partition combination specified', {}), /give it with --slurm-args, e\.g\. "--partition=short --account=lab"$/)
-  assert.match(said('invalid partition specified: nope; Batch job submission failed: Invalid partition name specified', {}, { siteArgs: ['-p', 'nope'] }),
-    /: check the site options, --slurm-args "-p nope"$/)
+  assert.match(
+    said('invalid partition specified: nope; Batch job submission failed: Invalid partition name specified', {}, { siteArgs: ['-p', 'nope'] }),
+    /: check the site options, --slurm-args "-p nope"$/,
+  )
   // A job that asked for no disk is never told about disk.
   assert.doesNotMatch(said('Requested node configuration is not available', {}), /disk/)
 })
@@ -144,7 +183,9 @@ test('squeue answers are read, whatever their padding; durations in every Slurm 
   assert.deepEqual(queue.get('12'), { id: '12', state: 'RUNNING', waitStatus: 0, ranSeconds: 65, reason: 'None' })
   assert.equal(queue.get('13')?.waitStatus, 768)
   assert.deepEqual(queue.get('14'), { id: '14', state: 'CANCELLED', waitStatus: 15, ranSeconds: 93784, reason: 'None' })
-  assert.ok(isStuck('PartitionTimeLimit') && isStuck('QOSMaxWallDurationPerJobLimit') && isStuck('ReqNodeNotAvail, UnavailableNodes:n1') && isStuck('PartitionConfig'))
+  assert.ok(
+    isStuck('PartitionTimeLimit') && isStuck('QOSMaxWallDurationPerJobLimit') && isStuck('ReqNodeNotAvail, UnavailableNodes:n1') && isStuck('PartitionConfig'),
+  )
   assert.ok(!isStuck('Resources') && !isStuck('Priority') && !isStuck('None'))
   assert.equal(parseDuration('02:00:01'), 7201)
   assert.equal(parseDuration('INVALID'), 0)
@@ -152,8 +193,14 @@ test('squeue answers are read, whatever their padding; durations in every Slurm 
 
 test('a Slurm job that ended without a result is judged by its state', () => {
   const ended = (state: string | undefined, extra: Partial<EndedJob> = {}): EndedJob => ({
-    slurmId: '7', entry: state === undefined ? undefined : { id: '7', state, waitStatus: 0, ranSeconds: 75, reason: 'None' },
-    limitSeconds: 60, askedBytes: 64 * MiB, slurmMemoryBytes: 256 * MiB, output: '', members: 1, ...extra,
+    slurmId: '7',
+    entry: state === undefined ? undefined : { id: '7', state, waitStatus: 0, ranSeconds: 75, reason: 'None' },
+    limitSeconds: 60,
+    askedBytes: 64 * MiB,
+    slurmMemoryBytes: 256 * MiB,
+    output: '',
+    members: 1,
+    ...extra,
   })
   assert.deepEqual(verdict(ended('TIMEOUT')), { kind: 'timeout', limitSeconds: 60, ranSeconds: 75 })
   assert.deepEqual(verdict(ended('OUT_OF_MEMORY')), { kind: 'outOfMemory', usedBytes: 0, askedBytes: 64 * MiB })
@@ -176,9 +223,18 @@ test('a Slurm job that ended without a result is judged by its state', () => {
 
 test('in a pack that ended, the attempts that ran fail and those that never started go again', () => {
   const claimed = new Set(['b'])
-  assert.deepEqual(blame(['a', 'b', 'c'], (m) => claimed.has(m), false), { failed: ['b'], again: ['a', 'c'] })
-  assert.deepEqual(blame(['a', 'b', 'c'], () => false, false), { failed: ['a'], again: ['b', 'c'] })
-  assert.deepEqual(blame(['a', 'b'], (m) => claimed.has(m), true), { failed: [], again: ['a', 'b'] })
+  assert.deepEqual(
+    blame(['a', 'b', 'c'], (m) => claimed.has(m), false),
+    { failed: ['b'], again: ['a', 'c'] },
+  )
+  assert.deepEqual(
+    blame(['a', 'b', 'c'], () => false, false),
+    { failed: ['a'], again: ['b', 'c'] },
+  )
+  assert.deepEqual(
+    blame(['a', 'b'], (m) => claimed.has(m), true),
+    { failed: [], again: ['a', 'b'] },
+  )
 })
 
 test('run() checks its Slurm options as the command line does, before the store exists', async () => {

@@ -15,7 +15,7 @@ import { encodeState, decodeState, stateParts } from '../src/decider/stateCodec.
 import { recordedRun, stateDigest } from './helpers/audit.ts'
 import { scratch } from './helpers/cli.ts'
 
-test('snapshot: replay to every position equals the leader\'s state, with and without snapshots', async (t) => {
+test("snapshot: replay to every position equals the leader's state, with and without snapshots", async (t) => {
   const dir = scratch(t)
   const { outcome, digests } = await recordedRun(dir, 'tree', 6, { snapshotEvery: 5 })
   assert.equal(outcome.ok, true)
@@ -114,7 +114,19 @@ test('snapshot: a trie built from entries equals one built by sets', async () =>
   const ids = [0, 5, 31, 32, 1023, 1024, 40_000, 1_048_576]
   let bySet = PVec.empty<number>()
   for (const id of ids) bySet = bySet.set(id, id + 1)
-  const built = PVec.fromFlat([['x', ...ids.slice(4).flatMap((id) => [id, id + 1])], ['y', ...ids.slice(0, 4).reverse().flatMap((id) => [id, id + 1])]], 1)
+  const built = PVec.fromFlat(
+    [
+      ['x', ...ids.slice(4).flatMap((id) => [id, id + 1])],
+      [
+        'y',
+        ...ids
+          .slice(0, 4)
+          .reverse()
+          .flatMap((id) => [id, id + 1]),
+      ],
+    ],
+    1,
+  )
   assert.deepEqual([...built.entries()], [...bySet.entries()])
   for (const id of ids) assert.equal(built.get(id), id + 1)
   assert.equal(built.get(6), undefined)
@@ -141,9 +153,28 @@ test('snapshot: a stopping leader takes one of its last state when many events c
     snapshots.committed(state, events, log.lastSeq)
   }
   const stats = { wallMs: 1, cpuMs: 1, maxRss: 0 }
-  await commit([{ type: 'Start', now: 1, runId: 'r', module: '/m.ts', target: 't', root: spec(0), config }, { type: 'Schedule', now: 1 }])
-  await commit([{ type: 'AttemptSucceeded', now: 2, jobId: 0, attempt: 1, value: 0, messages: [], stats, successors: Array.from({ length: 600 }, (_, i) => ({ relation: 'child' as const, spec: spec(i + 1) })) }, { type: 'Schedule', now: 2 }])
-  for (let id = 1; id <= 300; id++) await commit([{ type: 'AttemptSucceeded', now: 3, jobId: id, attempt: 1, value: id, messages: [], stats, successors: [] }, { type: 'Schedule', now: 3 }])
+  await commit([
+    { type: 'Start', now: 1, runId: 'r', module: '/m.ts', target: 't', root: spec(0), config },
+    { type: 'Schedule', now: 1 },
+  ])
+  await commit([
+    {
+      type: 'AttemptSucceeded',
+      now: 2,
+      jobId: 0,
+      attempt: 1,
+      value: 0,
+      messages: [],
+      stats,
+      successors: Array.from({ length: 600 }, (_, i) => ({ relation: 'child' as const, spec: spec(i + 1) })),
+    },
+    { type: 'Schedule', now: 2 },
+  ])
+  for (let id = 1; id <= 300; id++)
+    await commit([
+      { type: 'AttemptSucceeded', now: 3, jobId: id, attempt: 1, value: id, messages: [], stats, successors: [] },
+      { type: 'Schedule', now: 3 },
+    ])
   assert.ok(log.lastSeq > 1000)
   for await (const _ of log.snapshots()) assert.fail('no periodic snapshot at this interval')
   await snapshots.finish()

@@ -22,8 +22,17 @@ function setUp(t: TestContext, seed: number) {
   const expected = readLines(input).sort()
   assert.equal(expected.length, LINES)
   const args = (extra: object) => [
-    'run', 'examples/sort.ts', '--target', 'sort', '--store', join(dir, 'store'), '--no-progress', '--log-level', 'warn',
-    '--input', JSON.stringify({ file: input, output, ...extra }),
+    'run',
+    'examples/sort.ts',
+    '--target',
+    'sort',
+    '--store',
+    join(dir, 'store'),
+    '--no-progress',
+    '--log-level',
+    'warn',
+    '--input',
+    JSON.stringify({ file: input, output, ...extra }),
   ]
   return { input, output, expected, args, store: join(dir, 'store') }
 }
@@ -54,7 +63,10 @@ test('sort: jobs failing half of the time, retried twice, restarted until comple
   assert.equal(last.code, 0, last.stderr)
   assert.deepEqual(readLines(s.output), s.expected)
   const events = await readEvents(s.store)
-  assert.ok(events.some((e) => e.type === 'JobRetried'), 'some attempts were retried')
+  assert.ok(
+    events.some((e) => e.type === 'JobRetried'),
+    'some attempts were retried',
+  )
   // retryCount 2: never more than 3 failed attempts of a job between revivals.
   const failures = new Map<number, number>()
   for (const e of events) {

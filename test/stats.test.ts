@@ -21,8 +21,19 @@ test('stats: per-target spreads, waits, CPU, the critical path and lost time, fr
   const dir = scratch(t)
   const store = join(dir, 'store')
   const run = await jobtree([
-    'run', 'test/fixtures/auditWorkflow.ts', '--target', 'naps', '--input', JSON.stringify(input), '--store', store,
-    '--max-cores', '2', '--no-progress', '--log-level', 'warn',
+    'run',
+    'test/fixtures/auditWorkflow.ts',
+    '--target',
+    'naps',
+    '--input',
+    JSON.stringify(input),
+    '--store',
+    store,
+    '--max-cores',
+    '2',
+    '--no-progress',
+    '--log-level',
+    'warn',
   ])
   assert.equal(run.code, 0, run.stderr)
   const r = await jobtree(['stats', store, '--json'])
@@ -57,7 +68,10 @@ test('stats: per-target spreads, waits, CPU, the critical path and lost time, fr
 
   // The root, a warm-up, the second naps, its 1200 ms nap, its follow-on: the chain that set the run's length.
   const path = stats.criticalPath
-  assert.deepEqual(path.steps.map((step) => step.name), ['naps', 'warmUp', 'naps', 'nap', 'nap'])
+  assert.deepEqual(
+    path.steps.map((step) => step.name),
+    ['naps', 'warmUp', 'naps', 'nap', 'nap'],
+  )
   within(path.steps[3].runMs, 1200, 1350, 'critical nap')
   within(path.steps[4].runMs, 500, 650, 'follow-on on the path')
   within(path.totalMs, 2100, stats.totals.elapsedMs + 1, 'critical path length')
@@ -74,7 +88,19 @@ test('stats: per-target spreads, waits, CPU, the critical path and lost time, fr
 test('stats: time lost to failed attempts', async (t) => {
   const dir = scratch(t)
   const store = join(dir, 'store')
-  const run = await jobtree(['run', 'test/fixtures/auditWorkflow.ts', '--target', 'tree', '--input', '2', '--store', store, '--no-progress', '--log-level', 'error'])
+  const run = await jobtree([
+    'run',
+    'test/fixtures/auditWorkflow.ts',
+    '--target',
+    'tree',
+    '--input',
+    '2',
+    '--store',
+    store,
+    '--no-progress',
+    '--log-level',
+    'error',
+  ])
   assert.equal(run.code, 0, run.stderr)
   const stats = JSON.parse((await jobtree(['stats', store, '--json'])).stdout) as StatsReport
   assert.equal(stats.totals.failedAttempts, 1)
@@ -83,5 +109,8 @@ test('stats: time lost to failed attempts', async (t) => {
   assert.ok(stats.lost.wallMs >= 0)
   const flaky = stats.targets.find((t) => t.name === 'flakyParent')
   assert.deepEqual([flaky?.jobs, flaky?.failedAttempts], [1, 1])
-  assert.ok(stats.targets.some((t) => t.name === 'command true'), 'commands are grouped by program')
+  assert.ok(
+    stats.targets.some((t) => t.name === 'command true'),
+    'commands are grouped by program',
+  )
 })

@@ -31,7 +31,11 @@ test('a creation killed before its marker was in place leaves a store not yet cr
     leave(store)
     const restart = await jobtree(['run', ...RUN, '--store', store, '--restart'])
     assert.equal(restart.code, 2, what)
-    assert.match(restart.stderr, /^jobtree: error: cannot restart: the store at .* was never created \(its creation was interrupted\): run the same command without --restart\n$/, what)
+    assert.match(
+      restart.stderr,
+      /^jobtree: error: cannot restart: the store at .* was never created \(its creation was interrupted\): run the same command without --restart\n$/,
+      what,
+    )
     const run = await jobtree(['run', ...RUN, '--store', store])
     assert.equal(run.code, 0, `${what}: ${run.stderr}`)
     assert.equal(run.stdout.trim(), '14', what)
@@ -45,7 +49,14 @@ test('a store whose event log is gone is refused by every command, and nothing m
   const run = await jobtree(['run', ...RUN, '--store', store])
   assert.equal(run.code, 0, run.stderr)
   rmSync(join(store, 'events'), { recursive: true })
-  for (const args of [['status', store], ['events', store], ['replay', store], ['stats', store], ['kill', store], ['run', ...RUN, '--store', store, '--restart']]) {
+  for (const args of [
+    ['status', store],
+    ['events', store],
+    ['replay', store],
+    ['stats', store],
+    ['kill', store],
+    ['run', ...RUN, '--store', store, '--restart'],
+  ]) {
     const r = await jobtree(args)
     assert.equal(r.code, 2, `${args[0]}: ${r.stdout}${r.stderr}`)
     assert.match(r.stderr, /^jobtree: error: the event log of store .* is gone \(.*events holds no LevelDB log\): restore the store from a copy\n$/, args[0])

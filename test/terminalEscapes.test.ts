@@ -13,7 +13,10 @@ test('control characters a job wrote are printed escaped by the leader and by st
   const store = join(dir, 'store')
   const run = await jobtree(['run', 'test/fixtures/escapeTargets.ts', '--target', 'hostile', '--store', store, '--no-progress'])
   assert.equal(run.code, 1, run.stderr)
-  for (const [what, text] of [['run', run.stdout + run.stderr], ['status', (await jobtree(['status', store])).stdout]] as const) {
+  for (const [what, text] of [
+    ['run', run.stdout + run.stderr],
+    ['status', (await jobtree(['status', store])).stdout],
+  ] as const) {
     assert.doesNotMatch(text, CONTROL, `${what} printed a control character`)
     assert.match(text, /\\x1b\[2J\\x1b\]0;owned\\x07\\r/, what)
     // The forged line stays inside the job's own line.

@@ -9,7 +9,8 @@ import type { AttemptTiming, JobTimeline, Timeline } from '../src/audit/timeline
 // Every event gets its own time, so that a wrong field shows which event set it.
 const config: RunConfig = { retryCount: 1, maxJobs: 10, maxCores: 2, maxMemory: 2 ** 30, maxDisk: 2 ** 30 }
 const spec = (target = 'leaf', input: unknown = null): JobSpec => ({
-  work: { kind: 'target', target, input }, resources: { cores: 1, memory: 1, disk: 1, time: 0 },
+  work: { kind: 'target', target, input },
+  resources: { cores: 1, memory: 1, disk: 1, time: 0 },
 })
 const stats: AttemptStats = { wallMs: 40, cpuMs: 30, maxRss: 7 }
 const boom = { kind: 'exception', message: 'boom' } as const
@@ -17,27 +18,61 @@ const boom = { kind: 'exception', message: 'boom' } as const
 const started = (at: number): JobEvent => ({ type: 'WorkflowStarted', v: 1, at, runId: 'r', module: '/m.ts', target: 'root', epoch: 1, config })
 const resumed = (at: number, epoch = 2): JobEvent => ({ type: 'WorkflowResumed', v: 1, at, epoch, config })
 const created = (jobId: number, parent: number, relation: 'root' | 'child' | 'followOn', at: number, s = spec()): JobEvent => ({
-  type: 'JobCreated', v: 1, at, jobId, parent, relation, spec: s,
+  type: 'JobCreated',
+  v: 1,
+  at,
+  jobId,
+  parent,
+  relation,
+  spec: s,
 })
 const issued = (jobId: number, at: number, attempt = 1, chainedFrom?: number): JobEvent => ({
-  type: 'JobIssued', v: 1, at, jobId, attempt, epoch: 1, ...(chainedFrom === undefined ? {} : { chainedFrom }),
+  type: 'JobIssued',
+  v: 1,
+  at,
+  jobId,
+  attempt,
+  epoch: 1,
+  ...(chainedFrom === undefined ? {} : { chainedFrom }),
 })
 /** Its successors have ids from `first`: `children` children, then `followOns` follow-ons. */
 const finished = (jobId: number, at: number, first = 0, children = 0, followOns = 0, attempt = 1): JobEvent => ({
-  type: 'JobFinished', v: 1, at, jobId, attempt, value: null, stats, successors: { first, children, followOns },
+  type: 'JobFinished',
+  v: 1,
+  at,
+  jobId,
+  attempt,
+  value: null,
+  stats,
+  successors: { first, children, followOns },
 })
 const failed = (jobId: number, at: number, attempt = 1): JobEvent => ({ type: 'JobFailed', v: 1, at, jobId, attempt, reason: boom })
 const retried = (jobId: number, at: number, notBefore?: number): JobEvent => ({
-  type: 'JobRetried', v: 1, at, jobId, ...(notBefore === undefined ? {} : { notBefore }),
+  type: 'JobRetried',
+  v: 1,
+  at,
+  jobId,
+  ...(notBefore === undefined ? {} : { notBefore }),
 })
 const gaveUp = (jobId: number, at: number): JobEvent => ({ type: 'JobFailedCompletely', v: 1, at, jobId })
 
 /** Attempt `attempt` as issued and still out; `ended` fills in its outcome. */
 const out = (attempt: number, readyAt: number, readiedBy: number, issuedAt: number): AttemptTiming => ({
-  attempt, readyAt, readiedBy, issuedAt, endAt: -1, outcome: 'out', stats: null, reason: null,
+  attempt,
+  readyAt,
+  readiedBy,
+  issuedAt,
+  endAt: -1,
+  outcome: 'out',
+  stats: null,
+  reason: null,
 })
 const ended = (a: AttemptTiming, endAt: number, outcome: AttemptTiming['outcome'], withStats = outcome === 'succeeded'): AttemptTiming => ({
-  ...a, endAt, outcome, stats: withStats ? stats : null, reason: outcome === 'failed' ? boom : null,
+  ...a,
+  endAt,
+  outcome,
+  stats: withStats ? stats : null,
+  reason: outcome === 'failed' ? boom : null,
 })
 
 // The root, created at 100 and run from 110 to 200; its success at 200 adds children 1 and 2 and follow-on 3.
@@ -57,7 +92,7 @@ interface Case {
 
 const cases: Case[] = [
   {
-    name: 'the root is ready from its creation, queued by no job; the run\'s first leader is counted',
+    name: "the root is ready from its creation, queued by no job; the run's first leader is counted",
     given: [started(100)],
     when: created(0, -1, 'root', 105, spec('root')),
     then: {
@@ -94,10 +129,7 @@ const cases: Case[] = [
     given: [...rootOut, finished(0, 200, 1, 3, 0)],
     when: { type: 'JobsCreated', v: 1, at: 200, first: 1, count: 3, parent: 0, relation: 'child', spec: spec('many') },
     then: {
-      jobs: {
-        1: { name: 'many', createdAt: 200, readyAt: 200, readiedBy: 0 },
-        3: { name: 'many', createdAt: 200, readyAt: 200, readiedBy: 0 },
-      },
+      jobs: { 1: { name: 'many', createdAt: 200, readyAt: 200, readiedBy: 0 }, 3: { name: 'many', createdAt: 200, readyAt: 200, readiedBy: 0 } },
     },
   },
   {
@@ -119,7 +151,7 @@ const cases: Case[] = [
     then: { jobs: { 4: { readyAt: 300, readiedBy: 1 }, 2: { readyAt: 200, readiedBy: 0 } } },
   },
   {
-    name: 'the follow-on is queued by the child whose end completed its parent\'s children',
+    name: "the follow-on is queued by the child whose end completed its parent's children",
     given: [...family, issued(1, 250), issued(2, 260), finished(1, 300)],
     when: finished(2, 400),
     then: { jobs: { 3: { readyAt: 400, readiedBy: 2 } } },
@@ -131,10 +163,13 @@ const cases: Case[] = [
     then: { jobs: { 3: { readyAt: 500, readiedBy: 4 } } },
   },
   {
-    name: 'a job whose input waits for a promise is queued by the producer\'s success',
+    name: "a job whose input waits for a promise is queued by the producer's success",
     given: [
-      ...rootOut, finished(0, 200, 1, 2, 0), created(1, 0, 'child', 200),
-      created(2, 0, 'child', 200, spec('consumer', makeToken({ job: 1, path: [] }))), issued(1, 210),
+      ...rootOut,
+      finished(0, 200, 1, 2, 0),
+      created(1, 0, 'child', 200),
+      created(2, 0, 'child', 200, spec('consumer', makeToken({ job: 1, path: [] }))),
+      issued(1, 210),
     ],
     when: finished(1, 320),
     then: { jobs: { 2: { readyAt: 320, readiedBy: 1 } } },
@@ -152,7 +187,7 @@ const cases: Case[] = [
     then: { jobs: { 0: { attempts: [ended(out(1, 100, -1, 110), 150, 'failed', true)] } } },
   },
   {
-    name: 'a retry queues the job again, by itself, at the retry\'s time; the run counts it',
+    name: "a retry queues the job again, by itself, at the retry's time; the run counts it",
     given: [...rootOut, failed(0, 150)],
     when: retried(0, 151),
     then: { jobs: { 0: { readyAt: 151, readiedBy: 0 } }, run: { retries: 1 } },
@@ -202,8 +237,13 @@ const cases: Case[] = [
   {
     name: 'a chained attempt was queued by the job it follows, when created, and issued without passing through the head',
     given: [
-      ...rootOut, finished(0, 200, 1, 2, 0), created(1, 0, 'child', 200), created(2, 0, 'child', 200),
-      { type: 'JobIssued', v: 1, at: 210, jobId: 1, attempt: 1, epoch: 1, reserved: 4 }, finished(1, 300, 3, 0, 1), created(3, 1, 'followOn', 300),
+      ...rootOut,
+      finished(0, 200, 1, 2, 0),
+      created(1, 0, 'child', 200),
+      created(2, 0, 'child', 200),
+      { type: 'JobIssued', v: 1, at: 210, jobId: 1, attempt: 1, epoch: 1, reserved: 4 },
+      finished(1, 300, 3, 0, 1),
+      created(3, 1, 'followOn', 300),
     ],
     when: issued(3, 300, 1, 1),
     then: { jobs: { 3: { readyAt: 300, readiedBy: 1, attempts: [out(1, 300, 1, 300)] }, 2: { readyAt: 200, attempts: [] } } },

@@ -17,7 +17,10 @@ import { scratch } from './helpers/cli.ts'
 
 const t = 1_700_000_000_000
 const config: RunConfig = { retryCount: 1, maxJobs: 10, maxCores: 2, maxMemory: 2 ** 30, maxDisk: 2 ** 30, maxJobDuration: 5, retryBackoff: 1 }
-const spec = (target: string, input: unknown = null): JobSpec => ({ work: { kind: 'target', target, input }, resources: { cores: 1, memory: 1, disk: 1, time: 0 } })
+const spec = (target: string, input: unknown = null): JobSpec => ({
+  work: { kind: 'target', target, input },
+  resources: { cores: 1, memory: 1, disk: 1, time: 0 },
+})
 const stats = { wallMs: 5, cpuMs: 1, maxRss: 0 }
 
 /** The events a leader deciding on `inputs` one after another would record. */
@@ -50,8 +53,20 @@ test('verify: rescues, backoffs, an interrupt and a restart are rebuilt and deci
   const events = record([
     { type: 'Start', now: t, runId: 'r', module: '/m.ts', target: 'root', root: spec('root'), config },
     { type: 'Schedule', now: t },
-    { type: 'AttemptSucceeded', now: t + 10, jobId: 0, attempt: 1, value: makeToken({ local: 2, path: [] }), messages: ['three'], stats,
-      successors: [{ relation: 'child', spec: spec('a') }, { relation: 'followOn', spec: spec('f', makeToken({ local: 0, path: ['x'] })) }, { relation: 'child', spec: spec('b') }] },
+    {
+      type: 'AttemptSucceeded',
+      now: t + 10,
+      jobId: 0,
+      attempt: 1,
+      value: makeToken({ local: 2, path: [] }),
+      messages: ['three'],
+      stats,
+      successors: [
+        { relation: 'child', spec: spec('a') },
+        { relation: 'followOn', spec: spec('f', makeToken({ local: 0, path: ['x'] })) },
+        { relation: 'child', spec: spec('b') },
+      ],
+    },
     { type: 'Schedule', now: t + 10 },
     // Job 1 has run 10 s, over the 5 s limit; job 2's attempt is unknown to the batch system.
     { type: 'Rescue', now: t + 10_010, held: [{ jobId: 1, attempt: 1, ranMs: 10_000 }] },
@@ -80,8 +95,19 @@ test('verify: a deadlock broken by the scheduler, and a run that ends failed', a
   const events = record([
     { type: 'Start', now: t, runId: 'r', module: '/m.ts', target: 'root', root: spec('root'), config },
     { type: 'Schedule', now: t },
-    { type: 'AttemptSucceeded', now: t + 5, jobId: 0, attempt: 1, value: null, messages: [], stats,
-      successors: [{ relation: 'child', spec: spec('a', makeToken({ local: 1, path: [] })) }, { relation: 'followOn', spec: spec('f') }] },
+    {
+      type: 'AttemptSucceeded',
+      now: t + 5,
+      jobId: 0,
+      attempt: 1,
+      value: null,
+      messages: [],
+      stats,
+      successors: [
+        { relation: 'child', spec: spec('a', makeToken({ local: 1, path: [] })) },
+        { relation: 'followOn', spec: spec('f') },
+      ],
+    },
     { type: 'Schedule', now: t + 5 },
     { type: 'Schedule', now: t + 6 },
   ])

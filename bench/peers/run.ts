@@ -61,7 +61,9 @@ async function jobtreeRate(s: Shape): Promise<number> {
   return rate
 }
 
-say(`jobtree peers bench${quick ? ' (quick)' : ''}: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}, load average ${fmt(loadavg()[0], 1)}, ${repeat} run(s) each, medians`)
+say(
+  `jobtree peers bench${quick ? ' (quick)' : ''}: ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}), ${fmt(totalmem() / 2 ** 30, 1)} GiB, node ${process.version}, load average ${fmt(loadavg()[0], 1)}, ${repeat} run(s) each, medians`,
+)
 
 const measured: { c: Case; rate: number }[] = []
 
@@ -70,8 +72,16 @@ if (toil === undefined) say('Toil: `toil` is not on PATH, skipped (apt-get insta
 else {
   // Toil runs a few jobs a second at best here (under 1 without chaining), so its sizes are small.
   const toilCases: [Shape, boolean][] = quick
-    ? [[{ kind: 'wide', width: 3, fanout: 10 }, true], [{ kind: 'chain', n: 20 }, true], [{ kind: 'chain', n: 5 }, false]]
-    : [[{ kind: 'wide', width: 10, fanout: 10 }, true], [{ kind: 'chain', n: 100 }, true], [{ kind: 'chain', n: 30 }, false]]
+    ? [
+        [{ kind: 'wide', width: 3, fanout: 10 }, true],
+        [{ kind: 'chain', n: 20 }, true],
+        [{ kind: 'chain', n: 5 }, false],
+      ]
+    : [
+        [{ kind: 'wide', width: 10, fanout: 10 }, true],
+        [{ kind: 'chain', n: 100 }, true],
+        [{ kind: 'chain', n: 30 }, false],
+      ]
   const version = await toilVersion(toil)
   for (const [shape, chaining] of toilCases) {
     const args = shape.kind === 'wide' ? ['wide', String(shape.width), String(shape.fanout)] : ['chain', String(shape.n)]
@@ -108,7 +118,14 @@ for (const { c, rate } of measured) {
 }
 
 const header = ['shape', 'size (same for both)', 'peer', 'peer jobs/s', 'jobtree jobs/s', 'jobtree ÷ peer']
-const cells = rows.map((r) => [r.shape, r.size, r.peer, fmt(r.peerRate, r.peerRate < 10 ? 2 : 0), fmt(r.jobtreeRate), `${fmt(r.jobtreeRate / r.peerRate, r.jobtreeRate / r.peerRate < 10 ? 2 : 0)}×`])
+const cells = rows.map((r) => [
+  r.shape,
+  r.size,
+  r.peer,
+  fmt(r.peerRate, r.peerRate < 10 ? 2 : 0),
+  fmt(r.jobtreeRate),
+  `${fmt(r.jobtreeRate / r.peerRate, r.jobtreeRate / r.peerRate < 10 ? 2 : 0)}×`,
+])
 const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)))
 const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
 process.stdout.write([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n') + '\n')

@@ -80,7 +80,13 @@ function step(job: JobTimeline, a: AttemptTiming): PathStep {
   const startAt = startOf(a)
   const readyAt = a.readyAt >= 0 ? a.readyAt : a.issuedAt
   return {
-    jobId: job.id, name: job.name, attempt: a.attempt, outcome: a.outcome, readyAt, startAt, endAt: a.endAt,
+    jobId: job.id,
+    name: job.name,
+    attempt: a.attempt,
+    outcome: a.outcome,
+    readyAt,
+    startAt,
+    endAt: a.endAt,
     waitMs: startAt === undefined ? 0 : Math.max(0, startAt - readyAt),
     runMs: a.stats?.wallMs ?? Math.max(0, a.endAt - a.issuedAt),
   }

@@ -17,14 +17,17 @@ export function describeEvent(e: JobEvent, name: (jobId: number) => string): str
     case 'WorkflowFinished':
       return `the run finished ${e.ok ? 'successfully' : 'with failures'}: ${e.succeeded} succeeded, ${e.failed} failed, ${e.neverRan} never ran`
     case 'JobCreated':
-      return e.relation === 'root' ? `job ${e.jobId} (${jobName(e.spec)}) created as the root` : `job ${e.jobId} (${jobName(e.spec)}) created as a ${e.relation === 'child' ? 'child' : 'follow-on'} of ${job(e.parent)}`
+      return e.relation === 'root'
+        ? `job ${e.jobId} (${jobName(e.spec)}) created as the root`
+        : `job ${e.jobId} (${jobName(e.spec)}) created as a ${e.relation === 'child' ? 'child' : 'follow-on'} of ${job(e.parent)}`
     case 'JobsCreated':
       return `jobs ${e.first}–${e.first + e.count - 1} (${jobName(e.spec)}) created as ${e.relation === 'child' ? 'children' : 'follow-ons'} of ${job(e.parent)}`
     case 'JobIssued':
       return `${job(e.jobId)} issued, attempt ${e.attempt} (leader ${e.epoch})`
     case 'JobFinished': {
       const { first, children, followOns } = e.successors
-      const added = children + followOns === 0 ? 'no successors' : `added jobs ${first}–${first + children + followOns - 1} (${children} children, ${followOns} follow-ons)`
+      const added =
+        children + followOns === 0 ? 'no successors' : `added jobs ${first}–${first + children + followOns - 1} (${children} children, ${followOns} follow-ons)`
       return `${job(e.jobId)} attempt ${e.attempt} succeeded in ${e.stats.wallMs} ms (CPU ${e.stats.cpuMs} ms, ${formatSize(e.stats.maxRss)}); ${added}`
     }
     case 'JobFailed':

@@ -67,7 +67,10 @@ export class EventSource {
       const { lastSeq } = item.value
       if (lastSeq !== undefined && next > Math.min(to, lastSeq)) return
       // The leader stopped before sending everything: read the rest from the log.
-      if (handovers >= 3) throw new JobtreeError('STORE_IN_USE', `the leader of ${this.paths.root} kept stopping while its events were read: try again`, { store: this.paths.root })
+      if (handovers >= 3)
+        throw new JobtreeError('STORE_IN_USE', `the leader of ${this.paths.root} kept stopping while its events were read: try again`, {
+          store: this.paths.root,
+        })
       await this.fallBack()
     }
   }
@@ -83,7 +86,8 @@ export class EventSource {
       this.log = await tryOpen(this.paths)
       if (this.log === undefined) await new Promise((resolve) => setTimeout(resolve, 100))
     }
-    if (this.log === undefined) throw new JobtreeError('STORE_IN_USE', `the leader of ${this.paths.root} stopped answering but still holds the log`, { store: this.paths.root })
+    if (this.log === undefined)
+      throw new JobtreeError('STORE_IN_USE', `the leader of ${this.paths.root} stopped answering but still holds the log`, { store: this.paths.root })
   }
 }
 

@@ -22,7 +22,9 @@ export async function foldEvents<S>(source: EventSource, init: S, step: (s: S, r
       state = step(state, r)
     } catch (err) {
       if (!(err instanceof ProjectionError)) throw err
-      throw new JobtreeError('LOG_CORRUPT', `event ${r.seq} (${r.event.type}) in ${source.paths.events} contradicts the log before it: ${err.message}`, { seq: r.seq })
+      throw new JobtreeError('LOG_CORRUPT', `event ${r.seq} (${r.event.type}) in ${source.paths.events} contradicts the log before it: ${err.message}`, {
+        seq: r.seq,
+      })
     }
   }
   return state

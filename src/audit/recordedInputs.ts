@@ -1,4 +1,14 @@
-import { createsJobs, type JobCreated, type JobEvent, type JobFailed, type JobFinished, type JobsCreated, type JobSpec, type MessageLogged, type SuccessorSpec } from '../events/catalogue.ts'
+import {
+  createsJobs,
+  type JobCreated,
+  type JobEvent,
+  type JobFailed,
+  type JobFinished,
+  type JobsCreated,
+  type JobSpec,
+  type MessageLogged,
+  type SuccessorSpec,
+} from '../events/catalogue.ts'
 import { makeToken, mapTokens } from '../events/promise.ts'
 import type { JobTreeState } from '../decider/jobTreeState.ts'
 import type { HeldAttempt, Input } from '../decider/inputs.ts'
@@ -88,7 +98,8 @@ function succeeded(e: JobFinished, messages: string[], created: Array<JobCreated
   const added = e.successors.children + e.successors.followOns
   const localize = (value: unknown): unknown =>
     mapTokens(value, (ref) =>
-      ref.job !== undefined && ref.job >= first && ref.job < first + added ? makeToken({ local: ref.job - first, path: ref.path }) : makeToken(ref))
+      ref.job !== undefined && ref.job >= first && ref.job < first + added ? makeToken({ local: ref.job - first, path: ref.path }) : makeToken(ref),
+    )
   const successors: SuccessorSpec[] = []
   for (const c of created) {
     // One spec object for a run, as the worker sent it: the decision groups it again.
@@ -96,7 +107,14 @@ function succeeded(e: JobFinished, messages: string[], created: Array<JobCreated
     for (let k = c.type === 'JobsCreated' ? c.count : 1; k > 0; k--) successors.push(successor)
   }
   return {
-    type: 'AttemptSucceeded', now: e.at, jobId: e.jobId, attempt: e.attempt, value: localize(e.value), successors, messages, stats: e.stats,
+    type: 'AttemptSucceeded',
+    now: e.at,
+    jobId: e.jobId,
+    attempt: e.attempt,
+    value: localize(e.value),
+    successors,
+    messages,
+    stats: e.stats,
     ...(chainedTo === undefined ? {} : { chainedTo }),
   }
 }

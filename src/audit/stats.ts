@@ -66,8 +66,18 @@ interface Samples {
 export function summarize(timeline: Timeline): StatsReport {
   const byTarget = new Map<string, Samples>()
   const totals = {
-    jobs: 0, succeeded: 0, failed: 0, attempts: 0, failedAttempts: 0, retries: timeline.retries, abandonedAttempts: 0,
-    wallMs: 0, cpuMs: 0, peakMemory: 0, elapsedMs: timeline.lastAt - timeline.firstAt, leaders: timeline.leaders,
+    jobs: 0,
+    succeeded: 0,
+    failed: 0,
+    attempts: 0,
+    failedAttempts: 0,
+    retries: timeline.retries,
+    abandonedAttempts: 0,
+    wallMs: 0,
+    cpuMs: 0,
+    peakMemory: 0,
+    elapsedMs: timeline.lastAt - timeline.firstAt,
+    leaders: timeline.leaders,
   }
   const lost = { failedAttempts: 0, wallMs: 0, abandonedAttempts: 0 }
   for (const [, job] of timeline.jobs.entries()) {
@@ -96,10 +106,17 @@ export function summarize(timeline: Timeline): StatsReport {
       }
     }
   }
-  const targets = [...byTarget].map(([name, s]): TargetStats => ({
-    name, jobs: s.jobs, failedAttempts: s.failedAttempts,
-    wallMs: spread(s.wall), cpuMs: spread(s.cpu), waitMs: spread(s.wait), memory: spread(s.memory),
-  }))
+  const targets = [...byTarget].map(
+    ([name, s]): TargetStats => ({
+      name,
+      jobs: s.jobs,
+      failedAttempts: s.failedAttempts,
+      wallMs: spread(s.wall),
+      cpuMs: spread(s.cpu),
+      waitMs: spread(s.wait),
+      memory: spread(s.memory),
+    }),
+  )
   targets.sort((a, b) => b.wallMs.total - a.wallMs.total || a.name.localeCompare(b.name))
   return { totals, lost, targets, criticalPath: criticalPath(timeline) }
 }

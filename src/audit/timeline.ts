@@ -72,17 +72,26 @@ export function evolveTimeline(t: Timeline, event: JobEvent, before: JobTreeStat
     case 'JobsCreated':
       for (const c of createdJobs(event)) {
         jobs = jobs.set(c.jobId, {
-          id: c.jobId, parent: c.parent, relation: c.relation, name: jobName(c.spec), createdAt: at,
-          readyAt: -1, readiedBy: -1, attempts: [], failures: 0, failedCompletely: false,
+          id: c.jobId,
+          parent: c.parent,
+          relation: c.relation,
+          name: jobName(c.spec),
+          createdAt: at,
+          readyAt: -1,
+          readiedBy: -1,
+          attempts: [],
+          failures: 0,
+          failedCompletely: false,
         })
       }
       break
     case 'JobIssued':
       jobs = update(jobs, event.jobId, (job) => ({
         ...job,
-        attempts: [...job.attempts, {
-          attempt: event.attempt, readyAt: job.readyAt, readiedBy: job.readiedBy, issuedAt: at, endAt: -1, outcome: 'out', stats: null, reason: null,
-        }],
+        attempts: [
+          ...job.attempts,
+          { attempt: event.attempt, readyAt: job.readyAt, readiedBy: job.readiedBy, issuedAt: at, endAt: -1, outcome: 'out', stats: null, reason: null },
+        ],
       }))
       break
     case 'JobFinished':

@@ -74,7 +74,17 @@ function view(a: AuditState, job: JobTimeline, depth: number): JobView {
     }
   }
   return {
-    id: job.id, parent: job.parent, relation: job.relation, name: job.name, depth, state,
-    attempts: job.attempts.length, failures: job.failures, waitMs, runMs, ongoing, lastAttempt: last,
+    id: job.id,
+    parent: job.parent,
+    relation: job.relation,
+    name: job.name,
+    depth,
+    state,
+    attempts: job.attempts.length,
+    failures: job.failures,
+    waitMs,
+    runMs,
+    ongoing,
+    lastAttempt: last,
   }
 }

@@ -51,7 +51,10 @@ export async function verifyLog(source: EventSource, range: FoldRange): Promise<
     }
     if (accepted === undefined) {
       const divergence = first ?? {
-        seq: head.seq, recorded: head.event, decided: null, input: null,
+        seq: head.seq,
+        recorded: head.event,
+        decided: null,
+        input: null,
         why: `no input leads to a ${head.event.type} event here: it is not one of decide's decisions at this point`,
       }
       return { events, inputs, divergence }
@@ -78,7 +81,10 @@ async function compare(state: JobTreeState, input: Input, log: Lookahead): Promi
     decided = decide(state, input)
   } catch (err) {
     if (!(err instanceof DecisionError)) throw err
-    return { decided: [], divergence: { seq: head.seq, recorded: head.event, decided: null, input, why: `decide refuses the input that led to it: ${err.message}` } }
+    return {
+      decided: [],
+      divergence: { seq: head.seq, recorded: head.event, decided: null, input, why: `decide refuses the input that led to it: ${err.message}` },
+    }
   }
   if (decided.length === 0) {
     return { decided, divergence: { seq: head.seq, recorded: head.event, decided: null, input, why: 'decide gives no event for the input that led to it' } }
@@ -86,10 +92,22 @@ async function compare(state: JobTreeState, input: Input, log: Lookahead): Promi
   for (let i = 0; i < decided.length; i++) {
     const r = await log.peek(i)
     if (r === undefined) {
-      return { decided, divergence: { seq: head.seq + i, recorded: null, decided: decided[i], input, why: `the log ends where decide gives ${decided[i].type}` } }
+      return {
+        decided,
+        divergence: { seq: head.seq + i, recorded: null, decided: decided[i], input, why: `the log ends where decide gives ${decided[i].type}` },
+      }
     }
     if (Buffer.compare(encodeEvent(r.event).slice(), encodeEvent(decided[i])) !== 0) {
-      return { decided, divergence: { seq: r.seq, recorded: r.event, decided: decided[i], input, why: `the recorded ${r.event.type} is not what decide gives (${decided[i].type})` } }
+      return {
+        decided,
+        divergence: {
+          seq: r.seq,
+          recorded: r.event,
+          decided: decided[i],
+          input,
+          why: `the recorded ${r.event.type} is not what decide gives (${decided[i].type})`,
+        },
+      }
     }
   }
   return { decided }

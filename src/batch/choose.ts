@@ -21,7 +21,10 @@ export interface BatchOptions {
 
 const CLUSTER_ONLY = ['slurmArgs', 'slurmTmpAlways', 'jobTime', 'pollInterval'] as const
 const FLAG: Record<(typeof CLUSTER_ONLY)[number], string> = {
-  slurmArgs: '--slurm-args', slurmTmpAlways: '--slurm-tmp-always', jobTime: '--job-time', pollInterval: '--poll-interval',
+  slurmArgs: '--slurm-args',
+  slurmTmpAlways: '--slurm-tmp-always',
+  jobTime: '--job-time',
+  pollInterval: '--poll-interval',
 }
 
 export function batchSystemName(config: BatchOptions): BatchSystemName {

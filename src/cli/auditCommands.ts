@@ -9,7 +9,7 @@ import { lazily } from './lazily.ts'
 export function addAuditCommands(cli: Command): void {
   cli
     .command('replay')
-    .description('the run as it stood after any event: its job tree, one job\'s history, a walk through the log, or a determinism check')
+    .description("the run as it stood after any event: its job tree, one job's history, a walk through the log, or a determinism check")
     .argument('<store>', 'store directory')
     .option('--to <seq>', 'stop after this event (default: the last)', seqNumber)
     .option('--at <time>', 'stop at this time: ISO 8601, ms since 1970, or +DURATION into the run (+90s, +2m)', moment)

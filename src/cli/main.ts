@@ -73,7 +73,7 @@ function version(): string {
 export function program(): Command {
   const cli = new Command('jobtree')
     .description('Run durable, event-sourced trees of jobs')
-    .version(version(), '-V, --version', 'print jobtree\'s version')
+    .version(version(), '-V, --version', "print jobtree's version")
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`jobtree: ${text.replace(/^error: /, '').trim()}\n`) })
 
@@ -89,7 +89,7 @@ export function program(): Command {
     .option('--max-jobs <n>', 'jobs issued at once (default 1000)', wholeNumber(1))
     .option('--max-cores <n>', 'cores the jobs may use (default: all)', positiveNumber)
     .option('--max-memory <size>', 'memory the jobs may use, e.g. 16G (default: all)', size)
-    .option('--max-disk <size>', 'disk the jobs may use (default: the store\'s file system)', size)
+    .option('--max-disk <size>', "disk the jobs may use (default: the store's file system)", size)
     .option('--retry-count <n>', 'failed attempts retried per job (default 1)', wholeNumber(0))
     .option('--retry-backoff <seconds>', 'wait before a retry, doubling with each failure (default 0)', nonNegativeNumber)
     .option('--max-job-duration <seconds>', 'kill attempts running longer, and count them as failed (default: no limit)', nonNegativeNumber)
@@ -97,10 +97,14 @@ export function program(): Command {
     .option('--rescue-frequency <seconds>', 'how often to look for over-long and lost jobs (default 60)', positiveNumber)
     .addOption(new Option('--batch-system <name>', 'what runs the jobs (default local)').choices(BATCH_SYSTEMS))
     .option('--slurm-args <options>', 'site options for sbatch, e.g. "--partition=short --account=lab" (quoted as in a shell, never run by one)', siteArgs)
-    .option('--slurm-tmp-always', 'on Slurm, reserve every job\'s disk (2G unless the job says) as --tmp; without it, only the disk jobs ask for')
-    .option('--job-time <seconds>', 'on a cluster, pack jobs declaring at most this time into one cluster job up to this much in all (default 30; 0: never)', nonNegativeNumber)
-    .option('--poll-interval <seconds>', 'on a cluster, how often the states of the run\'s jobs are read (default 2)', positiveNumber)
-    .option('--no-chaining', 'never let a worker run a job\'s lone successor itself (this leader; chaining is on by default)')
+    .option('--slurm-tmp-always', "on Slurm, reserve every job's disk (2G unless the job says) as --tmp; without it, only the disk jobs ask for")
+    .option(
+      '--job-time <seconds>',
+      'on a cluster, pack jobs declaring at most this time into one cluster job up to this much in all (default 30; 0: never)',
+      nonNegativeNumber,
+    )
+    .option('--poll-interval <seconds>', "on a cluster, how often the states of the run's jobs are read (default 2)", positiveNumber)
+    .option('--no-chaining', "never let a worker run a job's lone successor itself (this leader; chaining is on by default)")
     .addOption(new Option('--log-level <level>', 'how much the leader says').choices(LOG_LEVELS).default('info'))
     .option('--no-progress', 'no progress line')
     .action(lazily(async () => (await import('./runCommand.ts')).runCommand))

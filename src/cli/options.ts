@@ -27,7 +27,10 @@ function atLeast(value: string, min: number, what: string): number {
 /** Event types, comma-separated; the option may be given more than once. */
 export function eventTypes(value: string, previous: EventType[] = []): EventType[] {
   const known = new Set<string>(EVENT_TYPES)
-  const types = value.split(',').map((t) => t.trim()).filter((t) => t !== '')
+  const types = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '')
   const unknown = types.filter((t) => !known.has(t))
   if (types.length === 0 || unknown.length > 0) {
     throw new InvalidArgumentError(`unknown event type ${JSON.stringify(unknown[0] ?? value)} (known: ${EVENT_TYPES.join(', ')})`)
@@ -48,6 +51,7 @@ export function moment(value: string): Moment {
   if (relative !== null) return { afterStart: Number(relative[1]) * UNITS[relative[2] ?? 's'] }
   if (/^\d+$/.test(value.trim())) return { absolute: Number(value) }
   const parsed = Date.parse(value)
-  if (Number.isNaN(parsed)) throw new InvalidArgumentError('expected a time: ISO 8601 (2025-01-31T12:00:00Z), milliseconds since 1970, or +DURATION from the start (+90s, +2m)')
+  if (Number.isNaN(parsed))
+    throw new InvalidArgumentError('expected a time: ISO 8601 (2025-01-31T12:00:00Z), milliseconds since 1970, or +DURATION from the start (+90s, +2m)')
   return { absolute: parsed }
 }

@@ -16,8 +16,7 @@ export function progressLine(stream: NodeJS.WriteStream, enabled: boolean): Prog
   let last = 0
   let shown = false
   let lastText = ''
-  const text = (c: Counts) =>
-    `jobs: ${c.succeeded} done, ${c.issued} issued, ${c.ready} ready, ${c.waiting} waiting, ${c.failed} failed`
+  const text = (c: Counts) => `jobs: ${c.succeeded} done, ${c.issued} issued, ${c.ready} ready, ${c.waiting} waiting, ${c.failed} failed`
   return {
     update(counts) {
       if (!enabled) return

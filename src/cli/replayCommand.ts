@@ -73,7 +73,8 @@ async function rangeOf(source: EventSource, flags: ReplayFlags): Promise<FoldRan
 
 function header(source: EventSource, state: AuditState, last: number): string[] {
   const t = state.timeline
-  const at = state.seq === 0 ? 'before the first event' : `event ${state.seq} of ${last}, at ${isoTime(state.at)} (${duration(state.at - t.firstAt)} into the run)`
+  const at =
+    state.seq === 0 ? 'before the first event' : `event ${state.seq} of ${last}, at ${isoTime(state.at)} (${duration(state.at - t.firstAt)} into the run)`
   const c = state.tree.counts
   const finished = state.tree.finished
   return [
@@ -112,8 +113,14 @@ function time(ms: number | null, growing: boolean): string {
 
 function treeJson(source: EventSource, state: AuditState, last: number, rows: JobView[]) {
   return {
-    store: source.paths.root, live: source.live, seq: state.seq, lastSeq: last, at: state.at,
-    counts: state.tree.counts, finished: state.tree.finished, jobs: rows,
+    store: source.paths.root,
+    live: source.live,
+    seq: state.seq,
+    lastSeq: last,
+    at: state.at,
+    counts: state.tree.counts,
+    finished: state.tree.finished,
+    jobs: rows,
   }
 }
 
@@ -128,12 +135,18 @@ async function printHistory(source: EventSource, range: FoldRange, jobId: number
   const job = treeView(audit).find((v) => v.id === jobId)
   if (job === undefined) {
     const created = audit.tree.nextJobId
-    throw new JobtreeError('BAD_OPTION', `job ${jobId} does not exist at event ${audit.seq} (${created === 0 ? 'no job was created yet' : `jobs 0 to ${created - 1} were`})`, { jobId })
+    throw new JobtreeError(
+      'BAD_OPTION',
+      `job ${jobId} does not exist at event ${audit.seq} (${created === 0 ? 'no job was created yet' : `jobs 0 to ${created - 1} were`})`,
+      { jobId },
+    )
   }
   const chain = ancestry(history)
   const events = historyEvents(history)
   if (json) {
-    process.stdout.write(toJson({ store: source.paths.root, seq: audit.seq, lastSeq: last, job, ancestry: chain, events: events.map((r) => ({ seq: r.seq, ...r.event })) }) + '\n')
+    process.stdout.write(
+      toJson({ store: source.paths.root, seq: audit.seq, lastSeq: last, job, ancestry: chain, events: events.map((r) => ({ seq: r.seq, ...r.event })) }) + '\n',
+    )
     return 0
   }
   const name = (id: number) => history.lineage.get(id)?.name ?? '?'
@@ -142,8 +155,10 @@ async function printHistory(source: EventSource, range: FoldRange, jobId: number
     `job ${jobId} (${job.name})${chain[0]?.relation === 'root' ? ', the root' : `: ${lineage.join(', ')}`}`,
     `at event ${audit.seq} of ${last}: ${job.state}, ${job.attempts} attempt(s), ${job.failures} failed`,
     '',
-    ...table(events.map((r) => [`#${r.seq}`, `+${duration(Math.max(0, r.event.at - audit.timeline.firstAt))}`, r.event.type, describeEvent(r.event, name)]), 'rrll')
-      .map((l) => `  ${l}`),
+    ...table(
+      events.map((r) => [`#${r.seq}`, `+${duration(Math.max(0, r.event.at - audit.timeline.firstAt))}`, r.event.type, describeEvent(r.event, name)]),
+      'rrll',
+    ).map((l) => `  ${l}`),
   ]
   process.stdout.write(lines.join('\n') + '\n')
   return 0

@@ -33,14 +33,18 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
   }
   if (flags.restart && !isStore(store)) {
     if (isUnfinishedStore(store)) {
-      throw new JobtreeError('STORE_MISSING', `cannot restart: the store at ${store} was never created (its creation was interrupted): run the same command without --restart`)
+      throw new JobtreeError(
+        'STORE_MISSING',
+        `cannot restart: the store at ${store} was never created (its creation was interrupted): run the same command without --restart`,
+      )
     }
     throw existsSync(store)
       ? new JobtreeError('STORE_INVALID', `cannot restart: ${store} is not a jobtree store`)
       : new JobtreeError('STORE_MISSING', `cannot restart: no store at ${store}`)
   }
   if (!flags.restart && flags.target === undefined) throw new JobtreeError('BAD_OPTION', 'run needs --target <name> (the root job)')
-  if (flags.input !== undefined && flags.inputFile !== undefined) throw new JobtreeError('BAD_OPTION', 'give the root\'s input with --input or with --input-file, not both')
+  if (flags.input !== undefined && flags.inputFile !== undefined)
+    throw new JobtreeError('BAD_OPTION', "give the root's input with --input or with --input-file, not both")
   const input = flags.inputFile === undefined ? flags.input : readInputFile(flags.inputFile)
   const module = await loadWorkflowModule(modulePath)
 

@@ -32,7 +32,10 @@ function formatStats(r: StatsReport & { store: string; live: boolean; seq: numbe
   const rows: string[][] = [['TARGET', 'JOBS', 'FAILED', 'MEASURE', 'MIN', 'MEDIAN', 'MEAN', 'MAX', 'TOTAL']]
   for (const target of r.targets) {
     const measures: Array<[string, Spread, (n: number) => string]> = [
-      ['wall', target.wallMs, duration], ['cpu', target.cpuMs, duration], ['wait', target.waitMs, duration], ['memory', target.memory, size],
+      ['wall', target.wallMs, duration],
+      ['cpu', target.cpuMs, duration],
+      ['wait', target.waitMs, duration],
+      ['memory', target.memory, size],
     ]
     measures.forEach(([measure, s, unit], i) => {
       const head = i === 0 ? [target.name, String(target.jobs), String(target.failedAttempts)] : ['', '', '']
@@ -41,7 +44,10 @@ function formatStats(r: StatsReport & { store: string; live: boolean; seq: numbe
   }
   lines.push(...(r.targets.length === 0 ? ['(no jobs)'] : table(rows)))
   const path = r.criticalPath
-  lines.push('', `critical path: ${duration(path.totalMs)} (running ${duration(path.runMs)}, waiting ${duration(path.waitMs)}), ${path.steps.length} attempt(s):`)
+  lines.push(
+    '',
+    `critical path: ${duration(path.totalMs)} (running ${duration(path.runMs)}, waiting ${duration(path.waitMs)}), ${path.steps.length} attempt(s):`,
+  )
   for (const s of path.steps) {
     lines.push(`  job ${s.jobId} (${s.name}) attempt ${s.attempt}, ${s.outcome}: waited ${duration(s.waitMs)}, ran ${duration(s.runMs)}`)
   }

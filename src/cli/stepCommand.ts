@@ -18,7 +18,8 @@ const CONTEXT = 6
 const HELP = '[n]ext/→/space  [p]rev/←  [j]ump to event  [g] first  [G] last  [q]uit'
 
 export async function stepCommand(source: EventSource, range: FoldRange, last: number): Promise<number> {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new JobtreeError('BAD_OPTION', '--step needs a terminal (use --to or --json to read the log from a script)')
+  if (!process.stdin.isTTY || !process.stdout.isTTY)
+    throw new JobtreeError('BAD_OPTION', '--step needs a terminal (use --to or --json to read the log from a script)')
   if (last === 0) throw new JobtreeError('BAD_OPTION', 'the log is empty: there is nothing to step through')
   const walker = new Walker(source, last)
   const start = range.to ?? (range.stopBefore ? (await foldEvents(source, emptyAudit, evolveAudit, range)).seq : 1)
@@ -52,13 +53,15 @@ export async function stepCommand(source: EventSource, range: FoldRange, last: n
         return true
       }
       process.stdin.on('data', (data: Buffer) => {
-        queue = queue.then(async () => {
-          // One read may hold several keys (typed ahead, or pasted); an arrow is one escape sequence.
-          for (const key of data.toString('utf8').match(/\x1b\[[0-9;]*[A-Za-z~]|[\s\S]/g) ?? []) {
-            if (!press(key)) return resolve()
-          }
-          await draw()
-        }).catch(reject)
+        queue = queue
+          .then(async () => {
+            // One read may hold several keys (typed ahead, or pasted); an arrow is one escape sequence.
+            for (const key of data.toString('utf8').match(/\x1b\[[0-9;]*[A-Za-z~]|[\s\S]/g) ?? []) {
+              if (!press(key)) return resolve()
+            }
+            await draw()
+          })
+          .catch(reject)
       })
     })
   } finally {
@@ -95,12 +98,16 @@ class Walker {
       const id = current.event.jobId
       const live = state.tree.jobs.get(id)
       const timeline = t.jobs.get(id)
-      lines.push(`job ${id} (${name(id)}): ${live?.phase ?? 'done'}, ${timeline?.attempts.length ?? 0} attempt(s), ${timeline?.failures ?? 0} failed${ancestors(state, id)}`)
+      lines.push(
+        `job ${id} (${name(id)}): ${live?.phase ?? 'done'}, ${timeline?.attempts.length ?? 0} attempt(s), ${timeline?.failures ?? 0} failed${ancestors(state, id)}`,
+      )
     }
     lines.push('', 'around it:')
     for (let seq = Math.max(1, position - CONTEXT); seq <= Math.min(this.last, position + 2); seq++) {
       const r = await this.event(seq)
-      lines.push(`${seq === position ? '>' : ' '} ${String(seq).padStart(String(this.last).length)}  ${r.event.type.padEnd(20)} ${describeEvent(r.event, name)}`)
+      lines.push(
+        `${seq === position ? '>' : ' '} ${String(seq).padStart(String(this.last).length)}  ${r.event.type.padEnd(20)} ${describeEvent(r.event, name)}`,
+      )
     }
     lines.push('', jumping === undefined ? HELP : `jump to event: ${jumping}`)
     // Clear the screen and draw from its top; long lines are cut to the terminal's width.

@@ -78,7 +78,13 @@ function succeeded(state: JobTreeState, input: AttemptSucceeded): JobEvent[] {
   const events: JobEvent[] = messages(input)
   try {
     events.push({
-      type: 'JobFinished', v: 1, at, jobId: input.jobId, attempt: input.attempt, value: globalize(input.value), stats: input.stats,
+      type: 'JobFinished',
+      v: 1,
+      at,
+      jobId: input.jobId,
+      attempt: input.attempt,
+      value: globalize(input.value),
+      stats: input.stats,
       successors: { first, children, followOns: successors.length - children },
     })
     for (const relation of ['child', 'followOn'] as const) addCreations(events, successors, relation, idOfLocal, globalize, input.jobId, at)
@@ -108,12 +114,14 @@ function successorIds(successors: readonly SuccessorSpec[], first: number): { ch
 /** Turns the local promise tokens in a value (a successor named by its position) into tokens naming its job id. */
 function globalizer(idOfLocal: readonly number[]): (value: unknown) => unknown {
   return (value) =>
-    !hasToken(value) ? value : mapTokens(value, (ref: RvRef) => {
-      if (ref.local === undefined) return makeToken(ref)
-      const job = idOfLocal[ref.local]
-      if (job === undefined) throw new DecisionError(`promise names successor ${ref.local}, which the job did not add`)
-      return makeToken({ job, path: ref.path })
-    })
+    !hasToken(value)
+      ? value
+      : mapTokens(value, (ref: RvRef) => {
+          if (ref.local === undefined) return makeToken(ref)
+          const job = idOfLocal[ref.local]
+          if (job === undefined) throw new DecisionError(`promise names successor ${ref.local}, which the job did not add`)
+          return makeToken({ job, path: ref.path })
+        })
 }
 
 /**
@@ -122,8 +130,13 @@ function globalizer(idOfLocal: readonly number[]): (value: unknown) => unknown {
  * worker sends each distinct spec once) is one JobsCreated.
  */
 function addCreations(
-  events: JobEvent[], successors: readonly SuccessorSpec[], relation: SuccessorSpec['relation'], idOfLocal: readonly number[],
-  globalize: (value: unknown) => unknown, parent: number, at: number,
+  events: JobEvent[],
+  successors: readonly SuccessorSpec[],
+  relation: SuccessorSpec['relation'],
+  idOfLocal: readonly number[],
+  globalize: (value: unknown) => unknown,
+  parent: number,
+  at: number,
 ): void {
   let run: JobsCreated | undefined
   for (let local = 0; local < successors.length; local++) {
@@ -254,11 +267,17 @@ function schedule(state: JobTreeState, at: number): JobEvent[] {
     const broken = deadlocked(state, at)
     if (broken.length > 0) return broken
   }
-  return [{
-    type: 'WorkflowFinished', v: 1, at,
-    ok: counts.failed === 0 && counts.waiting === 0,
-    succeeded: counts.succeeded, failed: counts.failed, neverRan: counts.waiting,
-  }]
+  return [
+    {
+      type: 'WorkflowFinished',
+      v: 1,
+      at,
+      ok: counts.failed === 0 && counts.waiting === 0,
+      succeeded: counts.succeeded,
+      failed: counts.failed,
+      neverRan: counts.waiting,
+    },
+  ]
 }
 
 /**

@@ -53,7 +53,6 @@ export function evolveAll(state: JobTreeState, events: readonly JobEvent[]): Job
   })
 }
 
-
 function apply(s: S, e: JobEvent): void {
   switch (e.type) {
     case 'WorkflowStarted':
@@ -167,10 +166,26 @@ function create(s: S, id: number, parent: number, relation: Relation, spec: JobS
     throw new ProjectionError(`job ${id} created out of order (next id is ${s.nextJobId})`)
   }
   fresh(s, {
-    id, parent, relation, spec,
-    phase: 'waiting', attempts: 0, failures: 0, lastFailure: null,
-    openChildren: 0, openFollowOns: 0, firstChild: -1, firstFollowOn: -1, followOns: 0,
-    waiters: NO_WAITERS, waitingOn: -1, value: undefined, next: -1, prev: -1, chainFirst: -1, chainLeft: 0,
+    id,
+    parent,
+    relation,
+    spec,
+    phase: 'waiting',
+    attempts: 0,
+    failures: 0,
+    lastFailure: null,
+    openChildren: 0,
+    openFollowOns: 0,
+    firstChild: -1,
+    firstFollowOn: -1,
+    followOns: 0,
+    waiters: NO_WAITERS,
+    waitingOn: -1,
+    value: undefined,
+    next: -1,
+    prev: -1,
+    chainFirst: -1,
+    chainLeft: 0,
   })
   s.counts.total += 1
   s.counts.waiting += 1

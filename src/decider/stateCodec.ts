@@ -90,7 +90,15 @@ export function decodeState(parts: readonly Uint8Array[]): JobTreeState | undefi
   const state: Record<string, unknown> = {}
   for (const [name, value] of fields) {
     const own = tries.get(name) ?? []
-    state[name] = value === null && initialState[name as keyof JobTreeState] instanceof PVec ? PVec.lazy(() => PVec.fromFlat(own.map((bytes) => cbor().decode(bytes) as TriePart), 1)) : value
+    state[name] =
+      value === null && initialState[name as keyof JobTreeState] instanceof PVec
+        ? PVec.lazy(() =>
+            PVec.fromFlat(
+              own.map((bytes) => cbor().decode(bytes) as TriePart),
+              1,
+            ),
+          )
+        : value
   }
   return state as unknown as JobTreeState
 }

@@ -13,9 +13,7 @@ export interface Resources {
 }
 
 /** What a job runs: a registered target function, or a shell command. */
-export type JobWork =
-  | { kind: 'target'; target: string; input: unknown }
-  | { kind: 'command'; command: string | string[] }
+export type JobWork = { kind: 'target'; target: string; input: unknown } | { kind: 'command'; command: string | string[] }
 
 export interface JobSpec {
   work: JobWork
@@ -99,7 +97,10 @@ export interface RunConfig {
   chaining?: boolean
 }
 
-interface Base { v: 1; at: number }
+interface Base {
+  v: 1
+  at: number
+}
 
 export interface WorkflowStarted extends Base {
   type: 'WorkflowStarted'
@@ -242,8 +243,21 @@ export type JobEvent =
 export type EventType = JobEvent['type']
 
 export const EVENT_TYPES: readonly EventType[] = [
-  'WorkflowStarted', 'WorkflowResumed', 'WorkflowInterrupted', 'WorkflowFinished', 'JobCreated', 'JobsCreated', 'JobIssued',
-  'JobFinished', 'JobFailed', 'JobRetried', 'JobBackoffElapsed', 'JobFailedCompletely', 'JobAbandoned', 'JobRevived', 'MessageLogged',
+  'WorkflowStarted',
+  'WorkflowResumed',
+  'WorkflowInterrupted',
+  'WorkflowFinished',
+  'JobCreated',
+  'JobsCreated',
+  'JobIssued',
+  'JobFinished',
+  'JobFailed',
+  'JobRetried',
+  'JobBackoffElapsed',
+  'JobFailedCompletely',
+  'JobAbandoned',
+  'JobRevived',
+  'MessageLogged',
 ]
 
 /** An event as stored: its position in the log and the event. */

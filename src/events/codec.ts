@@ -40,7 +40,10 @@ export function encodeForLog(value: unknown, what: string): Uint8Array {
     throw new JobtreeError('NOT_ENCODABLE', `${what} cannot be stored: ${oneLine(err)}`)
   }
   if (bytes.length > MAX_VALUE_BYTES) {
-    throw new JobtreeError('NOT_ENCODABLE', `${what} cannot be stored: it is ${formatSize(bytes.length)}, over the limit of ${formatSize(MAX_VALUE_BYTES)} (put large data in a file)`)
+    throw new JobtreeError(
+      'NOT_ENCODABLE',
+      `${what} cannot be stored: it is ${formatSize(bytes.length)}, over the limit of ${formatSize(MAX_VALUE_BYTES)} (put large data in a file)`,
+    )
   }
   return bytes
 }

@@ -52,7 +52,8 @@ function replacer(this: unknown, key: string, passed: unknown): unknown {
 
 function objectForm(value: object, passed: unknown): unknown {
   if (value instanceof Date) return { $date: Number.isNaN(value.getTime()) ? 'invalid' : value.toISOString() }
-  if (value instanceof Uint8Array || value instanceof DataView) return { $base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') }
+  if (value instanceof Uint8Array || value instanceof DataView)
+    return { $base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') }
   if (value instanceof ArrayBuffer) return { $base64: Buffer.from(value).toString('base64') }
   if (ArrayBuffer.isView(value)) return { [`$${value.constructor.name}`]: Array.from(value as unknown as ArrayLike<unknown>) }
   if (value instanceof Map) return { $map: [...value.entries()] }

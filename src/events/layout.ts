@@ -15,23 +15,20 @@ type Field = string | { name: string; fields: readonly Field[] }
 const SPEC: Field = { name: 'spec', fields: ['work', { name: 'resources', fields: ['cores', 'memory', 'disk', 'time'] }, '?retryCount', '?diskAsked'] }
 
 const LAYOUTS: Readonly<Record<number, { type: JobEvent['type']; fields: readonly Field[] }>> = {
-  1: {
-    type: 'JobCreated',
-    fields: ['at', 'jobId', 'parent', 'relation', SPEC],
-  },
+  1: { type: 'JobCreated', fields: ['at', 'jobId', 'parent', 'relation', SPEC] },
   2: { type: 'JobIssued', fields: ['at', 'jobId', 'attempt', 'epoch', '?reserved', '?chainedFrom'] },
   3: {
     type: 'JobFinished',
     fields: [
-      'at', 'jobId', 'attempt', 'value',
+      'at',
+      'jobId',
+      'attempt',
+      'value',
       { name: 'stats', fields: ['wallMs', 'cpuMs', 'maxRss'] },
       { name: 'successors', fields: ['first', 'children', 'followOns'] },
     ],
   },
-  4: {
-    type: 'JobsCreated',
-    fields: ['at', 'first', 'count', 'parent', 'relation', SPEC],
-  },
+  4: { type: 'JobsCreated', fields: ['at', 'first', 'count', 'parent', 'relation', SPEC] },
 }
 
 const CODES = new Map(Object.entries(LAYOUTS).map(([code, { type }]) => [type, Number(code)]))

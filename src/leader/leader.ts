@@ -68,7 +68,10 @@ export class Leader {
     // A leader that was frozen (SIGSTOP, a stalled VM) may see its rescue
     // timer before the results its workers sent meanwhile: those are read
     // first, so that an attempt that finished in time is not judged over it.
-    const rescues = interval(rescueMs).pipe(concatMap(afterWaitingInput), map((): LoopInput => ({ type: 'RescueDue' })))
+    const rescues = interval(rescueMs).pipe(
+      concatMap(afterWaitingInput),
+      map((): LoopInput => ({ type: 'RescueDue' })),
+    )
     const done = new Subject<void>()
     try {
       await lastValueFrom(
@@ -138,9 +141,8 @@ export class Leader {
         // A chained attempt already runs in the worker that chained it.
         if (job === undefined || event.chainedFrom !== undefined) return
         const { work } = job.spec
-        const resolved = work.kind === 'target'
-          ? { ...job.spec, work: { ...work, input: resolveTokens(work.input, (id) => valueOf(this.state, id)) } }
-          : job.spec
+        const resolved =
+          work.kind === 'target' ? { ...job.spec, work: { ...work, input: resolveTokens(work.input, (id) => valueOf(this.state, id)) } } : job.spec
         logger.debug(`job ${event.jobId} (${jobName(job.spec)}) issued, attempt ${event.attempt}`)
         batch.issue({
           jobId: event.jobId,

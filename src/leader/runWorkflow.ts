@@ -57,13 +57,19 @@ export interface RunOutcome {
 }
 
 const CONFIG_KEYS = [
-  'retryCount', 'maxJobs', 'maxCores', 'maxMemory', 'maxDisk', 'retryBackoff', 'maxJobDuration', 'timeLimitFactor', 'rescueFrequency',
+  'retryCount',
+  'maxJobs',
+  'maxCores',
+  'maxMemory',
+  'maxDisk',
+  'retryBackoff',
+  'maxJobDuration',
+  'timeLimitFactor',
+  'rescueFrequency',
 ] as const satisfies ReadonlyArray<keyof RunConfig>
 
 /** The run options given (those not undefined) among `options`. */
-export function pickConfig(
-  options: Partial<Record<(typeof CONFIG_KEYS)[number], number>> & BatchOptions & { chaining?: boolean },
-): Partial<RunConfig> {
+export function pickConfig(options: Partial<Record<(typeof CONFIG_KEYS)[number], number>> & BatchOptions & { chaining?: boolean }): Partial<RunConfig> {
   const config: Partial<RunConfig> = pickBatchConfig(options)
   for (const key of CONFIG_KEYS) {
     const value = options[key]
@@ -75,13 +81,7 @@ export function pickConfig(
 }
 
 export function defaultConfig(store: string): RunConfig {
-  return {
-    retryCount: 1,
-    maxJobs: 1000,
-    maxCores: availableParallelism(),
-    maxMemory: totalmem(),
-    maxDisk: diskSize(store),
-  }
+  return { retryCount: 1, maxJobs: 1000, maxCores: availableParallelism(), maxMemory: totalmem(), maxDisk: diskSize(store) }
 }
 
 function diskSize(path: string): number {
@@ -104,7 +104,11 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
     // with its failed jobs given another chance.
     if (state.finished?.ok === true) return outcome(state, root)
     if (state.epoch === 0 && req.target === '') {
-      throw new JobtreeError('STORE_INVALID', `the run in ${root} never started (its leader stopped before recording anything): restart it with --target and --input`, { store: root })
+      throw new JobtreeError(
+        'STORE_INVALID',
+        `the run in ${root} never started (its leader stopped before recording anything): restart it with --target and --input`,
+        { store: root },
+      )
     }
     const config: RunConfig = { ...(state.config ?? defaultConfig(root)), ...req.config }
     const snapshots = new Snapshotter(store.log, req.snapshotEvery ?? SNAPSHOT_EVERY)
@@ -130,9 +134,10 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
       kill: () => leader.stop('jobtree kill'),
       events: (socket, request) => streams.serve(socket, request),
     })
-    const first = state.epoch === 0
-      ? { type: 'Start' as const, now: now(), runId, module: req.module, target: req.target, root: rootSpec(req), config }
-      : { type: 'Resume' as const, now: now(), config }
+    const first =
+      state.epoch === 0
+        ? { type: 'Start' as const, now: now(), runId, module: req.module, target: req.target, root: rootSpec(req), config }
+        : { type: 'Resume' as const, now: now(), config }
     if (state.epoch !== 0) {
       const { succeeded, issued, failed } = state.counts
       req.logger.info(`resuming run ${state.runId}: ${succeeded} jobs done, ${issued} to run again, ${failed} failed job(s) to retry`)
@@ -183,7 +188,11 @@ function rootSpec(req: RunRequest) {
   const t = lookupTarget(req.target)
   if (t === undefined) {
     const known = targetNames()
-    throw new JobtreeError('UNKNOWN_TARGET', `unknown target ${JSON.stringify(req.target)} in ${req.module} (${known.length ? `known: ${known.join(', ')}` : 'it registers no targets'})`, { target: req.target })
+    throw new JobtreeError(
+      'UNKNOWN_TARGET',
+      `unknown target ${JSON.stringify(req.target)} in ${req.module} (${known.length ? `known: ${known.join(', ')}` : 'it registers no targets'})`,
+      { target: req.target },
+    )
   }
   encodeForLog(req.input, 'the input')
   return toSpec({ kind: 'target', target: t.name, input: req.input }, t.options)

@@ -90,7 +90,11 @@ export function readAddress(paths: StorePaths): LeaderAddress | undefined {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return undefined
     if (code === 'EACCES' || code === 'EPERM') {
-      throw new JobtreeError('PERMISSION', `the leader of ${paths.root} belongs to another user: only its owner may ask it for its status, its events or to stop`, { store: paths.root })
+      throw new JobtreeError(
+        'PERMISSION',
+        `the leader of ${paths.root} belongs to another user: only its owner may ask it for its status, its events or to stop`,
+        { store: paths.root },
+      )
     }
     throw err
   }

@@ -14,7 +14,9 @@ export function askLeader(paths: StorePaths, request: RequestName, timeoutMs = 5
     const address = readAddress(paths)
     const where = address === undefined ? 'it has published no address' : address.socket
     const fail = (why: string) =>
-      reject(new JobtreeError('STORE_IN_USE', `store ${paths.root} is in use by another process, and no leader answers (${where}: ${why})`, { store: paths.root }))
+      reject(
+        new JobtreeError('STORE_IN_USE', `store ${paths.root} is in use by another process, and no leader answers (${where}: ${why})`, { store: paths.root }),
+      )
     if (address === undefined) return fail('not listening')
     const socket = createConnection(address.socket)
     const chunks: Buffer[] = []
@@ -40,5 +42,8 @@ export function askLeader(paths: StorePaths, request: RequestName, timeoutMs = 5
 
 /** True when the store's leader answers a status request within `timeoutMs`. */
 export function leaderAnswers(paths: StorePaths, timeoutMs: number): Promise<boolean> {
-  return askLeader(paths, 'status', timeoutMs).then(() => true, () => false)
+  return askLeader(paths, 'status', timeoutMs).then(
+    () => true,
+    () => false,
+  )
 }

@@ -48,7 +48,10 @@ export function noLeaderAnswers(err: unknown): boolean {
 function connect(paths: StorePaths, address: LeaderAddress | undefined): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const noLeader = (why: string) =>
-      new JobtreeError('STORE_IN_USE', `store ${paths.root} is in use by another process, and no leader answers (${why})`, { store: paths.root, noLeader: true })
+      new JobtreeError('STORE_IN_USE', `store ${paths.root} is in use by another process, and no leader answers (${why})`, {
+        store: paths.root,
+        noLeader: true,
+      })
     if (address === undefined) return reject(noLeader('it has published no address'))
     const socket = createConnection(address.socket)
     socket.once('connect', () => {

@@ -52,7 +52,7 @@ function answer(socket: Socket, requests: LeaderRequests, address: LeaderAddress
     // Answered below as an unknown request.
   }
   if (!tokenMatches(address, message.token)) {
-    socket.end(JSON.stringify({ ok: false, error: 'not authorized: a request needs the token in the store\'s leader.json' }) + '\n')
+    socket.end(JSON.stringify({ ok: false, error: "not authorized: a request needs the token in the store's leader.json" }) + '\n')
     return
   }
   const name = message.request

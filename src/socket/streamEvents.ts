@@ -69,7 +69,11 @@ export class EventStreams {
       const to = req.follow ? (req.to ?? Infinity) : Math.min(req.to ?? Infinity, this.log.lastSeq)
       let sent = Math.max(1, req.from) - 1
       const send = async (frame: Frame) => {
-        if (!socket.write(encodeFrame(frame)) && !stopped) await new Promise<void>((resolve) => { wake = resolve; socket.once('drain', resolve) })
+        if (!socket.write(encodeFrame(frame)) && !stopped)
+          await new Promise<void>((resolve) => {
+            wake = resolve
+            socket.once('drain', resolve)
+          })
       }
       for await (const r of this.log.readRaw(sent + 1, to)) {
         if (stopped) break

@@ -92,11 +92,7 @@ export class EventLog {
 
   /** Opens the LevelDB at `path`; fails with STORE_IN_USE while another process holds it. */
   static async open(path: string, create: boolean): Promise<EventLog> {
-    const db = new Level<string, Uint8Array>(path, {
-      keyEncoding: 'utf8',
-      valueEncoding: 'view',
-      createIfMissing: create,
-    })
+    const db = new Level<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: create })
     try {
       await db.open()
     } catch (err) {
@@ -146,7 +142,10 @@ export class EventLog {
    * copied, or a generated one), as `append` does.
    */
   appendEncoded(values: readonly Uint8Array[]): Promise<number> {
-    return this.appendSegments(segmentRanges(values).map(([start, end]) => encodeSegment(values.slice(start, end))), values.length)
+    return this.appendSegments(
+      segmentRanges(values).map(([start, end]) => encodeSegment(values.slice(start, end))),
+      values.length,
+    )
   }
 
   private appendSegments(segments: readonly Uint8Array[], count: number): Promise<number> {
@@ -159,16 +158,18 @@ export class EventLog {
       key += segmentCount(value)
       return op
     })
-    const done = this.pending.then(() => this.write(() => this.db.batch(ops, { sync: true } as object))).then(() => {
-      if (this.listeners.size > 0) {
-        const values = segments.flatMap((bytes) => {
-          const segment = decodeSegment(bytes)
-          return Array.from({ length: segment.count }, (_, i) => segment.event(i))
-        })
-        for (const listener of this.listeners) listener(first, values)
-      }
-      return first + count - 1
-    })
+    const done = this.pending
+      .then(() => this.write(() => this.db.batch(ops, { sync: true } as object)))
+      .then(() => {
+        if (this.listeners.size > 0) {
+          const values = segments.flatMap((bytes) => {
+            const segment = decodeSegment(bytes)
+            return Array.from({ length: segment.count }, (_, i) => segment.event(i))
+          })
+          for (const listener of this.listeners) listener(first, values)
+        }
+        return first + count - 1
+      })
     this.pending = done.catch(() => undefined)
     return done
   }
@@ -234,7 +235,10 @@ export class EventLog {
    * The entries of `range`, in order, a chunk at a time, after `ahead` (read
    * already): a read that ends within `ahead` never opens its iterator.
    */
-  private async *chunks(range: { gt?: string; gte?: string; lte: string }, ahead: Array<[string, Uint8Array]> = []): AsyncGenerator<Array<[string, Uint8Array]>> {
+  private async *chunks(
+    range: { gt?: string; gte?: string; lte: string },
+    ahead: Array<[string, Uint8Array]> = [],
+  ): AsyncGenerator<Array<[string, Uint8Array]>> {
     if (ahead.length > 0) yield ahead
     const it = this.db.iterator({ ...range, highWaterMarkBytes: READ_BYTES })
     try {
@@ -250,7 +254,10 @@ export class EventLog {
 
   private refuseHole(expected: number, seq: number): void {
     if (seq > expected) {
-      throw new JobtreeError('LOG_CORRUPT', `the log in ${this.path} is damaged: events ${expected} to ${seq - 1} are missing`, { path: this.path, seq: expected })
+      throw new JobtreeError('LOG_CORRUPT', `the log in ${this.path} is damaged: events ${expected} to ${seq - 1} are missing`, {
+        path: this.path,
+        seq: expected,
+      })
     }
   }
 
@@ -262,19 +269,21 @@ export class EventLog {
    * survives is whole.
    */
   putSnapshot(seq: number, head: Uint8Array, parts: readonly Uint8Array[], keep = 2): Promise<void> {
-    const done = this.pending.then(() => this.write(async () => {
-      // Parts of an earlier snapshot at the same event would follow the new ones.
-      await this.db.clear(partsOf(seq))
-      await this.db.batch([
-        ...parts.map((value, i) => ({ type: 'put' as const, key: partKey(seq, i), value })),
-        { type: 'put', key: keyOf(seq, SNAPSHOT), value: head },
-      ])
-      const kept = await this.db.keys({ gte: SNAPSHOT, lt: SNAPSHOT + '~', reverse: true, limit: keep }).all()
-      if (kept.length < keep) return
-      const oldest = seqOf(kept[kept.length - 1])
-      await this.db.clear({ gte: SNAPSHOT, lt: keyOf(oldest, SNAPSHOT) })
-      await this.db.clear({ gte: PART, lt: keyOf(oldest, PART) })
-    }))
+    const done = this.pending.then(() =>
+      this.write(async () => {
+        // Parts of an earlier snapshot at the same event would follow the new ones.
+        await this.db.clear(partsOf(seq))
+        await this.db.batch([
+          ...parts.map((value, i) => ({ type: 'put' as const, key: partKey(seq, i), value })),
+          { type: 'put', key: keyOf(seq, SNAPSHOT), value: head },
+        ])
+        const kept = await this.db.keys({ gte: SNAPSHOT, lt: SNAPSHOT + '~', reverse: true, limit: keep }).all()
+        if (kept.length < keep) return
+        const oldest = seqOf(kept[kept.length - 1])
+        await this.db.clear({ gte: SNAPSHOT, lt: keyOf(oldest, SNAPSHOT) })
+        await this.db.clear({ gte: PART, lt: keyOf(oldest, PART) })
+      }),
+    )
     this.pending = done.catch(() => undefined)
     return done
   }
@@ -324,6 +333,9 @@ function unframed<T>(path: string, first: number, read: () => T): T {
     return read()
   } catch (err) {
     if (!(err instanceof UnreadableSegment)) throw err
-    throw new JobtreeError('LOG_CORRUPT', `the log in ${path} is damaged: the segment of events from ${first} cannot be read: ${err.message}`, { path, seq: first })
+    throw new JobtreeError('LOG_CORRUPT', `the log in ${path} is damaged: the segment of events from ${first} cannot be read: ${err.message}`, {
+      path,
+      seq: first,
+    })
   }
 }

@@ -29,7 +29,10 @@ export async function replay(log: EventLog, to = Infinity, opts: ReplayOptions =
 
 function evolveBatch(log: EventLog, state: JobTreeState, batch: readonly Recorded[]): JobTreeState {
   try {
-    return evolveAll(state, batch.map((r) => r.event))
+    return evolveAll(
+      state,
+      batch.map((r) => r.event),
+    )
   } catch (err) {
     if (!(err instanceof ProjectionError)) throw err
   }

@@ -85,7 +85,9 @@ export class Snapshotter {
     this.started += 1
     // A snapshot that fails to land costs a longer replay, nothing more; the
     // next synced append reports a failing disk.
-    this.writing = this.write(latest.seq, latest.state, latest.last).catch(() => undefined).finally(() => (this.writing = undefined))
+    this.writing = this.write(latest.seq, latest.state, latest.last)
+      .catch(() => undefined)
+      .finally(() => (this.writing = undefined))
   }
 
   /** Snapshots started so far. */

@@ -130,7 +130,11 @@ export async function createStore(dir: string): Promise<OpenStore> {
  */
 async function openLog(paths: StorePaths, mode: 'create' | 'resume' | 'read'): Promise<OpenStore> {
   if (mode !== 'create' && !existsSync(join(paths.events, 'CURRENT'))) {
-    throw new JobtreeError('STORE_INVALID', `the event log of store ${paths.root} is gone (${paths.events} holds no LevelDB log): restore the store from a copy`, { store: paths.root })
+    throw new JobtreeError(
+      'STORE_INVALID',
+      `the event log of store ${paths.root} is gone (${paths.events} holds no LevelDB log): restore the store from a copy`,
+      { store: paths.root },
+    )
   }
   const asLeader = mode !== 'read'
   for (const dir of asLeader ? [paths.logs, paths.global] : []) {
@@ -163,6 +167,8 @@ function checkMarker(paths: StorePaths): void {
   const m = marker as { format?: unknown; version?: unknown }
   if (m.format !== FORMAT) throw new JobtreeError('STORE_INVALID', `${paths.root} is not a jobtree store (${MARKER} is foreign)`, { store: paths.root })
   if (m.version !== VERSION) {
-    throw new JobtreeError('STORE_INVALID', `store ${paths.root} has format version ${String(m.version)}, this jobtree reads version ${VERSION}`, { store: paths.root })
+    throw new JobtreeError('STORE_INVALID', `store ${paths.root} has format version ${String(m.version)}, this jobtree reads version ${VERSION}`, {
+      store: paths.root,
+    })
   }
 }

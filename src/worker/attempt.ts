@@ -47,7 +47,13 @@ export class Attempt {
       }
       // A target's temp dir is made when it first asks for it: most never do.
       return await runTarget({
-        job, target: work.target, input: work.input, tempDir: () => this.ensureTempDir(), log, messages: this.messages, successors: this.successors,
+        job,
+        target: work.target,
+        input: work.input,
+        tempDir: () => this.ensureTempDir(),
+        log,
+        messages: this.messages,
+        successors: this.successors,
         imported: () => this.startClock(),
       })
     } catch (err) {
@@ -74,7 +80,14 @@ export class Attempt {
     this.log = undefined
     const { jobId, attempt } = this.job
     return {
-      type: 'result', jobId, attempt, result, messages: this.messages, stats: this.stats(), exiting, rss: process.memoryUsage.rss(),
+      type: 'result',
+      jobId,
+      attempt,
+      result,
+      messages: this.messages,
+      stats: this.stats(),
+      exiting,
+      rss: process.memoryUsage.rss(),
       ...(chained === undefined ? {} : { chained: { jobId: chained.jobId, resources: chained.spec.resources } }),
     }
   }

@@ -58,11 +58,16 @@ function targetSpec<I, O>(target: Target<I, O>, input: Resolvable<I>, options: J
   // Guards for JavaScript callers, whom the types do not hold back.
   const given: unknown = target
   if (typeof given !== 'object' || given === null || typeof target.name !== 'string') {
-    throw new JobtreeError('BAD_INPUT', `a successor must be a target made with target(), got ${typeof given === 'function' ? 'a plain function' : String(given)}`)
+    throw new JobtreeError(
+      'BAD_INPUT',
+      `a successor must be a target made with target(), got ${typeof given === 'function' ? 'a plain function' : String(given)}`,
+    )
   }
   const { name } = target
   if (lookupTarget(name) !== target) {
-    throw new JobtreeError('UNKNOWN_TARGET', `target ${name} is not the one registered under that name (made by hand, or by another copy of jobtree?)`, { name })
+    throw new JobtreeError('UNKNOWN_TARGET', `target ${name} is not the one registered under that name (made by hand, or by another copy of jobtree?)`, {
+      name,
+    })
   }
   // Checked now, so that the error points at the call that added it.
   encodeForLog(input, `the input given to target ${name}`)
@@ -70,9 +75,8 @@ function targetSpec<I, O>(target: Target<I, O>, input: Resolvable<I>, options: J
 }
 
 function commandSpec(command: string | string[], options: JobOptions | undefined): JobSpec {
-  const ok = typeof command === 'string'
-    ? command.trim() !== ''
-    : Array.isArray(command) && command.length > 0 && command.every((arg) => typeof arg === 'string')
+  const ok =
+    typeof command === 'string' ? command.trim() !== '' : Array.isArray(command) && command.length > 0 && command.every((arg) => typeof arg === 'string')
   if (!ok) throw new JobtreeError('BAD_INPUT', `a command must be a non-empty string or a non-empty array of strings, got ${JSON.stringify(command)}`)
   return toSpec({ kind: 'command', command }, options)
 }

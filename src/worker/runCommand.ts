@@ -51,11 +51,12 @@ export function runCommand(run: CommandRun): Promise<AttemptResult> {
       // Before the result goes out: a job that ended has nothing left running
       // (which also closes the pipes that what it left behind held open).
       if (child.pid !== undefined) end({ group: child.pid, tag: run.tag })
-      const result: AttemptResult = signal !== null
-        ? { ok: false, reason: { kind: 'signal', signal } }
-        : code === 0
-          ? { ok: true, payload: encodeResult({ value: 0, successors: [] }, 'an exit code') }
-          : { ok: false, reason: { kind: 'exit', code: code ?? -1 } }
+      const result: AttemptResult =
+        signal !== null
+          ? { ok: false, reason: { kind: 'signal', signal } }
+          : code === 0
+            ? { ok: true, payload: encodeResult({ value: 0, successors: [] }, 'an exit code') }
+            : { ok: false, reason: { kind: 'exit', code: code ?? -1 } }
       // What the command wrote just before it exited may still be in the pipes.
       void Promise.race([drained, sleep(OUTPUT_GRACE_MS)]).then(() => {
         child.stdout?.destroy()

@@ -66,12 +66,13 @@ export function batchSystemContract(name: string, options: ContractOptions): voi
       const reason = await h.fails(h.targetJob('fails'))
       assert.equal(reason.kind, 'exception')
       assert.equal(reason.kind === 'exception' && reason.message, 'boom')
-      assert.match(reason.kind === 'exception' ? reason.stack ?? '' : '', /batchTargets\.ts/)
+      assert.match(reason.kind === 'exception' ? (reason.stack ?? '') : '', /batchTargets\.ts/)
     })
 
     it('a value the log cannot store is an invalid result; so is an unstorable successor input, at once', async (h) => {
       assert.deepEqual(await h.fails(h.targetJob('returnsFunction')), {
-        kind: 'invalidResult', message: 'the value returned by target returnsFunction cannot be stored: Unknown type: function',
+        kind: 'invalidResult',
+        message: 'the value returned by target returnsFunction cannot be stored: Unknown type: function',
       })
       const reason = await h.fails(h.targetJob('badChildInput'))
       assert.equal(reason.kind, 'exception')
@@ -79,10 +80,7 @@ export function batchSystemContract(name: string, options: ContractOptions): voi
     })
 
     it('an unknown target, and a workflow module that cannot be imported, fail as exceptions naming them', async (h) => {
-      const [unknown, missing] = await Promise.all([
-        h.fails(h.targetJob('nope')),
-        h.fails({ ...h.targetJob('echo'), module: join(h.dir, 'missing.ts') }),
-      ])
+      const [unknown, missing] = await Promise.all([h.fails(h.targetJob('nope')), h.fails({ ...h.targetJob('echo'), module: join(h.dir, 'missing.ts') })])
       assert.match(unknown.kind === 'exception' ? unknown.message : '', /^unknown target nope in .*batchTargets\.ts \(known: .*echo.*\)$/)
       assert.match(missing.kind === 'exception' ? missing.message : '', /^cannot import workflow module .*missing\.ts: /)
     })
@@ -112,7 +110,10 @@ export function batchSystemContract(name: string, options: ContractOptions): voi
       const gate = join(h.dir, 'gate')
       const job = { ...h.targetJob('waitFor', gate), attempt: 3 }
       const outcome = h.issue(job)
-      assert.deepEqual(h.batch.held().map(({ jobId, attempt }) => ({ jobId, attempt })), [{ jobId: job.jobId, attempt: 3 }])
+      assert.deepEqual(
+        h.batch.held().map(({ jobId, attempt }) => ({ jobId, attempt })),
+        [{ jobId: job.jobId, attempt: 3 }],
+      )
       writeFileSync(gate, '')
       const done = await outcome
       assert.equal(done.type, 'AttemptSucceeded')
@@ -123,10 +124,16 @@ export function batchSystemContract(name: string, options: ContractOptions): voi
     it('many attempts at once: each gets exactly one outcome', async (h) => {
       const jobs = Array.from({ length: 12 }, (_, i) => h.targetJob('echo', i))
       const outcomes = await Promise.all(jobs.map((job) => h.succeeds(job)))
-      assert.deepEqual(outcomes.map((o) => (o.value as { got: number }).got), jobs.map((_, i) => i))
+      assert.deepEqual(
+        outcomes.map((o) => (o.value as { got: number }).got),
+        jobs.map((_, i) => i),
+      )
       // Whatever comes late would be a second outcome.
       await new Promise((resolve) => setTimeout(resolve, 500))
-      assert.deepEqual(h.outcomes.map((o) => o.jobId).sort((a, b) => a - b), jobs.map((j) => j.jobId))
+      assert.deepEqual(
+        h.outcomes.map((o) => o.jobId).sort((a, b) => a - b),
+        jobs.map((j) => j.jobId),
+      )
     })
 
     it('kill() stops a running command, its process group and temp dir, and reports nothing for it', async (h) => {
@@ -142,7 +149,10 @@ export function batchSystemContract(name: string, options: ContractOptions): voi
       await eventually('the sleep is gone', () => isDead(Number(sleepPid)), options.timeoutMs / 4)
       await eventually('its temp dir is gone', () => !existsSync(tempDir), options.timeoutMs / 4)
       await h.succeeds(h.targetJob('echo'))
-      assert.equal(h.outcomes.some((o) => o.jobId === job.jobId), false)
+      assert.equal(
+        h.outcomes.some((o) => o.jobId === job.jobId),
+        false,
+      )
       assert.deepEqual(h.batch.held(), [])
     })
 
@@ -150,7 +160,10 @@ export function batchSystemContract(name: string, options: ContractOptions): voi
       const head = await h.succeeds({ ...h.targetJob('link', { n: 2 }), chain: { first: 100, left: 1 } })
       if (!h.batch.chains) {
         assert.equal(head.chainedTo, undefined)
-        assert.deepEqual(head.successors.map((s) => s.relation), ['followOn'])
+        assert.deepEqual(
+          head.successors.map((s) => s.relation),
+          ['followOn'],
+        )
         return
       }
       assert.equal(head.chainedTo, 100)

@@ -30,7 +30,11 @@ export class BatchHarness<B extends BatchSystem = BatchSystem> {
   private nextJobId = 1
 
   /** Shuts `batch` down and removes `dir` when the test ends. */
-  constructor(t: TestContext, readonly batch: B, readonly dir: string) {
+  constructor(
+    t: TestContext,
+    readonly batch: B,
+    readonly dir: string,
+  ) {
     batch.outcomes.subscribe((outcome) => {
       this.outcomes.push(outcome)
       this.waiting.get(outcome.jobId)?.(outcome)

@@ -20,7 +20,9 @@ export function unmount(dir: string): void {
 
 /** True when a file system is mounted on `dir` (given as an absolute path). */
 export function isMounted(dir: string): boolean {
-  return readFileSync('/proc/self/mounts', 'utf8').split('\n').some((line) => line.split(' ')[1] === dir)
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[1] === dir)
 }
 
 /** Writes `file` until the disk under it is full. */

@@ -33,7 +33,9 @@ export function childrenOf(pid: number): number[] {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
     // The command name is in parentheses and may hold spaces: the fields after it are fixed.
-    const fields = readOrEmpty(`/proc/${name}/stat`).replace(/^.*\) /s, '').split(' ')
+    const fields = readOrEmpty(`/proc/${name}/stat`)
+      .replace(/^.*\) /s, '')
+      .split(' ')
     if (fields[0] !== 'Z' && Number(fields[1]) === pid) children.push(Number(name))
   }
   return children

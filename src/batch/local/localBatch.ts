@@ -68,29 +68,37 @@ export class LocalBatchSystem implements BatchSystem {
 
   constructor(opts: LocalBatchOptions) {
     this.runId = opts.runId
-    this.pool = new WorkerPool({
-      started: (jobId, rss) => {
-        const held = this.running.get(jobId)
-        if (held === undefined) return
-        held.startedAt = clock.mono()
-        held.baseline = rss
+    this.pool = new WorkerPool(
+      {
+        started: (jobId, rss) => {
+          const held = this.running.get(jobId)
+          if (held === undefined) return
+          held.startedAt = clock.mono()
+          held.baseline = rss
+        },
+        result: (message) => this.finished(message.jobId, message.attempt, () => resultOutcome(message), message),
+        died: (jobId, attempt, code, signal) =>
+          this.finished(jobId, attempt, () => ({
+            type: 'AttemptFailed',
+            now: Date.now(),
+            jobId,
+            attempt,
+            reason: { kind: 'workerDied', code, signal },
+            messages: [],
+          })),
+        returned: (run) => {
+          if (this.closed || this.running.get(run.job.jobId)?.attempt !== run.job.attempt) return
+          this.running.delete(run.job.jobId)
+          this.requeue(run.job)
+          this.kick()
+        },
+        freed: (slot) => {
+          this.adjustUsed(slot, -1)
+          this.kick()
+        },
       },
-      result: (message) => this.finished(message.jobId, message.attempt, () => resultOutcome(message), message),
-      died: (jobId, attempt, code, signal) =>
-        this.finished(jobId, attempt, () => ({
-          type: 'AttemptFailed', now: Date.now(), jobId, attempt, reason: { kind: 'workerDied', code, signal }, messages: [],
-        })),
-      returned: (run) => {
-        if (this.closed || this.running.get(run.job.jobId)?.attempt !== run.job.attempt) return
-        this.running.delete(run.job.jobId)
-        this.requeue(run.job)
-        this.kick()
-      },
-      freed: (slot) => {
-        this.adjustUsed(slot, -1)
-        this.kick()
-      },
-    }, opts.runId)
+      opts.runId,
+    )
     this.limits = { cores: opts.maxCores, memory: opts.maxMemory, disk: opts.maxDisk, time: 0 }
     this.maxLogBytes = opts.maxLogBytes ?? 2 ** 20
     this.timer = setInterval(() => {
@@ -128,8 +136,12 @@ export class LocalBatchSystem implements BatchSystem {
       if (used <= memoryCeiling(asked)) continue
       this.pool.kill(jobId)
       this.finished(jobId, held.attempt, () => ({
-        type: 'AttemptFailed', now: Date.now(), jobId, attempt: held.attempt,
-        reason: { kind: 'outOfMemory', usedBytes: used, askedBytes: asked }, messages: [],
+        type: 'AttemptFailed',
+        now: Date.now(),
+        jobId,
+        attempt: held.attempt,
+        reason: { kind: 'outOfMemory', usedBytes: used, askedBytes: asked },
+        messages: [],
       }))
     }
   }
@@ -148,7 +160,12 @@ export class LocalBatchSystem implements BatchSystem {
     setImmediate(() => {
       if (!this.rejecting.delete(job.jobId)) return
       this.subject.next({
-        type: 'AttemptFailed', now: Date.now(), jobId: job.jobId, attempt: job.attempt, reason: { kind: 'unschedulable', message: why }, messages: [],
+        type: 'AttemptFailed',
+        now: Date.now(),
+        jobId: job.jobId,
+        attempt: job.attempt,
+        reason: { kind: 'unschedulable', message: why },
+        messages: [],
       })
     })
   }

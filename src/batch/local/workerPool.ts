@@ -101,7 +101,10 @@ export class WorkerPool {
   private forked = 0
 
   /** `runId`, if given, is set in every worker's environment, as RUN_TAG. */
-  constructor(private readonly listener: PoolListener, private readonly runId?: string) {}
+  constructor(
+    private readonly listener: PoolListener,
+    private readonly runId?: string,
+  ) {}
 
   /** Runs the attempt in an idle worker (forked if none is), which holds `slot` until it has nothing left to run. */
   start(run: RunMessage, slot: Slot): void {

@@ -20,22 +20,34 @@ export function runSlurm(command: string, args: readonly string[]): Promise<Comm
       if (err === null) return resolve({ code: 0, stdout, stderr })
       const { code, killed } = err as NodeJS.ErrnoException & { killed?: boolean }
       if (code === 'ENOENT') {
-        return reject(new JobtreeError('BATCH_SYSTEM', `${command} is not on the PATH: run the leader on a Slurm submit host (or choose --batch-system local)`, { command }))
+        return reject(
+          new JobtreeError('BATCH_SYSTEM', `${command} is not on the PATH: run the leader on a Slurm submit host (or choose --batch-system local)`, {
+            command,
+          }),
+        )
       }
-      resolve({ code: typeof code === 'number' ? code : -1, stdout, stderr: killed ? `${command} did not answer within ${COMMAND_TIMEOUT_MS / 1000} s` : stderr })
+      resolve({
+        code: typeof code === 'number' ? code : -1,
+        stdout,
+        stderr: killed ? `${command} did not answer within ${COMMAND_TIMEOUT_MS / 1000} s` : stderr,
+      })
     })
   })
 }
 
 /** Slurm's complaint on one line, without the "sbatch: error:" prefixes. */
 export function complaint(result: CommandResult): string {
-  const lines = result.stderr.split('\n').map((line) => line.replace(/^\S+: error: /, '').trim()).filter((line) => line !== '')
+  const lines = result.stderr
+    .split('\n')
+    .map((line) => line.replace(/^\S+: error: /, '').trim())
+    .filter((line) => line !== '')
   return lines.length > 0 ? lines.join('; ') : `exit code ${result.code}`
 }
 
 // Failures that say "not now" rather than "never": the controller is busy or
 // unreachable, or a submit limit is reached until the run's own jobs end.
-const TRANSIENT = /unable to contact slurm controller|socket timed out|temporarily unable|resource temporarily unavailable|connection refused|zero bytes were transmitted|backup controller|submit limit|MaxSubmitJob|did not answer within/i
+const TRANSIENT =
+  /unable to contact slurm controller|socket timed out|temporarily unable|resource temporarily unavailable|connection refused|zero bytes were transmitted|backup controller|submit limit|MaxSubmitJob|did not answer within/i
 
 export function isTransient(result: CommandResult): boolean {
   return result.code === -1 || TRANSIENT.test(result.stderr)

@@ -13,7 +13,10 @@ export function packJobs<T extends { job: IssuedJob }>(items: readonly T[], jobT
   const out: T[][] = []
   const open = new Map<string, { members: T[]; time: number }>()
   for (const item of items) {
-    const { resources: { cores, memory, disk, time }, diskAsked } = item.job.spec
+    const {
+      resources: { cores, memory, disk, time },
+      diskAsked,
+    } = item.job.spec
     if (jobTime <= 0 || time <= 0 || time > jobTime) {
       out.push([item])
       continue

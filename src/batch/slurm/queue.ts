@@ -33,8 +33,19 @@ export function isStuck(reason: string): boolean {
 // States in which a job has not ended yet (COMPLETING: its processes are
 // still being cleaned up, and the final state is not known).
 const LIVE = new Set([
-  'PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'STOPPED', 'SIGNALING', 'STAGE_OUT',
-  'RESIZING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD',
+  'PENDING',
+  'CONFIGURING',
+  'RUNNING',
+  'COMPLETING',
+  'SUSPENDED',
+  'STOPPED',
+  'SIGNALING',
+  'STAGE_OUT',
+  'RESIZING',
+  'REQUEUED',
+  'REQUEUE_HOLD',
+  'REQUEUE_FED',
+  'RESV_DEL_HOLD',
 ])
 
 export function isLive(state: string): boolean {
@@ -74,7 +85,10 @@ export async function largestNode(): Promise<{ cores: number; memory: number; di
   let memory = 0
   let disk = 0
   for (const line of result.stdout.split('\n')) {
-    const [c, m, d] = line.trim().split('|').map((field) => parseInt(field, 10))
+    const [c, m, d] = line
+      .trim()
+      .split('|')
+      .map((field) => parseInt(field, 10))
     if (!Number.isFinite(c)) continue
     cores = Math.max(cores, c)
     memory = Math.max(memory, (m || 0) * 2 ** 20)

@@ -9,10 +9,10 @@ const RESERVED: Record<string, string> = {
   'job-name': 'jobtree names every job after its run (jobtree-<run id>) to find it again',
   wrap: 'jobtree gives sbatch its own batch script',
   array: 'jobtree submits each job (or pack of short jobs) on its own',
-  output: 'jobtree keeps each Slurm job\'s output in the store',
-  error: 'jobtree keeps each Slurm job\'s output in the store',
+  output: "jobtree keeps each Slurm job's output in the store",
+  error: "jobtree keeps each Slurm job's output in the store",
   requeue: 'jobtree reissues failed jobs itself and must see each Slurm job end',
-  parsable: 'jobtree reads sbatch\'s answer itself',
+  parsable: "jobtree reads sbatch's answer itself",
   clusters: 'jobtree follows its jobs on the local cluster only',
 }
 const SHORT: Record<string, string> = { J: 'job-name', a: 'array', o: 'output', e: 'error', M: 'clusters' }
@@ -31,7 +31,9 @@ export function checkSiteArgs(words: readonly unknown[]): void {
     const previous = words[i - 1]
     const isValue = previous?.startsWith('-') === true && !previous.includes('=')
     if (!word.startsWith('-') && !isValue) {
-      throw new JobtreeError('BAD_OPTION', `--slurm-args takes sbatch options only, got ${JSON.stringify(word)} (write --partition=short or -p short)`, { word })
+      throw new JobtreeError('BAD_OPTION', `--slurm-args takes sbatch options only, got ${JSON.stringify(word)} (write --partition=short or -p short)`, {
+        word,
+      })
     }
   })
 }

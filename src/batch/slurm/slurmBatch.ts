@@ -12,9 +12,7 @@ import { resultOutcome, type IssuedJob, type ResultMessage, type RunMessage } fr
 import type { BatchSystem } from '../batchSystem.ts'
 import { cancelAndWait, clearEarlierLeader, runTag } from './cancel.ts'
 import { runSlurm } from './commands.ts'
-import {
-  RESULT_SUFFIX, appendNote, claimFile, outFile, outPattern, resultFile, slurmDirs, tail, ticketFile, ticketName, type SlurmDirs,
-} from './files.ts'
+import { RESULT_SUFFIX, appendNote, claimFile, outFile, outPattern, resultFile, slurmDirs, tail, ticketFile, ticketName, type SlurmDirs } from './files.ts'
 import { isLive, isStuck, readQueue, type QueueEntry } from './queue.ts'
 import type { Submission } from './submission.ts'
 import { Submitter } from './submitter.ts'
@@ -95,7 +93,15 @@ export class SlurmBatchSystem implements BatchSystem {
     this.dirs = slurmDirs(opts.storeRoot)
     this.logger = opts.logger
     this.submitter = new Submitter<Member>(
-      { tag: this.tag, output: outPattern(this.dirs), storeRoot: opts.storeRoot, siteArgs: opts.siteArgs, tmpAlways: opts.tmpAlways, jobTime: opts.jobTime, largest: opts.limits },
+      {
+        tag: this.tag,
+        output: outPattern(this.dirs),
+        storeRoot: opts.storeRoot,
+        siteArgs: opts.siteArgs,
+        tmpAlways: opts.tmpAlways,
+        jobTime: opts.jobTime,
+        largest: opts.limits,
+      },
       {
         isOpen: (m) => this.isOpen(m),
         submitted: (members, id, plan, at) => this.submitted(members, id, plan, at),
@@ -205,7 +211,10 @@ export class SlurmBatchSystem implements BatchSystem {
         if (entry !== undefined && isLive(entry.state)) {
           job.stuckSince = entry.state === 'PENDING' && isStuck(entry.reason) ? (job.stuckSince ?? now) : null
           if (job.stuckSince !== null && now - job.stuckSince > STUCK_WARNING_MS) {
-            this.warn(`stuck ${entry.reason}`, `Slurm job ${job.id} has waited over a minute because of ${entry.reason}, which may never pass by itself (squeue --name=${this.tag})`)
+            this.warn(
+              `stuck ${entry.reason}`,
+              `Slurm job ${job.id} has waited over a minute because of ${entry.reason}, which may never pass by itself (squeue --name=${this.tag})`,
+            )
           }
           continue
         }
@@ -258,9 +267,18 @@ export class SlurmBatchSystem implements BatchSystem {
     const { failed, again } = blame(open, (m) => existsSync(claimFile(this.dirs, m.ticket)), job.cancelledByUs)
     for (const m of failed) {
       const reason = verdict({
-        slurmId: job.id, entry, limitSeconds: job.limitSeconds, askedBytes: m.job.spec.resources.memory, slurmMemoryBytes: job.memoryBytes, output, members: job.members.length,
+        slurmId: job.id,
+        entry,
+        limitSeconds: job.limitSeconds,
+        askedBytes: m.job.spec.resources.memory,
+        slurmMemoryBytes: job.memoryBytes,
+        output,
+        members: job.members.length,
       })
-      appendNote(m.job.logFile, `=== Slurm job ${job.id} ended ${entry?.state ?? '(forgotten by Slurm)'} without this job's result; its last output:\n${output}\n`)
+      appendNote(
+        m.job.logFile,
+        `=== Slurm job ${job.id} ended ${entry?.state ?? '(forgotten by Slurm)'} without this job's result; its last output:\n${output}\n`,
+      )
       this.fail(m, reason)
     }
     for (const m of again) this.resubmit(m)

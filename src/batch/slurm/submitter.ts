@@ -87,7 +87,11 @@ export class Submitter<M extends Pending> {
   }
 
   private async submit(group: M[]): Promise<void> {
-    const plan = submission(group.map((m) => m.job), group.map((m) => m.ticket), this.opts)
+    const plan = submission(
+      group.map((m) => m.job),
+      group.map((m) => m.ticket),
+      this.opts,
+    )
     const at = Date.now()
     const result = await runSlurm('sbatch', plan.args)
     if (result.code === 0) return this.hooks.submitted(group, result.stdout.trim().split(';')[0], plan, at)

@@ -65,8 +65,10 @@ export function outcomesFitThePlan(jobs: Iterable<PlannedJob>, injected: Injecte
           break
         case 'workerDied': {
           const worker = job.workerOf(attempt)
-          if (worker !== undefined && worker !== 1 && !injected.killed.has(worker)) problems.push(`${what} failed as its worker ${worker} died, but the test did not kill that worker`)
-          if (reason.signal !== 'SIGKILL') problems.push(`${what}: its worker died of ${reason.signal ?? `exit code ${reason.code}`}, not of the test's SIGKILL`)
+          if (worker !== undefined && worker !== 1 && !injected.killed.has(worker))
+            problems.push(`${what} failed as its worker ${worker} died, but the test did not kill that worker`)
+          if (reason.signal !== 'SIGKILL')
+            problems.push(`${what}: its worker died of ${reason.signal ?? `exit code ${reason.code}`}, not of the test's SIGKILL`)
           break
         }
         default:
@@ -89,7 +91,8 @@ export function failuresAccountedFor(jobs: Iterable<PlannedJob>): string[] {
     const failures = failuresOf(job)
     const planned = failures.filter((f) => f.reason.kind === 'exception' || f.reason.kind === 'exit').length
     const caused = failures.filter((f) => f.reason.kind === 'timeout' || f.reason.kind === 'workerDied').length
-    if (failures.length !== planned + caused) problems.push(`${job.name} has ${failures.length} failed attempts, not its ${planned} planned ones plus ${caused} caused by kills and rescues`)
+    if (failures.length !== planned + caused)
+      problems.push(`${job.name} has ${failures.length} failed attempts, not its ${planned} planned ones plus ${caused} caused by kills and rescues`)
   }
   return problems
 }
@@ -120,7 +123,8 @@ export function doomedFailCompletelyOnBudget(jobs: Iterable<PlannedJob>, retryCo
       .filter((s) => s.step === 'failedCompletely')
       .flatMap((s) => {
         if (!job.doomed) return [`${job.name} failed completely, but it is not doomed (planned ${job.planText})`]
-        if (s.failures !== retryCount + 1) return [`doomed ${job.name} failed completely after ${s.failures} failed attempts, not retryCount+1 = ${retryCount + 1}`]
+        if (s.failures !== retryCount + 1)
+          return [`doomed ${job.name} failed completely after ${s.failures} failed attempts, not retryCount+1 = ${retryCount + 1}`]
         return []
       }),
   )

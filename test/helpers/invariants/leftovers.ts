@@ -40,14 +40,20 @@ export interface Watch {
  * that saw it die lives, or within the grace after a later leader has started
  * jobs. Returns the problems of those late, and the workers still to watch.
  */
-export function killedWorkersLeaveNothing(lingering: readonly Lingering[], w: Watch, alive: (tag: string) => number[]): { pending: Lingering[]; problems: string[] } {
+export function killedWorkersLeaveNothing(
+  lingering: readonly Lingering[],
+  w: Watch,
+  alive: (tag: string) => number[],
+): { pending: Lingering[]; problems: string[] } {
   const problems: string[] = []
   const pending = lingering.filter((l) => {
     const left = alive(l.tag)
     if (left.length === 0) return false
     const late = l.leader === w.leader ? w.now - l.at > w.graceMs : w.issuedAt !== undefined && w.now - w.issuedAt > w.graceMs
     if (!late) return true
-    problems.push(`worker ${l.pid} was SIGKILLed ${w.now - l.at} ms ago and its processes still live: ${left.map((pid) => `${pid} (${cmdlineOf(pid)})`).join(', ')}`)
+    problems.push(
+      `worker ${l.pid} was SIGKILLed ${w.now - l.at} ms ago and its processes still live: ${left.map((pid) => `${pid} (${cmdlineOf(pid)})`).join(', ')}`,
+    )
     return false
   })
   return { pending, problems }
@@ -69,7 +75,11 @@ export async function noProcessLeft(find: () => number[], timeoutMs: number): Pr
     await eventually('no process of the run is left', () => find().length === 0, timeoutMs)
     return []
   } catch {
-    return [`processes of the run are still alive after the final run:\n  ${find().map((pid) => `${pid}: ${cmdlineOf(pid, 120)}`).join('\n  ')}`]
+    return [
+      `processes of the run are still alive after the final run:\n  ${find()
+        .map((pid) => `${pid}: ${cmdlineOf(pid, 120)}`)
+        .join('\n  ')}`,
+    ]
   }
 }
 

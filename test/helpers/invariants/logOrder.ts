@@ -140,7 +140,9 @@ function inResumption(events: readonly JobEvent[]): boolean[] {
 /** Only a leader resuming (or interrupted) abandons attempts: those of the leader before it, or its own. */
 export function abandonedInResumption(events: readonly JobEvent[]): string[] {
   const within = inResumption(events)
-  return events.flatMap((e, i) => (e.type === 'JobAbandoned' && !within[i] ? [at(i + 1, `job ${e.jobId} attempt ${e.attempt} abandoned outside a resumption or interruption`)] : []))
+  return events.flatMap((e, i) =>
+    e.type === 'JobAbandoned' && !within[i] ? [at(i + 1, `job ${e.jobId} attempt ${e.attempt} abandoned outside a resumption or interruption`)] : [],
+  )
 }
 
 /** Only a leader resuming revives jobs. */
@@ -154,7 +156,8 @@ export function failedCompletelyAfterAFailure(events: readonly JobEvent[]): stri
   const problems: string[] = []
   const lastStep = new Map<number, string>()
   events.forEach((e, i) => {
-    if (e.type === 'JobFailedCompletely' && lastStep.get(e.jobId) !== 'JobFailed') problems.push(at(i + 1, `job ${e.jobId} failed completely without a failed attempt just before`))
+    if (e.type === 'JobFailedCompletely' && lastStep.get(e.jobId) !== 'JobFailed')
+      problems.push(at(i + 1, `job ${e.jobId} failed completely without a failed attempt just before`))
     if (e.type === 'JobFailed' || e.type === 'JobFailedCompletely' || e.type === 'JobRevived') lastStep.set(e.jobId, e.type)
   })
   return problems
@@ -173,7 +176,18 @@ export function revivedOnlyWhenFailedCompletely(events: readonly JobEvent[]): st
 
 /** All of the above, each run on the log alone. */
 export const LOG_ORDER = [
-  timesNeverGoBack, epochsIncrease, createdOnce, issuedAfterCreated, attemptsIncrease, oneAttemptOutAtATime, outcomesNameTheAttemptOut,
-  noAttemptLeftOut, notIssuedAfterFinish, finishesOnce, abandonedInResumption, revivedInResumption, failedCompletelyAfterAFailure,
+  timesNeverGoBack,
+  epochsIncrease,
+  createdOnce,
+  issuedAfterCreated,
+  attemptsIncrease,
+  oneAttemptOutAtATime,
+  outcomesNameTheAttemptOut,
+  noAttemptLeftOut,
+  notIssuedAfterFinish,
+  finishesOnce,
+  abandonedInResumption,
+  revivedInResumption,
+  failedCompletelyAfterAFailure,
   revivedOnlyWhenFailedCompletely,
 ] as const

@@ -21,13 +21,19 @@ export function finishedAsExpected(jobs: Iterable<{ name: string; succeeds: bool
 export function finishedValues(jobs: Iterable<{ name: string; finish: JobFinished; expected: unknown }>): string[] {
   const problems: string[] = []
   for (const { name, finish, expected } of jobs) {
-    if (!isDeepStrictEqual(finish.value, expected)) problems.push(`${name} finished with value ${JSON.stringify(finish.value)}, expected ${JSON.stringify(expected)}`)
+    if (!isDeepStrictEqual(finish.value, expected))
+      problems.push(`${name} finished with value ${JSON.stringify(finish.value)}, expected ${JSON.stringify(expected)}`)
   }
   return problems
 }
 
 /** Each job that must succeed left its value in its file, and no other job left one. `detail` says what the job was, for a wrong value. */
-export function outFiles(out: ReadonlyMap<string, string>, expected: ReadonlyMap<string, number>, name: (path: string) => string, detail: (path: string) => string): string[] {
+export function outFiles(
+  out: ReadonlyMap<string, string>,
+  expected: ReadonlyMap<string, number>,
+  name: (path: string) => string,
+  detail: (path: string) => string,
+): string[] {
   const problems: string[] = []
   for (const file of out.keys()) if (!expected.has(file)) problems.push(`out/${file} exists, but ${name(file)} should not have succeeded`)
   for (const [path, value] of expected) {
@@ -51,14 +57,18 @@ export function handedValues(jobs: Iterable<Handed>): string[] {
   const problems: string[] = []
   for (const { name, starts, expected, from } of jobs) {
     for (const l of starts) {
-      if (!isDeepStrictEqual(l.got, expected)) problems.push(`${name} attempt ${l.attempt} (line ${l.at}) got ${JSON.stringify(l.got)}, expected ${JSON.stringify(expected)} from ${from}`)
+      if (!isDeepStrictEqual(l.got, expected))
+        problems.push(`${name} attempt ${l.attempt} (line ${l.at}) got ${JSON.stringify(l.got)}, expected ${JSON.stringify(expected)} from ${from}`)
     }
   }
   return problems
 }
 
 /** The log ends with a WorkflowFinished with the fields given (the others are not compared). */
-export function endsWithWorkflowFinished(events: readonly JobEvent[], expected: Partial<Pick<WorkflowFinished, 'ok' | 'succeeded' | 'failed' | 'neverRan'>>): string[] {
+export function endsWithWorkflowFinished(
+  events: readonly JobEvent[],
+  expected: Partial<Pick<WorkflowFinished, 'ok' | 'succeeded' | 'failed' | 'neverRan'>>,
+): string[] {
   const last = events.at(-1)
   const fields = Object.keys(expected) as Array<keyof typeof expected>
   if (last?.type === 'WorkflowFinished' && fields.every((k) => last[k] === expected[k])) return []
@@ -75,7 +85,12 @@ export interface EndReport {
  * A run with jobs that fail completely ends with exit 1, names each of them
  * (by id, with its attempts), and says how many jobs never ran because of them.
  */
-export function reportsFailures(final: EndReport, failedCompletely: Iterable<{ name: string; id: number | undefined }>, attempts: number, neverRan: number): string[] {
+export function reportsFailures(
+  final: EndReport,
+  failedCompletely: Iterable<{ name: string; id: number | undefined }>,
+  attempts: number,
+  neverRan: number,
+): string[] {
   const problems: string[] = []
   if (final.code !== 1) problems.push(`the final run exited with ${final.code ?? final.signal}, not 1`)
   for (const { name, id } of failedCompletely) {

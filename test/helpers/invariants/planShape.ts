@@ -24,7 +24,9 @@ export interface Numbering {
  * is a problem, and its successors get no ids.
  */
 export function numberJobs(
-  rootPath: string | undefined, plannedOf: (path: string) => PlannedSuccessors, log: { created: Map<number, CreatedJob>; finishes: Map<number, JobFinished[]> },
+  rootPath: string | undefined,
+  plannedOf: (path: string) => PlannedSuccessors,
+  log: { created: Map<number, CreatedJob>; finishes: Map<number, JobFinished[]> },
 ): Numbering {
   const n: Numbering = { idOf: new Map(), pathOf: new Map(), problems: [] }
   const number = (path: string, id: number): void => {
@@ -35,7 +37,9 @@ export function numberJobs(
     if (finish === undefined) return
     const { first, children, followOns } = finish.successors
     if (children !== planned.children.length || followOns !== planned.followOns.length) {
-      n.problems.push(`${path} (job ${id}) added ${children} children and ${followOns} follow-ons, planned ${planned.children.length} and ${planned.followOns.length}`)
+      n.problems.push(
+        `${path} (job ${id}) added ${children} children and ${followOns} follow-ons, planned ${planned.children.length} and ${planned.followOns.length}`,
+      )
       return
     }
     for (const [i, c] of planned.children.entries()) number(c, first + i)
@@ -70,7 +74,10 @@ export function noUnplannedJobs(created: ReadonlyMap<number, CreatedJob>, pathOf
 
 /** Exactly the planned jobs that should have been created were. */
 export function createdAsExpected(
-  planned: Iterable<string>, expected: ReadonlySet<string>, idOf: ReadonlyMap<string, number>, created: ReadonlyMap<number, CreatedJob>,
+  planned: Iterable<string>,
+  expected: ReadonlySet<string>,
+  idOf: ReadonlyMap<string, number>,
+  created: ReadonlyMap<number, CreatedJob>,
 ): string[] {
   const problems: string[] = []
   const name = jobName(idOf)
@@ -109,7 +116,11 @@ export function createdAsPlanned(jobs: Iterable<CreatedAndPlanned>): string[] {
 }
 
 /** Each created job whose input names its path (a fixture's way to know itself) names the path the numbering gave its id. */
-export function inputsNamePaths(logged: Iterable<{ jobId: number; path: unknown }>, pathOf: ReadonlyMap<number, string>, idOf: ReadonlyMap<string, number>): string[] {
+export function inputsNamePaths(
+  logged: Iterable<{ jobId: number; path: unknown }>,
+  pathOf: ReadonlyMap<number, string>,
+  idOf: ReadonlyMap<string, number>,
+): string[] {
   const problems: string[] = []
   const name = jobName(idOf)
   for (const { jobId, path } of logged) {
@@ -133,5 +144,7 @@ export function inputPathsOnce(logged: Iterable<{ jobId: number; path: string }>
 
 /** The promises in a created job's input name the producers' ids (tokens), as planned. */
 export function inputPromises(jobs: Iterable<{ name: string; got: unknown; expected: unknown }>): string[] {
-  return [...jobs].filter((j) => !isDeepStrictEqual(j.got, j.expected)).map((j) => `${j.name} was created with promises ${JSON.stringify(j.got)}, expected ${JSON.stringify(j.expected)}`)
+  return [...jobs]
+    .filter((j) => !isDeepStrictEqual(j.got, j.expected))
+    .map((j) => `${j.name} was created with promises ${JSON.stringify(j.got)}, expected ${JSON.stringify(j.expected)}`)
 }

@@ -64,7 +64,11 @@ export function assertCaught(cases: readonly Spoilt[], ran?: ReadonlySet<Checker
   for (const c of cases) {
     assert.ok(c.by.length > 0, `the spoilt run (${c.how}) aims at no checker`)
     const missed = c.by.filter((checker) => !c.problems.caught(checker, c.rule)).map((checker) => checker.name)
-    assert.deepEqual(missed, [], `the checks missed a spoilt run (${c.how}): expected a ${c.rule} problem from ${missed.join(', ')}, got ${JSON.stringify(c.problems.list.slice(0, 5))}`)
+    assert.deepEqual(
+      missed,
+      [],
+      `the checks missed a spoilt run (${c.how}): expected a ${c.rule} problem from ${missed.join(', ')}, got ${JSON.stringify(c.problems.list.slice(0, 5))}`,
+    )
   }
   if (ran === undefined) return
   const proven = new Set(cases.flatMap((c) => c.by))

@@ -53,7 +53,9 @@ export function followOnsAfterChildren(plan: ReadonlyMap<string, Placed>, m: Mom
     for (const child of plan.get(job.parent)?.children ?? []) {
       const last = lastEndIn(child)
       if (start < last.at) {
-        problems.push(`follow-on ${name(job.path)} started at record line ${start}, before ${name(last.path)} (reachable from its parent through child ${name(child)}) ended at line ${last.at}`)
+        problems.push(
+          `follow-on ${name(job.path)} started at record line ${start}, before ${name(last.path)} (reachable from its parent through child ${name(child)}) ended at line ${last.at}`,
+        )
       }
     }
   }
@@ -77,7 +79,9 @@ export function promisesAfterProducers(consumers: Iterable<Consumer>, m: Moments
         const end = m.end.get(dep)
         if (end === undefined || start >= end) continue
         const via = dep === producer ? '' : ` (its value leads there through a nested promise)`
-        problems.push(`${name(path)} started at record line ${start}, before ${name(dep)} ended at line ${end}, though it was handed ${name(producer)}'s ${rv}${via}`)
+        problems.push(
+          `${name(path)} started at record line ${start}, before ${name(dep)} ended at line ${end}, though it was handed ${name(producer)}'s ${rv}${via}`,
+        )
       }
     }
   }

@@ -27,7 +27,9 @@ export async function replayedState(store: string): Promise<Buffer> {
 /** Replays of one log all give the same state. */
 export function replaysAgree(replays: readonly Buffer[]): string[] {
   const [first, ...others] = replays
-  return others.some((r) => !r.equals(first)) ? [`${replays.length} replays of the log gave different states (${replays.map((r) => r.length).join(' and ')} bytes)`] : []
+  return others.some((r) => !r.equals(first))
+    ? [`${replays.length} replays of the log gave different states (${replays.map((r) => r.length).join(' and ')} bytes)`]
+    : []
 }
 
 /** A replay gives the state of a plain fold of the log's events (no snapshots, no batching). */

@@ -20,7 +20,9 @@ const where = (l: RanAttempt) => (l.at === undefined ? '' : ` (record line ${l.a
 
 /** Every line of the record is whole: a torn or unreadable one is a write that went wrong. */
 export function wholeLines(unreadable: Iterable<{ raw: string; at?: number; why?: string }>): string[] {
-  return [...unreadable].map(({ raw, at, why }) => `${at === undefined ? 'a record line' : `record line ${at}`} ${why ?? 'is torn (not JSON)'}: ${raw.slice(0, 200)}`)
+  return [...unreadable].map(
+    ({ raw, at, why }) => `${at === undefined ? 'a record line' : `record line ${at}`} ${why ?? 'is torn (not JSON)'}: ${raw.slice(0, 200)}`,
+  )
 }
 
 /** The record names only planned jobs. */
@@ -33,7 +35,8 @@ export function ranUnderItsId(lines: Iterable<RanLine>, planned: (path: string) 
   const problems: string[] = []
   for (const l of lines) {
     const id = idOf.get(l.path)
-    if (planned(l.path) && id !== l.job) problems.push(`${l.path} ran as job ${l.job}${where(l)}, but the log numbered it ${id === undefined ? 'not at all' : `job ${id}`}`)
+    if (planned(l.path) && id !== l.job)
+      problems.push(`${l.path} ran as job ${l.job}${where(l)}, but the log numbered it ${id === undefined ? 'not at all' : `job ${id}`}`)
   }
   return problems
 }
@@ -42,7 +45,8 @@ export function ranUnderItsId(lines: Iterable<RanLine>, planned: (path: string) 
 export function issuedBeforeRun(lines: Iterable<RanLine>, issued: (jobId: number) => readonly number[], name: (path: string) => string): string[] {
   const problems: string[] = []
   for (const l of lines) {
-    if (!issued(l.job).includes(l.attempt)) problems.push(`${name(l.path)} ran attempt ${l.attempt}${where(l)}, which the log never issued (write-ahead broken)`)
+    if (!issued(l.job).includes(l.attempt))
+      problems.push(`${name(l.path)} ran attempt ${l.attempt}${where(l)}, which the log never issued (write-ahead broken)`)
   }
   return problems
 }
@@ -88,7 +92,8 @@ export function earlierAttemptsAbandoned(jobs: Iterable<FinishedRuns & { id: num
   const problems: string[] = []
   for (const { name, id, finished, ran } of jobs) {
     for (const l of ran) {
-      if (l.attempt < finished && !abandoned.has(`${id}:${l.attempt}`)) problems.push(`${name} ran attempt ${l.attempt}${where(l)}, which neither succeeded nor was abandoned`)
+      if (l.attempt < finished && !abandoned.has(`${id}:${l.attempt}`))
+        problems.push(`${name} ran attempt ${l.attempt}${where(l)}, which neither succeeded nor was abandoned`)
     }
   }
   return problems
@@ -99,7 +104,8 @@ export function finishedAttemptRanOnce(jobs: Iterable<{ name: string; finished: 
   const problems: string[] = []
   for (const { name, finished, marks } of jobs) {
     const counts = Object.entries(marks).map(([kind, lines]) => ({ kind, n: lines.filter((l) => l.attempt === finished).length }))
-    if (counts.some((c) => c.n !== 1)) problems.push(`${name}'s finished attempt ${finished} has ${counts.map((c) => `${c.n} ${c.kind}`).join(' and ')} line(s), not one of each`)
+    if (counts.some((c) => c.n !== 1))
+      problems.push(`${name}'s finished attempt ${finished} has ${counts.map((c) => `${c.n} ${c.kind}`).join(' and ')} line(s), not one of each`)
   }
   return problems
 }

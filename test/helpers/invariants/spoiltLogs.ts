@@ -6,8 +6,19 @@
 import { createdJobs, type JobEvent, type JobFinished, type JobIssued } from '../../../src/events/catalogue.ts'
 import type { Checker } from './problems.ts'
 import {
-  attemptsIncrease, abandonedInResumption, createdOnce, epochsIncrease, failedCompletelyAfterAFailure, finishesOnce, issuedAfterCreated,
-  noAttemptLeftOut, notIssuedAfterFinish, oneAttemptOutAtATime, outcomesNameTheAttemptOut, revivedInResumption, revivedOnlyWhenFailedCompletely,
+  attemptsIncrease,
+  abandonedInResumption,
+  createdOnce,
+  epochsIncrease,
+  failedCompletelyAfterAFailure,
+  finishesOnce,
+  issuedAfterCreated,
+  noAttemptLeftOut,
+  notIssuedAfterFinish,
+  oneAttemptOutAtATime,
+  outcomesNameTheAttemptOut,
+  revivedInResumption,
+  revivedOnlyWhenFailedCompletely,
   timesNeverGoBack,
 } from './logOrder.ts'
 
@@ -37,14 +48,20 @@ export function spoiltLogs(events: readonly JobEvent[]): SpoiltLog[] {
 
   if (finish !== undefined) {
     add('an event recorded before the one before it', [timesNeverGoBack], () => splice(events, finishedAt, 1, { ...finish, at: events[finishedAt - 1].at - 1 }))
-    add('an outcome names an attempt that is not out', [outcomesNameTheAttemptOut], () => splice(events, finishedAt, 1, { ...finish, attempt: finish.attempt + 1 }))
+    add('an outcome names an attempt that is not out', [outcomesNameTheAttemptOut], () =>
+      splice(events, finishedAt, 1, { ...finish, attempt: finish.attempt + 1 }),
+    )
     add('a job finishing twice', [finishesOnce], () => [...events, finish])
     const itsIssue = events.find((e): e is JobIssued => e.type === 'JobIssued' && e.jobId === finish.jobId) as JobIssued
-    add('a job issued again after it finished', [notIssuedAfterFinish], () => splice(events, finishedAt + 1, 0, { ...itsIssue, attempt: finish.attempt + 1, at: finish.at }))
+    add('a job issued again after it finished', [notIssuedAfterFinish], () =>
+      splice(events, finishedAt + 1, 0, { ...itsIssue, attempt: finish.attempt + 1, at: finish.at }),
+    )
   }
   if (issue !== undefined) {
     add('an attempt issued twice', [attemptsIncrease, oneAttemptOutAtATime], () => splice(events, issuedAt, 0, issue))
-    add('an attempt abandoned outside a resumption', [abandonedInResumption], () => splice(events, issuedAt + 1, 0, { type: 'JobAbandoned', v: 1, at: issue.at, jobId: issue.jobId, attempt: issue.attempt, reason: 'spoilt' }))
+    add('an attempt abandoned outside a resumption', [abandonedInResumption], () =>
+      splice(events, issuedAt + 1, 0, { type: 'JobAbandoned', v: 1, at: issue.at, jobId: issue.jobId, attempt: issue.attempt, reason: 'spoilt' }),
+    )
   }
   let lastOutcome = events.length - 1
   while (lastOutcome >= 0 && !['JobFinished', 'JobFailed', 'JobAbandoned'].includes(events[lastOutcome].type)) lastOutcome -= 1
@@ -55,7 +72,12 @@ export function spoiltLogs(events: readonly JobEvent[]): SpoiltLog[] {
   const late = events[lateIssue] as JobIssued | undefined
   const creation = late === undefined ? -1 : index((e) => [...createdJobs(e)].some((c) => c.jobId === late.jobId))
   if (creation >= 0 && creation < lateIssue) {
-    add('a job issued before it is created', [issuedAfterCreated], () => [...events.slice(0, creation), ...events.slice(creation + 1, lateIssue + 1), events[creation], ...events.slice(lateIssue + 1)])
+    add('a job issued before it is created', [issuedAfterCreated], () => [
+      ...events.slice(0, creation),
+      ...events.slice(creation + 1, lateIssue + 1),
+      events[creation],
+      ...events.slice(lateIssue + 1),
+    ])
     add('a job created twice', [createdOnce], () => splice(events, creation, 0, events[creation]))
   }
 
@@ -66,12 +88,16 @@ export function spoiltLogs(events: readonly JobEvent[]): SpoiltLog[] {
     const failedCompletely = new Set(events.flatMap((e) => (e.type === 'JobFailedCompletely' ? [e.jobId] : [])))
     const healthy = events.find((e): e is JobFinished => e.type === 'JobFinished' && !failedCompletely.has(e.jobId))
     if (healthy !== undefined) {
-      add('a job revived that had not failed completely', [revivedOnlyWhenFailedCompletely], () => splice(events, resumedAt + 1, 0, { type: 'JobRevived', v: 1, at: resumed.at, jobId: healthy.jobId }))
+      add('a job revived that had not failed completely', [revivedOnlyWhenFailedCompletely], () =>
+        splice(events, resumedAt + 1, 0, { type: 'JobRevived', v: 1, at: resumed.at, jobId: healthy.jobId }),
+      )
     }
   }
   if (completelyAt >= 0) {
     const completely = events[completelyAt] as JobEvent & { type: 'JobFailedCompletely' }
-    add('a job revived outside a resumption', [revivedInResumption], () => splice(events, completelyAt + 1, 0, { type: 'JobRevived', v: 1, at: completely.at, jobId: completely.jobId }))
+    add('a job revived outside a resumption', [revivedInResumption], () =>
+      splice(events, completelyAt + 1, 0, { type: 'JobRevived', v: 1, at: completely.at, jobId: completely.jobId }),
+    )
     add('a job failing completely twice in a row', [failedCompletelyAfterAFailure], () => splice(events, completelyAt, 0, completely))
   }
   return cases

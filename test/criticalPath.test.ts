@@ -5,26 +5,13 @@ import type { JobEvent, JobSpec, RunConfig } from '../src/events/catalogue.ts'
 import { makeToken } from '../src/events/promise.ts'
 import { emptyAudit, evolveAudit } from '../src/audit/auditState.ts'
 import { criticalPath, type PathStep } from '../src/audit/criticalPath.ts'
+import { jobCreated, jobFailed, jobFinished, jobIssued, targetSpec, workflowStarted } from './helpers/events.ts'
 
 // Job n runs target `jn` (the root, `root`), so that a path reads as the jobs on it.
 const config: RunConfig = { retryCount: 1, maxJobs: 10, maxCores: 4, maxMemory: 2 ** 30, maxDisk: 2 ** 30 }
-const spec = (target: string, input: unknown = null): JobSpec => ({
-  work: { kind: 'target', target, input },
-  resources: { cores: 1, memory: 1, disk: 1, time: 0 },
-})
-const begin = (at: number): JobEvent[] => [
-  { type: 'WorkflowStarted', v: 1, at, runId: 'r', module: '/m.ts', target: 'root', epoch: 1, config },
-  { type: 'JobCreated', v: 1, at, jobId: 0, parent: -1, relation: 'root', spec: spec('root') },
-]
-const issue = (jobId: number, at: number, attempt = 1, more: { reserved?: number; chainedFrom?: number } = {}): JobEvent => ({
-  type: 'JobIssued',
-  v: 1,
-  at,
-  jobId,
-  attempt,
-  epoch: 1,
-  ...more,
-})
+const spec = (target: string, input: unknown = null): JobSpec => targetSpec(target, input)
+const begin = (at: number): JobEvent[] => [workflowStarted(at, config), jobCreated(at, 0, -1, 'root', spec('root'))]
+const issue = (jobId: number, at: number, attempt = 1, more: { reserved?: number; chainedFrom?: number } = {}): JobEvent => jobIssued(at, jobId, attempt, more)
 
 interface Success {
   /** Measured run time (default: all the time since its issue). */
@@ -43,16 +30,14 @@ function done(jobId: number, issuedAt: number, at: number, s: Success = {}): Job
   const stats = { wallMs: s.wallMs ?? at - issuedAt, cpuMs: 0, maxRss: 0 }
   const adds = [...children.map((id) => [id, 'child'] as const), ...followOns.map((id) => [id, 'followOn'] as const)]
   return [
-    { type: 'JobFinished', v: 1, at, jobId, attempt, value: null, stats, successors: { first, children: children.length, followOns: followOns.length } },
-    ...adds.map(
-      ([id, relation]): JobEvent => ({ type: 'JobCreated', v: 1, at, jobId: id, parent: jobId, relation, spec: spec(`j${id}`, s.inputs?.[id] ?? null) }),
-    ),
+    jobFinished(at, jobId, attempt, { first, children: children.length, followOns: followOns.length }, null, stats),
+    ...adds.map(([id, relation]) => jobCreated(at, id, jobId, relation, spec(`j${id}`, s.inputs?.[id] ?? null))),
   ]
 }
 
 /** Attempt `attempt` of `jobId` failed at `at`, after running `wallMs`; then it is retried (held back until `notBefore`, when given) or given up. */
 function failed(jobId: number, at: number, wallMs: number, attempt: number, then: 'retried' | 'gaveUp', notBefore?: number): JobEvent[] {
-  const failure: JobEvent = { type: 'JobFailed', v: 1, at, jobId, attempt, reason: { kind: 'exit', code: 1 }, stats: { wallMs, cpuMs: 0, maxRss: 0 } }
+  const failure = jobFailed(at, jobId, attempt, { kind: 'exit', code: 1 }, { wallMs, cpuMs: 0, maxRss: 0 })
   if (then === 'gaveUp') return [failure, { type: 'JobFailedCompletely', v: 1, at, jobId }]
   return [failure, { type: 'JobRetried', v: 1, at, jobId, ...(notBefore === undefined ? {} : { notBefore }) }]
 }

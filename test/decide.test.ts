@@ -7,50 +7,25 @@ import { CHAIN_IDS, decide } from '../src/decider/decide.ts'
 import type { Input } from '../src/decider/inputs.ts'
 import { evolve, valueOf } from '../src/decider/jobTree.ts'
 import { initialState, type JobTreeState } from '../src/decider/jobTreeState.ts'
+import { jobCreated, jobFailed, jobFinished, jobIssued, targetSpec, workflowStarted } from './helpers/events.ts'
 
 const at = 1000
 const config: RunConfig = { retryCount: 1, maxJobs: 10, maxCores: 2, maxMemory: 2 ** 30, maxDisk: 2 ** 30 }
 const resources = { cores: 1, memory: 1, disk: 1, time: 0 }
 const spec = (target: string, input: unknown = null, retryCount?: number): JobSpec => ({
-  work: { kind: 'target', target, input },
-  resources,
+  ...targetSpec(target, input),
   ...(retryCount === undefined ? {} : { retryCount }),
 })
 const stats = { wallMs: 1, cpuMs: 1, maxRss: 0 }
 
 // Event builders, so that tables read like sentences.
-const started: JobEvent[] = [
-  { type: 'WorkflowStarted', v: 1, at, runId: 'r', module: '/m.ts', target: 'root', epoch: 1, config },
-  { type: 'JobCreated', v: 1, at, jobId: 0, parent: -1, relation: 'root', spec: spec('root') },
-]
-const issued = (jobId: number, attempt = 1): JobEvent => ({ type: 'JobIssued', v: 1, at, jobId, attempt, epoch: 1 })
-const finished = (jobId: number, first: number, children: number, followOns: number, value: unknown = null, attempt = 1): JobEvent => ({
-  type: 'JobFinished',
-  v: 1,
-  at,
-  jobId,
-  attempt,
-  value,
-  stats,
-  successors: { first, children, followOns },
-})
-const created = (jobId: number, parent: number, relation: 'child' | 'followOn', s: JobSpec = spec('leaf')): JobEvent => ({
-  type: 'JobCreated',
-  v: 1,
-  at,
-  jobId,
-  parent,
-  relation,
-  spec: s,
-})
-const failedAttempt = (jobId: number, attempt = 1): JobEvent => ({
-  type: 'JobFailed',
-  v: 1,
-  at,
-  jobId,
-  attempt,
-  reason: { kind: 'exception', message: 'boom' },
-})
+const started: JobEvent[] = [workflowStarted(at, config), jobCreated(at, 0, -1, 'root', spec('root'))]
+const issued = (jobId: number, attempt = 1): JobEvent => jobIssued(at, jobId, attempt)
+const finished = (jobId: number, first: number, children: number, followOns: number, value: unknown = null, attempt = 1): JobEvent =>
+  jobFinished(at, jobId, attempt, { first, children, followOns }, value, stats)
+const created = (jobId: number, parent: number, relation: 'child' | 'followOn', s: JobSpec = spec('leaf')): JobEvent =>
+  jobCreated(at, jobId, parent, relation, s)
+const failedAttempt = (jobId: number, attempt = 1): JobEvent => jobFailed(at, jobId, attempt, { kind: 'exception', message: 'boom' })
 const succeed = (jobId: number, successors: SuccessorSpec[] = [], value: unknown = null, attempt = 1): Input => ({
   type: 'AttemptSucceeded',
   now: at,

@@ -5,48 +5,24 @@ import type { AttemptStats, JobEvent, JobSpec, RunConfig } from '../src/events/c
 import { makeToken } from '../src/events/promise.ts'
 import { emptyAudit, evolveAudit } from '../src/audit/auditState.ts'
 import type { AttemptTiming, JobTimeline, Timeline } from '../src/audit/timeline.ts'
+import { jobCreated, jobFailed, jobFinished, jobIssued, targetSpec, workflowStarted } from './helpers/events.ts'
 
 // Every event gets its own time, so that a wrong field shows which event set it.
 const config: RunConfig = { retryCount: 1, maxJobs: 10, maxCores: 2, maxMemory: 2 ** 30, maxDisk: 2 ** 30 }
-const spec = (target = 'leaf', input: unknown = null): JobSpec => ({
-  work: { kind: 'target', target, input },
-  resources: { cores: 1, memory: 1, disk: 1, time: 0 },
-})
+const spec = (target = 'leaf', input: unknown = null): JobSpec => targetSpec(target, input)
 const stats: AttemptStats = { wallMs: 40, cpuMs: 30, maxRss: 7 }
 const boom = { kind: 'exception', message: 'boom' } as const
 
-const started = (at: number): JobEvent => ({ type: 'WorkflowStarted', v: 1, at, runId: 'r', module: '/m.ts', target: 'root', epoch: 1, config })
+const started = (at: number): JobEvent => workflowStarted(at, config)
 const resumed = (at: number, epoch = 2): JobEvent => ({ type: 'WorkflowResumed', v: 1, at, epoch, config })
-const created = (jobId: number, parent: number, relation: 'root' | 'child' | 'followOn', at: number, s = spec()): JobEvent => ({
-  type: 'JobCreated',
-  v: 1,
-  at,
-  jobId,
-  parent,
-  relation,
-  spec: s,
-})
-const issued = (jobId: number, at: number, attempt = 1, chainedFrom?: number): JobEvent => ({
-  type: 'JobIssued',
-  v: 1,
-  at,
-  jobId,
-  attempt,
-  epoch: 1,
-  ...(chainedFrom === undefined ? {} : { chainedFrom }),
-})
+const created = (jobId: number, parent: number, relation: 'root' | 'child' | 'followOn', at: number, s = spec()): JobEvent =>
+  jobCreated(at, jobId, parent, relation, s)
+const issued = (jobId: number, at: number, attempt = 1, chainedFrom?: number): JobEvent =>
+  jobIssued(at, jobId, attempt, chainedFrom === undefined ? {} : { chainedFrom })
 /** Its successors have ids from `first`: `children` children, then `followOns` follow-ons. */
-const finished = (jobId: number, at: number, first = 0, children = 0, followOns = 0, attempt = 1): JobEvent => ({
-  type: 'JobFinished',
-  v: 1,
-  at,
-  jobId,
-  attempt,
-  value: null,
-  stats,
-  successors: { first, children, followOns },
-})
-const failed = (jobId: number, at: number, attempt = 1): JobEvent => ({ type: 'JobFailed', v: 1, at, jobId, attempt, reason: boom })
+const finished = (jobId: number, at: number, first = 0, children = 0, followOns = 0, attempt = 1): JobEvent =>
+  jobFinished(at, jobId, attempt, { first, children, followOns }, null, stats)
+const failed = (jobId: number, at: number, attempt = 1): JobEvent => jobFailed(at, jobId, attempt, boom)
 const retried = (jobId: number, at: number, notBefore?: number): JobEvent => ({
   type: 'JobRetried',
   v: 1,

@@ -11,6 +11,7 @@ import { describe, test } from 'node:test'
 import { randomUUID } from 'node:crypto'
 import { readLines } from '../examples/sort.ts'
 import { openBatchSystem } from '../src/batch/choose.ts'
+import { SHORT_FLAGS, TAKES_VALUE } from '../src/batch/slurm/siteArgs.ts'
 import { silentLogger } from '../src/logger.ts'
 import { createdJobs, type JobEvent } from '../src/events/catalogue.ts'
 import { finished, jobtree, readEvents, repo, scratch, sleep, startJobtree, type CliResult } from './helpers/cli.ts'
@@ -114,6 +115,20 @@ function failures(events: JobEvent[]) {
   return events.flatMap((e) => (e.type === 'JobFailed' ? [e.reason] : []))
 }
 
+test("the site-option check reads sbatch's options as this sbatch does (its --help)", () => {
+  const help = execFileSync('sbatch', ['--help'], { encoding: 'utf8' })
+  // Options whose help line leaves out that they take a value (sbatch's own table says they do).
+  const helpOmitsValue = new Set(['container'])
+  const wrong: string[] = []
+  for (const m of help.matchAll(/^ {2,6}(?:-(\w),? +)?--([a-z][a-z-]*)(\[?=)?/gm)) {
+    const [, short, long, value] = m as unknown as [string, string | undefined, string, string | undefined]
+    const required = value === '=' || helpOmitsValue.has(long)
+    if (required !== TAKES_VALUE.has(long)) wrong.push(`--${long} ${required ? 'takes' : 'takes no'} value here`)
+    if (short !== undefined && required === SHORT_FLAGS.has(short)) wrong.push(`-${short} ${required ? 'takes' : 'takes no'} value here`)
+  }
+  assert.deepEqual(wrong, [])
+})
+
 // The tests every batch system passes, here through Slurm as a run opens it.
 batchSystemContract('Slurm', {
   open: (dir) => {
@@ -177,6 +192,17 @@ describe('Slurm', { concurrency: 2 }, () => {
       } finally {
         for (const pid of existsSync(pidFile) ? left() : []) if (!isDead(pid)) process.kill(pid, 'SIGKILL')
       }
+    })
+
+    slurmTest("a store whose path holds % signs (which sbatch's --output expands) runs, its jobs' output read back", 90, async (_store, dir) => {
+      const store = join(dir, '100%j%%x', 'store')
+      const r = await jobtree(['run', MODULE, '--target', 'exits3', '--store', store, ...SLURM])
+      assert.equal(r.code, 1, r.stderr)
+      assert.deepEqual(failures(await readEvents(store)), [
+        { kind: 'exit', code: 3 },
+        { kind: 'exit', code: 3 },
+      ])
+      assert.deepEqual(readdirSync(join(store, 'slurm', 'out')), [], 'the Slurm output file was read and removed where jobtree looks for it')
     })
 
     slurmTest('a job that exits 3 is reported with exit code 3 after its retries', 90, async (store) => {

@@ -11,6 +11,7 @@ import { run } from '../src/api/run.ts'
 import type { IssuedJob } from '../src/worker/protocol.ts'
 import { packJobs } from '../src/batch/slurm/packing.ts'
 import { isStuck, parseDuration, parseQueue } from '../src/batch/slurm/queue.ts'
+import { outPattern, slurmDirs } from '../src/batch/slurm/files.ts'
 import { checkSiteArgs } from '../src/batch/slurm/siteArgs.ts'
 import { shellWords } from '../src/cli/shellWords.ts'
 import { refusal } from '../src/batch/slurm/refusal.ts'
@@ -45,6 +46,19 @@ test('site options are split like shell words, and never expanded', () => {
   ])
   assert.deepEqual(parseSiteArgs('--comment=$HOME`id`*'), ['--comment=$HOME`id`*'])
   assert.deepEqual(parseSiteArgs('  '), [])
+  // What takes a value takes it whole, as sbatch would: a reserved-looking value is only a value.
+  assert.deepEqual(parseSiteArgs('-p -Jx --part short -pshort --mem 4G --exclusive --qos=hi -vv'), [
+    '-p',
+    '-Jx',
+    '--part',
+    'short',
+    '-pshort',
+    '--mem',
+    '4G',
+    '--exclusive',
+    '--qos=hi',
+    '-vv',
+  ])
 })
 
 test('site options that would break jobtree, or that are no options, are refused', () => {
@@ -62,6 +76,21 @@ test('site options that would break jobtree, or that are no options, are refused
   refused('--requeue', /may not set --requeue/)
   refused('-M other', /may not set --clusters/)
   refused('script.sh', /sbatch options only/)
+  // As sbatch (getopt) reads them: prefixes of long options, grouped short ones, words after options without a value.
+  refused('--ou=x', /may not set --output/)
+  refused('--jo=x', /may not set --job-name/)
+  refused('--ar=1-3', /may not set --array/)
+  refused('--er=x', /may not set --error/)
+  refused('--wr=x', /may not set --wrap/)
+  refused('--cluster=other', /may not set --clusters/)
+  refused('-vJNAME', /may not set --job-name/)
+  refused('-Jmine', /may not set --job-name/)
+  refused('-Hoout.txt', /may not set --output/)
+  refused('--exclusive /x.sh', /sbatch options only, got "\/x.sh"/)
+  refused('--hold x.sh', /sbatch options only/)
+  refused('-H x.sh', /sbatch options only/)
+  refused('--partition=short -- x.sh', /sbatch options only, got "--"/)
+  refused('-', /sbatch options only/)
   refused('--partition=short stray', /sbatch options only/)
   refused('--comment="open', /unclosed "/)
   refused("--comment='open", /unclosed '/)
@@ -249,4 +278,12 @@ test('run() checks its Slurm options as the command line does, before the store 
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+})
+
+test("the store's own % signs reach sbatch's --output as %%; a store path with a backslash is refused, naming it", () => {
+  assert.equal(outPattern(slurmDirs('/runs/100%/a%jb')), '/runs/100%%/a%%jb/slurm/out/%j.out')
+  assert.throws(
+    () => outPattern(slurmDirs('/runs/a\\b')),
+    (err: unknown) => err instanceof JobtreeError && err.code === 'BAD_OPTION' && /"\/runs\/a\\\\b\/slurm" holds a backslash/.test(err.message),
+  )
 })

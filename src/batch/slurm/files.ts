@@ -1,5 +1,6 @@
 import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statfsSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { JobtreeError } from '../../errors.ts'
 
 // What the leader and the workers on the nodes exchange through the store,
 // which must be on a filesystem both see. Each attempt has a ticket, named
@@ -41,8 +42,20 @@ export const ticketFile = (dirs: SlurmDirs, ticket: string): string => join(dirs
 export const claimFile = (dirs: SlurmDirs, ticket: string): string => join(dirs.jobs, `${ticket}.run`)
 export const resultFile = (dirs: SlurmDirs, ticket: string): string => join(dirs.results, `${ticket}.result`)
 export const outFile = (dirs: SlurmDirs, slurmJobId: string): string => join(dirs.out, `${slurmJobId}.out`)
-/** sbatch's pattern for outFile (%j is the Slurm job id). */
-export const outPattern = (dirs: SlurmDirs): string => join(dirs.out, '%j.out')
+/**
+ * sbatch's pattern for outFile (%j is the Slurm job id). Slurm expands every
+ * % in it, so the store's own are written %%; a backslash anywhere turns all
+ * expansion off (and is dropped), so a store path with one cannot be named.
+ */
+export function outPattern(dirs: SlurmDirs): string {
+  if (dirs.out.includes('\\')) {
+    throw new JobtreeError(
+      'BAD_OPTION',
+      `the store path ${JSON.stringify(dirs.root)} holds a backslash, which sbatch's --output cannot name: use a store path without one`,
+    )
+  }
+  return join(dirs.out.replaceAll('%', '%%'), '%j.out')
+}
 
 export const RESULT_SUFFIX = '.result'
 

@@ -26,7 +26,7 @@ export function batchScratch(): string {
 
 export class BatchHarness<B extends BatchSystem = BatchSystem> {
   readonly outcomes: AttemptOutcome[] = []
-  private readonly waiting = new Map<number, (outcome: AttemptOutcome) => void>()
+  private readonly waiting = new Map<number, Array<(outcome: AttemptOutcome) => void>>()
   private nextJobId = 1
 
   /** Shuts `batch` down and removes `dir` when the test ends. */
@@ -37,7 +37,8 @@ export class BatchHarness<B extends BatchSystem = BatchSystem> {
   ) {
     batch.outcomes.subscribe((outcome) => {
       this.outcomes.push(outcome)
-      this.waiting.get(outcome.jobId)?.(outcome)
+      for (const resolve of this.waiting.get(outcome.jobId) ?? []) resolve(outcome)
+      this.waiting.delete(outcome.jobId)
     })
     t.after(async () => {
       await batch.shutdown()
@@ -65,12 +66,15 @@ export class BatchHarness<B extends BatchSystem = BatchSystem> {
     // A batch system need not hold the process open (its poll timers are
     // unref'd); the leader does, and so does a harness while it waits.
     const alive = setInterval(() => {}, 60_000)
-    return new Promise((resolve) =>
-      this.waiting.set(jobId, (outcome) => {
+    // Each caller waits on its own: a second wait for the same job must not orphan the first.
+    return new Promise((resolve) => {
+      const waiters = this.waiting.get(jobId) ?? []
+      waiters.push((outcome) => {
         clearInterval(alive)
         resolve(outcome)
-      }),
-    )
+      })
+      this.waiting.set(jobId, waiters)
+    })
   }
 
   async succeeds(job: IssuedJob): Promise<AttemptSucceeded> {

@@ -75,8 +75,7 @@ function longOption(word: string): boolean {
   const reserved = Object.keys(RESERVED).find((full) => full === name || (full.startsWith(name) && !TAKES_VALUE.has(name)))
   if (reserved !== undefined) refuse(reserved, word)
   if (eq >= 0) return false
-  const full = TAKES_VALUE.has(name) ? name : [...TAKES_VALUE].find((option) => option.startsWith(name))
-  return full !== undefined
+  return [...TAKES_VALUE].some((option) => option.startsWith(name))
 }
 
 /** Checks `-abc` as getopt reads it; true when the last option in it takes the next word as its value. */

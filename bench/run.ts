@@ -11,8 +11,8 @@ import { fmt, median, medianOf } from './stats.ts'
 
 const { quick, repeat } = benchOptions()
 const size = quick
-  ? { width: 20, fanout: 50, chain: 1_000, commands: 200, fan: 10_000, ipc: 2_000, appends: 500, scan: 100_000 }
-  : { width: 100, fanout: 100, chain: 10_000, commands: 1_000, fan: 100_000, ipc: 20_000, appends: 3_000, scan: 1_000_000 }
+  ? { width: 20, fanout: 50, chain: 1_000, commands: 200, fan: 10_000, distinct: 20_000, ipc: 2_000, appends: 500, scan: 100_000 }
+  : { width: 100, fanout: 100, chain: 10_000, commands: 1_000, fan: 100_000, distinct: 1_000_000, ipc: 20_000, appends: 3_000, scan: 1_000_000 }
 const cores = availableParallelism()
 
 interface Row {
@@ -125,6 +125,15 @@ rows.push({
   figure: `${fmt(wide.logBytesPerJob)} B/job (${fmt(wide.events / wide.jobs, 1)} events/job)`,
   limit: '200 B/job target',
   ratio: `${fmt((100 * wide.logBytesPerJob) / 200, 1)}%`,
+})
+
+say('one job adding distinct children...')
+const distinct = await scenario('distinct', size.distinct)
+rows.push({
+  what: `7. one job adding ${fmt(size.distinct)} children, each its own input`,
+  figure: `${fmt(distinct.jobsPerSecond)} jobs/s (peak ${fmt(distinct.peakRss / 2 ** 20)} MiB)`,
+  limit: `${fmt(wide.jobsPerSecond)} jobs/s wide tree`,
+  ratio: `${fmt((100 * distinct.jobsPerSecond) / wide.jobsPerSecond, 1)}%`,
 })
 
 const widths = [0, 1, 2, 3].map((i) =>

@@ -27,3 +27,10 @@ export const commands = target<number, void>('commands', (ctx, n) => {
 export const fan = target<number, void>('fan', (ctx, n) => {
   for (let i = 0; i < n; i++) ctx.addChild(leaf, null)
 })
+
+export const numbered = target<{ i: number }, number>('numbered', (_ctx, { i }) => i)
+
+/** `n` children added at once, each with an input of its own: a result far over the limit of one value. */
+export const distinct = target<number, void>('distinct', (ctx, n) => {
+  for (let i = 0; i < n; i++) ctx.addChild(numbered, { i })
+})

@@ -90,7 +90,7 @@ const cases: Case[] = [
     args: (t) => ['run', TARGETS, '--target', 'nope', '--store', t.store],
     code: 2,
     message:
-      /unknown target "nope" in \S*badTargets\.ts \(known: addsHugeChild, odd name "quoted" \$\(touch pwned\) `x` ; é ✓, returnsFunction, runsMissingProgram, sleeps, strict\)/,
+      /unknown target "nope" in \S*badTargets\.ts \(known: addsHugeChild, odd name "quoted" \$\(touch pwned\) `x` ; é ✓, returnsFunction, returnsHuge, runsMissingProgram, sleeps, strict\)/,
     store: 'absent',
   },
   { name: 'run without --target', args: (t) => ['run', TARGETS, '--store', t.store], code: 2, message: /run needs --target <name>/, store: 'absent' },
@@ -123,14 +123,23 @@ const cases: Case[] = [
     },
   },
   {
+    // Another attempt would return the same: one is all it gets, whatever the retry budget.
     name: 'a root target whose value cannot be stored',
-    args: (t) => ['run', TARGETS, '--target', 'returnsFunction', '--store', t.store, '--no-progress'],
+    args: (t) => ['run', TARGETS, '--target', 'returnsFunction', '--store', t.store, '--retry-count', '3', '--no-progress'],
     code: 1,
     message:
-      /workflow failed: job 0 \(returnsFunction\) failed completely after \d+ failed attempt\(s\): the value returned by target returnsFunction cannot be stored: /,
+      /workflow failed: job 0 \(returnsFunction\) failed completely after 1 failed attempt\(s\): the value returned by target returnsFunction cannot be stored: /,
     store: 'created',
     after: (t) =>
-      statusShowsFailure(t.store, /failed: job 0 \(returnsFunction\) after \d+ attempt\(s\): the value returned by target returnsFunction cannot be stored/),
+      statusShowsFailure(t.store, /failed: job 0 \(returnsFunction\) after 1 attempt\(s\): the value returned by target returnsFunction cannot be stored/),
+  },
+  {
+    name: 'a root target whose value is over the size limit',
+    args: (t) => ['run', TARGETS, '--target', 'returnsHuge', '--store', t.store, '--retry-count', '3', '--no-progress'],
+    code: 1,
+    message:
+      /workflow failed: job 0 \(returnsHuge\) failed completely after 1 failed attempt\(s\): the value returned by target returnsHuge cannot be stored: it is 17(\.0)?M, over the limit of 16M \(put large data in a file\)/,
+    store: 'created',
   },
   {
     name: 'a restart of a store that a running leader holds',

@@ -10,15 +10,11 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { TEST_CLOCK_OFFSET_ENV } from '../src/clock.ts'
 import { finished, jobtree, readEvents, scratch, sleep, startJobtree } from './helpers/cli.ts'
+import { freezeWhileJobEnds } from './helpers/frozenLeader.ts'
+import { eventually } from './helpers/processes.ts'
 
 const FAULTS = 'test/fixtures/faultTargets.ts'
 const HOUR = 3_600_000
-
-async function until(what: string, file: string, ms = 30_000): Promise<void> {
-  for (const end = performance.now() + ms; !existsSync(file); await sleep(20)) {
-    if (performance.now() > end) throw new Error(`${what}: ${file} never appeared`)
-  }
-}
 
 function failures(events: Awaited<ReturnType<typeof readEvents>>): string[] {
   return events.flatMap((e) => (e.type === 'JobFailed' ? [JSON.stringify(e.reason)] : []))
@@ -58,40 +54,8 @@ async function audited(store: string): Promise<void> {
 test('a leader frozen past --max-job-duration while its job finishes records the job finished, not timed out', { timeout: 60_000 }, async (t) => {
   const dir = scratch(t, 'jobtree-clock-freeze-')
   const store = join(dir, 'store')
-  const leader = startJobtree([
-    'run',
-    FAULTS,
-    '--target',
-    'markedNap',
-    '--store',
-    store,
-    '--input',
-    JSON.stringify({ ms: 1000, dir }),
-    '--max-job-duration',
-    '5',
-    '--rescue-frequency',
-    '1',
-    '--retry-count',
-    '0',
-    '--no-progress',
-    '--log-level',
-    'warn',
-  ])
-  const ended = finished(leader)
-  await until('the job starts', join(dir, 'running'))
-  // The leader has taken in the worker's word that the job started (it came before the job wrote the file).
-  await sleep(300)
-  process.kill(leader.pid as number, 'SIGSTOP')
-  try {
-    await until('the job ends', join(dir, 'done'))
-    // Frozen well past the 5 s limit, with the job's result waiting in the pipe.
-    await sleep(8000)
-  } finally {
-    process.kill(leader.pid as number, 'SIGCONT')
-  }
-  const r = await ended
-  assert.equal(r.code, 0, r.stderr)
-  const events = await readEvents(store)
+  const { result, events } = await freezeWhileJobEnds(dir, store, ['--no-progress', '--log-level', 'warn'])
+  assert.equal(result.code, 0, result.stderr)
   assert.deepEqual(failures(events), [])
   assert.equal(events.filter((e) => e.type === 'JobFinished').length, 1)
   await audited(store)
@@ -125,7 +89,7 @@ test('a wall-clock step of +1 h during a 6 s job does not kill it under --max-jo
     { [TEST_CLOCK_OFFSET_ENV]: offset },
   )
   const ended = finished(leader)
-  await until('the job starts', join(dir, 'running'))
+  await eventually('the job starts', () => existsSync(join(dir, 'running')), 30_000)
   await sleep(1000)
   writeFileSync(offset, String(HOUR))
   const r = await ended
@@ -163,7 +127,7 @@ test('wall-clock steps of -1 h, one while a leader runs and one before its resta
   const env = { [TEST_CLOCK_OFFSET_ENV]: offset }
   const first = startJobtree(args, undefined, env)
   const crashed = finished(first)
-  await until('the job starts', running)
+  await eventually('the job starts', () => existsSync(running), 30_000)
   first.kill('SIGKILL')
   await crashed
   // The restarted leader starts with the wall clock an hour behind the log, and it steps back another hour while the job runs.
@@ -171,7 +135,7 @@ test('wall-clock steps of -1 h, one while a leader runs and one before its resta
   rmSync(running)
   const second = startJobtree([...args, '--restart'], undefined, env)
   const ended = finished(second)
-  await until('the job starts again', running)
+  await eventually('the job starts again', () => existsSync(running), 30_000)
   writeFileSync(offset, String(-2 * HOUR))
   const r = await ended
   assert.equal(r.code, 0, r.stderr)

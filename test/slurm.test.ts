@@ -16,6 +16,7 @@ import { silentLogger } from '../src/logger.ts'
 import { createdJobs, type JobEvent } from '../src/events/catalogue.ts'
 import { finished, jobtree, readEvents, repo, scratch, sleep, startJobtree, type CliResult } from './helpers/cli.ts'
 import { batchSystemContract } from './helpers/batchContract.ts'
+import { freezeWhileJobEnds } from './helpers/frozenLeader.ts'
 import { eventually, isDead } from './helpers/processes.ts'
 
 const MODULE = 'test/fixtures/slurmTargets.ts'
@@ -331,6 +332,13 @@ describe('Slurm', { concurrency: 2 }, () => {
         (job) => /packed: 1 of (\d)|Slurm job \d+ on \S+ ===/.exec(readFileSync(join(store, 'logs', `${job}.log`), 'utf8'))?.[1] ?? '1',
       )
       assert.deepEqual(packs, ['3', '2', '1'])
+    })
+
+    slurmTest('a leader frozen past the time limit of a job that finished meanwhile records it as finished', 90, async (store, dir) => {
+      const { result, events } = await freezeWhileJobEnds(dir, store, SLURM)
+      assert.equal(result.code, 0, result.stderr)
+      assert.deepEqual(failures(events), [])
+      assert.equal(events.filter((e) => e.type === 'JobFinished').length, 1)
     })
 
     slurmTest('a leader SIGKILLed mid-run is restarted; no job of the first leader reports into the second', 150, async (store) => {

@@ -190,7 +190,9 @@ function failed(state: JobTreeState, input: AttemptFailed): JobEvent[] {
 /** After a failed attempt: another one (after the backoff, if any), or none. */
 function retryOrGiveUp(state: JobTreeState, job: JobRecord, reason: FailureReason, at: number): JobEvent {
   const budget = job.spec.retryCount ?? state.config?.retryCount ?? 0
-  if (reason.kind === 'unschedulable' || job.failures + 1 > budget) return { type: 'JobFailedCompletely', v: 1, at, jobId: job.id }
+  // Neither a job no machine can take nor a result that cannot be recorded gets better with another attempt.
+  const final = reason.kind === 'unschedulable' || reason.kind === 'invalidResult'
+  if (final || job.failures + 1 > budget) return { type: 'JobFailedCompletely', v: 1, at, jobId: job.id }
   const backoff = state.config?.retryBackoff ?? 0
   if (backoff <= 0) return { type: 'JobRetried', v: 1, at, jobId: job.id }
   return { type: 'JobRetried', v: 1, at, jobId: job.id, notBefore: at + Math.round(backoff * 1000 * 2 ** job.failures) }

@@ -56,7 +56,8 @@ export interface HeldAttempt {
   attempt: number
   /**
    * How long it has run (ms), measured by the batch system on a clock that
-   * wall-clock steps do not move where it has one; null while it waits for resources.
+   * wall-clock steps do not move where it has one; null while it waits for
+   * resources, and once it has ended with its outcome not yet reported.
    */
   ranMs: number | null
 }

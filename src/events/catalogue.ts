@@ -42,6 +42,11 @@ export type FailureReason =
   | { kind: 'exit'; code: number }
   | { kind: 'signal'; signal: string }
   | { kind: 'workerDied'; code: number | null; signal: string | null }
+  /**
+   * What the attempt returned can never be recorded (a value the log cannot
+   * encode or is over the size limit, a promise naming no successor). The
+   * same code gives the same result, so it is never retried.
+   */
   | { kind: 'invalidResult'; message: string }
   | { kind: 'unschedulable'; message: string }
   | { kind: 'deadlock'; message: string }

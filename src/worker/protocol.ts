@@ -111,8 +111,12 @@ interface WireResult {
 /**
  * Encodes with the log's own codec, so that a value the log could not store
  * fails in the worker, as the attempt's failure, and never in the leader.
+ * The cap on one value covers the returned value and each successor's input
+ * (checked when it was added), not their sum: the log stores each apart, so
+ * a job may add as many successors as the leader has memory for.
  */
 export function encodeResult(payload: ResultPayload, what: string): Uint8Array {
+  encodeForLog(payload.value, what)
   const index = new Map<string, number>()
   const wire: WireResult = { value: payload.value, specs: [], successors: [] }
   for (const { relation, spec } of payload.successors) {
@@ -127,7 +131,7 @@ export function encodeResult(payload: ResultPayload, what: string): Uint8Array {
     wire.successors.push(at * 2 + (relation === 'followOn' ? 1 : 0))
   }
   // A copy: the codec's bytes are a view into a buffer it reuses on the next encode.
-  return new Uint8Array(encodeForLog(wire, what))
+  return new Uint8Array(encodeValue(wire))
 }
 
 export function decodeResult(bytes: Uint8Array): ResultPayload {

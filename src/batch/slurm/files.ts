@@ -40,7 +40,7 @@ export function ticketName(jobId: number, attempt: number): string {
 
 export const ticketFile = (dirs: SlurmDirs, ticket: string): string => join(dirs.jobs, `${ticket}.job`)
 export const claimFile = (dirs: SlurmDirs, ticket: string): string => join(dirs.jobs, `${ticket}.run`)
-export const resultFile = (dirs: SlurmDirs, ticket: string): string => join(dirs.results, `${ticket}.result`)
+export const resultFile = (dirs: SlurmDirs, ticket: string): string => join(dirs.results, `${ticket}${RESULT_SUFFIX}`)
 export const outFile = (dirs: SlurmDirs, slurmJobId: string): string => join(dirs.out, `${slurmJobId}.out`)
 /**
  * sbatch's pattern for outFile (%j is the Slurm job id). Slurm expands every

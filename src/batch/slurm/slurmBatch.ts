@@ -1,4 +1,4 @@
-import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Subject, type Observable } from 'rxjs'
@@ -138,8 +138,11 @@ export class SlurmBatchSystem implements BatchSystem {
     // machine: only a wall time compares with it (a claim stamped ahead of
     // this clock has only just started).
     const now = Date.now()
+    // An attempt whose result waits to be read (the leader was frozen, or the
+    // next poll is not due) has ended: it is not running over any limit.
+    const ended = new Set(readdirSync(this.dirs.results))
     return [...this.members.values()].map((m) => {
-      const started = this.startedAt(m)
+      const started = ended.has(`${m.ticket}${RESULT_SUFFIX}`) ? null : this.startedAt(m)
       return { jobId: m.job.jobId, attempt: m.job.attempt, ranMs: started === null ? null : Math.max(0, Math.floor(now - started)) }
     })
   }
@@ -241,7 +244,7 @@ export class SlurmBatchSystem implements BatchSystem {
       try {
         message = decodeValue(await readFile(path)) as ResultMessage
       } catch (err) {
-        this.fail(member, { kind: 'invalidResult', message: `its result file ${path} is unreadable: ${oneLine(err)}` })
+        this.fail(member, { kind: 'lost', message: `its result file ${path} is unreadable: ${oneLine(err)}` })
         continue
       }
       if (!this.isOpen(member)) continue

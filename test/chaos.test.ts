@@ -46,7 +46,8 @@
 
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TEST_CLOCK_OFFSET_ENV } from '../src/clock.ts'
@@ -79,7 +80,15 @@ import {
   workerDeathsWithinKills,
   type PlannedJob,
 } from './helpers/invariants/attempts.ts'
-import { killedWorkersLeaveNothing, killedWorkersTagged, noProcessLeft, runTagSeen, seenPidsGone, type Lingering } from './helpers/invariants/leftovers.ts'
+import {
+  killedWorkersLeaveNothing,
+  killedWorkersTagged,
+  noProcessLeft,
+  noTempDirLeft,
+  runTagSeen,
+  seenPidsGone,
+  type Lingering,
+} from './helpers/invariants/leftovers.ts'
 import { readLog, type LogFacts } from './helpers/invariants/logFacts.ts'
 import { LOG_ORDER } from './helpers/invariants/logOrder.ts'
 import { endsWithWorkflowFinished, finishedAsExpected, finishedValues, outFiles, reportsFailures, type EndReport } from './helpers/invariants/output.ts'
@@ -730,6 +739,13 @@ async function spoiltLeftovers(replayed: Buffer, events: JobEvent[]): Promise<Sp
   add('rule 5', 'a killed worker had no tag', killedWorkersTagged, killedWorkersTagged([1], WORKER_TAG))
   add('rule 5', 'the run tag was never seen', runTagSeen, runTagSeen(false, TAG))
   add('rule 5', 'a process of the run outlives it', noProcessLeft, await noProcessLeft(() => [process.pid], 100))
+  const tmp = mkdtempSync(join(tmpdir(), 'jobtree-spoilt-tmp-'))
+  try {
+    mkdirSync(join(tmp, 'jobtree-999-4-2-0b9a7c1e-5d2f-4c3b-9e8a-7f6d5c4b3a21-aaaaaa'))
+    add('rule 5', 'an attempt temp dir outlives the run', noTempDirLeft, noTempDirLeft(tmp))
+  } finally {
+    rmSync(tmp, { recursive: true, force: true })
+  }
   add(
     'rule 5',
     'a pid seen during the run lives on',
@@ -793,7 +809,10 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
     during: new Problems(),
   }
   const clockOffset = join(dir, 'clock-offset')
-  const env = { [TAG]: dir, [TEST_CLOCK_OFFSET_ENV]: clockOffset }
+  // A temp directory of the run's own, so that what its attempts leave there can be counted.
+  const tmp = join(dir, 'tmp')
+  mkdirSync(tmp)
+  const env = { [TAG]: dir, [TEST_CLOCK_OFFSET_ENV]: clockOffset, TMPDIR: tmp }
   try {
     const input: ChaosInput = { seed: SEED, path: ROOT_PATH, depth: 0, dir: dir, got: [] }
     const initial = [
@@ -913,6 +932,7 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
     run.run('rule 5', runTagSeen, chaos.tagSeen, TAG)
     const ofTheRun = () => processesWithEnv(TAG, dir)
     run.add('rule 5', noProcessLeft, await noProcessLeft(ofTheRun, 15_000))
+    run.add('rule 5', noTempDirLeft, noTempDirLeft(tmp))
     tail.finish()
     const seen = new Set([...chaos.workersSeen, ...tail.lines.flatMap((l) => [l.worker, ...(l.pid === undefined ? [] : [l.pid]), ...(l.left ?? [])])])
     seen.delete(1)

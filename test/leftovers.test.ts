@@ -91,7 +91,7 @@ test('the temp dirs of workers SIGKILLed with their leader are removed by the ne
   const args = ['--store', store, '--no-progress', '--log-level', 'error']
   const env = { TMPDIR: tmp }
   // What this run must leave alone: another run's dir, and one whose name has no run id.
-  const others = ['jobtree-0b9a7c1e-5d2f-4c3b-9e8a-7f6d5c4b3a21-999-0-1-aaaaaa', 'jobtree-999-0-1-bbbbbb']
+  const others = ['jobtree-999-0-1-0b9a7c1e-5d2f-4c3b-9e8a-7f6d5c4b3a21-aaaaaa', 'jobtree-999-0-1-bbbbbb']
   for (const name of others) mkdirSync(join(tmp, name))
   const first = startJobtree(['run', FIXTURE, '--target', 'holdsTempDir', '--input', JSON.stringify({ pidFile }), ...args], undefined, env)
   const firstEnded = finished(first)
@@ -104,7 +104,7 @@ test('the temp dirs of workers SIGKILLed with their leader are removed by the ne
   await eventually('the worker is gone', () => isDead(worker), 3000)
   const started = (await readEvents(store)).find((e) => e.type === 'WorkflowStarted')
   assert.ok(started?.type === 'WorkflowStarted')
-  const left = readdirSync(tmp).filter((name) => name.startsWith(`jobtree-${started.runId}-${worker}-0-1-`))
+  const left = readdirSync(tmp).filter((name) => name.startsWith(`jobtree-${worker}-0-1-${started.runId}-`))
   assert.equal(left.length, 1, `the killed attempt's dir is there: ${readdirSync(tmp).join(' ')}`)
   assert.ok(existsSync(join(tmp, left[0], 'scratch.dat')))
   const again = await finished(startJobtree(['run', FIXTURE, '--restart', ...args], undefined, env))

@@ -7,7 +7,7 @@ import type { BatchSystem } from '../batchSystem.ts'
 import { groupsRss, memoryCeiling, rssOf } from './memoryWatch.ts'
 import { WorkerPool, type Slot } from './workerPool.ts'
 import { killTagged, RUN_TAG } from '../../worker/processGroup.ts'
-import { removeTempDirs, tempDirPrefix } from '../../worker/tempDir.ts'
+import { ofRun, removeTempDirs } from '../../worker/tempDir.ts'
 import { resultOutcome, type IssuedJob, type ResultMessage, type RunMessage } from '../../worker/protocol.ts'
 
 // The batch system of one machine: attempts wait in a FIFO queue until their
@@ -180,7 +180,7 @@ export class LocalBatchSystem implements BatchSystem {
     if (this.runId === undefined) return
     killTagged(RUN_TAG, this.runId)
     // Its workers are dead now, and none of this leader's has run anything yet.
-    await removeTempDirs(tempDirPrefix(this.runId))
+    await removeTempDirs(ofRun(this.runId))
   }
 
   kill(jobId: number): void {

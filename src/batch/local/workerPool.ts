@@ -5,7 +5,7 @@ import type { Resources } from '../../events/catalogue.ts'
 import { killProcessGroup, killTagged, RUN_TAG, WORKER_TAG, workerTag } from '../../worker/processGroup.ts'
 import type { ResultMessage, RunMessage, WorkerMessage } from '../../worker/protocol.ts'
 import { rawOutputFile } from '../../worker/rawOutput.ts'
-import { removeTempDirs, tempDirPrefix } from '../../worker/tempDir.ts'
+import { ofWorker, removeTempDirs } from '../../worker/tempDir.ts'
 import { WORKFLOW_LOADERS } from '../../loader/loaders.ts'
 import { ownFile } from '../../ownFile.ts'
 
@@ -376,7 +376,7 @@ export class WorkerPool {
     if (worker.group !== undefined) killProcessGroup(worker.group)
     killTagged(WORKER_TAG, worker.tag)
     if (head === undefined) return
-    if (worker.child.pid !== undefined) await removeTempDirs(tempDirPrefix(this.runId, worker.child.pid))
+    if (worker.child.pid !== undefined) await removeTempDirs(ofWorker(worker.child.pid))
     if (!killed) this.listener.died(head.jobId, head.attempt, code, signal)
   }
 }

@@ -1,10 +1,10 @@
 // No process of a run is left alive: after a worker is killed, nothing it
 // started (a command's process group, a session of its own) outlives it for
-// long, and after the run nothing of it lives at all. Processes are found by
+// long, and after the run nothing of it lives at all, nor any attempt's temp dir. Processes are found by
 // an environment tag they inherit, so a checker is only as good as the tag is
 // seen: that too is checked. The probes are passed in, so that a self-test
 // can hand a checker a process that never dies.
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { eventually, isDead } from '../processes.ts'
 
 /** `pid`'s command line, cut to `max` characters, or 'gone'. */
@@ -87,4 +87,12 @@ export async function noProcessLeft(find: () => number[], timeoutMs: number): Pr
 export function seenPidsGone(seen: Iterable<number>, ofTheRun: (pid: number) => boolean): string[] {
   const alive = [...seen].filter((pid) => !isDead(pid) && ofTheRun(pid))
   return alive.length === 0 ? [] : [`pids seen during the run still alive: ${alive.join(', ')}`]
+}
+
+/** After the run, no attempt temp dir (`jobtree-…`) is left in `tmp`, the TMPDIR its leaders and workers had. */
+export function noTempDirLeft(tmp: string): string[] {
+  const left = readdirSync(tmp).filter((name) => name.startsWith('jobtree-'))
+  return left.length === 0
+    ? []
+    : [`attempt temp dirs are left after the final run: ${left.slice(0, 5).join(' ')}${left.length > 5 ? ` (${left.length} in all)` : ''}`]
 }

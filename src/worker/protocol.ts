@@ -1,6 +1,6 @@
 import type { AttemptStats, FailureReason, JobSpec, Resources, SuccessorSpec } from '../events/catalogue.ts'
 import type { AttemptOutcome } from '../decider/inputs.ts'
-import { decodeValue, encodeForLog, encodeValue } from '../events/codec.ts'
+import { decodeValue, encodeForLog, encodeValue, MAX_VALUE_BYTES } from '../events/codec.ts'
 
 // The contract between a batch system and the workers it starts: the attempt
 // it hands over, and the messages a warm local worker exchanges with the
@@ -116,7 +116,6 @@ interface WireResult {
  * a job may add as many successors as the leader has memory for.
  */
 export function encodeResult(payload: ResultPayload, what: string): Uint8Array {
-  encodeForLog(payload.value, what)
   const index = new Map<string, number>()
   const wire: WireResult = { value: payload.value, specs: [], successors: [] }
   for (const { relation, spec } of payload.successors) {
@@ -130,8 +129,18 @@ export function encodeResult(payload: ResultPayload, what: string): Uint8Array {
     }
     wire.successors.push(at * 2 + (relation === 'followOn' ? 1 : 0))
   }
-  // A copy: the codec's bytes are a view into a buffer it reuses on the next encode.
-  return new Uint8Array(encodeValue(wire))
+  let bytes: Uint8Array
+  try {
+    // A copy: the codec's bytes are a view into a buffer it reuses on the next encode.
+    bytes = new Uint8Array(encodeValue(wire))
+  } catch (err) {
+    // Successor specs were checked when added: the value is what cannot be encoded.
+    encodeForLog(payload.value, what)
+    throw err
+  }
+  // The value alone is checked only when the whole might hide it over the cap, so that it is encoded once.
+  if (bytes.length > MAX_VALUE_BYTES) encodeForLog(payload.value, what)
+  return bytes
 }
 
 export function decodeResult(bytes: Uint8Array): ResultPayload {

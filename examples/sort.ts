@@ -1,53 +1,42 @@
-// jobTree's merge sort, as a jobtree workflow: split a text file at line
-// boundaries into ranges of at most `maxBytes`, sort each range in a child
-// job, and merge sorted halves in follow-ons, back up the tree.
+// jobTree's merge sort, as a jobtree workflow on the file store: split a text
+// file at line boundaries into ranges of at most `maxBytes`, sort each range
+// in a child job that writes it as a file, and merge two sorted files into
+// one in follow-ons, back up the tree; the last job exports the result.
 //
 //   npx jobtree run examples/sort.ts --target sort --store ./run1 \
 //     --input '{"file":"big.txt","output":"big.sorted.txt"}'
 //
-// Every job writes its output by write-then-rename and never deletes its
-// inputs, so an attempt that runs again (after a crash or a retry) simply
-// writes the same file again.
+// (`"file": {"$import": "big.txt"}` imports it when the run starts instead.)
+// Jobs pass files as ids. A file becomes visible to other jobs only when the
+// attempt that wrote it succeeds, and goes once no job can read it, so an
+// attempt that fails or runs again leaves nothing behind and needs no care.
 
-import {
-  createReadStream,
-  createWriteStream,
-  mkdirSync,
-  openSync,
-  readSync,
-  closeSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs'
-import { once } from 'node:events'
-import { join, resolve } from 'node:path'
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { createInterface } from 'node:readline'
-import { target, type JobContext } from 'jobtree'
+import { target, type FileId, type JobContext, type Resolvable, type Target } from 'jobtree'
 
 export interface SortInput {
+  /** The file to sort: a path, or the id of a file in the store (an import). */
   file: string
-  /** Where the sorted lines go (default: <file>.sorted). */
+  /** Where the sorted lines go (default: <file>.sorted, for a path). */
   output?: string
   /** The largest range sorted by one job (default 1 MB). */
   maxBytes?: number
-  /** For testing failure handling: the chance that a job other than the root throws. */
+  /** For testing failure handling: the chance that a job other than the root throws, after writing its file. */
   failRate?: number
 }
 
 interface Range {
-  file: string
+  source: FileId
   start: number
   end: number
   maxBytes: number
-  output: string
-  scratch: string
   failRate: number
 }
 
-interface Counted {
+interface Sorted {
+  file: FileId
   lines: number
 }
 
@@ -73,35 +62,34 @@ function midPoint(file: string, start: number, end: number): number {
   }
 }
 
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`
-  writeFileSync(tmp, text)
-  renameSync(tmp, path)
-}
-
 function splitLines(text: string): string[] {
   const lines = text.split('\n')
   if (lines[lines.length - 1] === '') lines.pop()
   return lines
 }
 
-export const sort = target<SortInput, { output: string; lines: Counted['lines'] }>('sort', (ctx, input) => {
-  const file = resolve(input.file)
-  const output = resolve(input.output ?? `${file}.sorted`)
-  const scratch = join(ctx.globalDir, `sort-${ctx.jobId}`)
-  mkdirSync(scratch, { recursive: true })
-  const range: Range = { file, start: 0, end: statSync(file).size, maxBytes: input.maxBytes ?? 1_000_000, output, scratch, failRate: input.failRate ?? 0 }
+function isFileId(value: string): boolean {
+  return value.startsWith('file:')
+}
+
+export const sort = target<SortInput, { output: string; lines: number; file: FileId }>('sort', async (ctx, input) => {
+  if (input.output === undefined && isFileId(input.file)) throw new Error('sorting a file of the store needs an output path')
+  const output = resolve(input.output ?? `${input.file}.sorted`)
+  const source = isFileId(input.file) ? input.file : await ctx.files.write(resolve(input.file))
+  const size = statSync(await ctx.files.read(source)).size
+  const range: Range = { source, start: 0, end: size, maxBytes: input.maxBytes ?? 1_000_000, failRate: input.failRate ?? 0 }
   const top = ctx.addChild(down, range)
-  ctx.addFollowOn(cleanup, { scratch })
-  ctx.log(`sorting ${file} (${range.end} bytes) in ranges of at most ${range.maxBytes} bytes`)
-  return { output, lines: top.rv('lines') }
+  ctx.addFollowOn(save, { file: top.rv('file'), output })
+  ctx.log(`sorting ${input.file} (${size} bytes) in ranges of at most ${range.maxBytes} bytes`)
+  return { output, lines: top.rv('lines'), file: top.rv('file') }
 })
 
-export const down = target<Range, Counted>('down', { memory: '256M' }, (ctx, r) => {
-  maybeFail(ctx, r.failRate)
-  const mid = r.end - r.start > r.maxBytes ? midPoint(r.file, r.start, r.end) : -1
+// Typed by hand: it adds itself as a child, which inference cannot follow.
+export const down: Target<Range, Sorted> = target<Range, Sorted>('down', { memory: '256M' }, async (ctx, r): Promise<Resolvable<Sorted>> => {
+  const path = await ctx.files.read(r.source)
+  const mid = r.end - r.start > r.maxBytes ? midPoint(path, r.start, r.end) : -1
   if (mid === -1) {
-    const fd = openSync(r.file, 'r')
+    const fd = openSync(path, 'r')
     const buf = Buffer.alloc(r.end - r.start)
     try {
       readSync(fd, buf, 0, buf.length, r.start)
@@ -109,43 +97,46 @@ export const down = target<Range, Counted>('down', { memory: '256M' }, (ctx, r) 
       closeSync(fd)
     }
     const lines = splitLines(buf.toString('utf8')).sort()
-    writeAtomically(r.output, lines.length ? lines.join('\n') + '\n' : '')
-    return { lines: lines.length }
+    const file = await ctx.files.write(Buffer.from(lines.length ? lines.join('\n') + '\n' : ''), { name: `lines-${r.start}-${r.end}` })
+    maybeFail(ctx, r.failRate)
+    return { file, lines: lines.length }
   }
-  const a = join(r.scratch, `${ctx.jobId}-a`)
-  const b = join(r.scratch, `${ctx.jobId}-b`)
-  ctx.addChild(down, { ...r, end: mid, output: a })
-  ctx.addChild(down, { ...r, start: mid, output: b })
-  const merged = ctx.addFollowOn(up, { a, b, output: r.output, failRate: r.failRate })
-  return { lines: merged.rv('lines') }
+  const a = ctx.addChild(down, { ...r, end: mid })
+  const b = ctx.addChild(down, { ...r, start: mid })
+  const merged = ctx.addFollowOn(up, { a: a.rv('file'), b: b.rv('file'), name: `lines-${r.start}-${r.end}`, failRate: r.failRate })
+  return merged.rv()
 })
 
-export const up = target<{ a: string; b: string; output: string; failRate: number }, Counted>('up', { memory: '256M' }, async (ctx, m) => {
-  maybeFail(ctx, m.failRate)
-  const tmp = `${m.output}.${process.pid}.tmp`
-  const out = createWriteStream(tmp)
-  const ia = createInterface({ input: createReadStream(m.a), crlfDelay: Infinity })[Symbol.asyncIterator]()
-  const ib = createInterface({ input: createReadStream(m.b), crlfDelay: Infinity })[Symbol.asyncIterator]()
-  let x = await ia.next()
-  let y = await ib.next()
+/** Merges two sorted files into one, streaming: neither is held in memory. */
+export const up = target<{ a: FileId; b: FileId; name: string; failRate: number }, Sorted>('up', { memory: '256M' }, async (ctx, m) => {
+  const ia = createInterface({ input: ctx.files.readStream(m.a), crlfDelay: Infinity })[Symbol.asyncIterator]()
+  const ib = createInterface({ input: ctx.files.readStream(m.b), crlfDelay: Infinity })[Symbol.asyncIterator]()
   let lines = 0
-  while (!x.done || !y.done) {
-    const takeA = y.done || (!x.done && x.value <= y.value)
-    const line = takeA ? (x.value as string) : (y.value as string)
-    if (!out.write(line + '\n')) await once(out, 'drain')
-    lines += 1
-    if (takeA) x = await ia.next()
-    else y = await ib.next()
+  async function* merged(): AsyncGenerator<Uint8Array> {
+    let x = await ia.next()
+    let y = await ib.next()
+    let chunk: string[] = []
+    while (!x.done || !y.done) {
+      const takeA = y.done || (!x.done && x.value <= y.value)
+      chunk.push(takeA ? (x.value as string) : (y.value as string))
+      lines += 1
+      if (chunk.length === 4096) {
+        yield Buffer.from(chunk.join('\n') + '\n')
+        chunk = []
+      }
+      if (takeA) x = await ia.next()
+      else y = await ib.next()
+    }
+    if (chunk.length > 0) yield Buffer.from(chunk.join('\n') + '\n')
   }
-  out.end()
-  await once(out, 'close')
-  renameSync(tmp, m.output)
-  return { lines }
+  const file = await ctx.files.write(merged(), { name: m.name })
+  maybeFail(ctx, m.failRate)
+  return { file, lines }
 })
 
-/** Removes the intermediate files once the whole tree has finished. */
-export const cleanup = target<{ scratch: string }, void>('cleanup', { memory: '64M' }, (_ctx, { scratch }) => {
-  rmSync(scratch, { recursive: true, force: true })
+/** Copies the sorted file out of the store, to where the user asked. */
+export const save = target<{ file: FileId; output: string }, void>('save', { memory: '64M' }, async (ctx, { file, output }) => {
+  await ctx.files.export(file, output, { force: true })
 })
 
 /** Reads a file's lines (for checking results). */

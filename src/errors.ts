@@ -19,6 +19,12 @@ export type ErrorCode =
   | 'DISK_FULL'
   /** The event log could not be written for another reason the system gave (an I/O error, a read-only file system). */
   | 'STORE_IO'
+  /** A file id names no file in the store (never visible, deleted, or released). */
+  | 'FILE_MISSING'
+  /** A file in the store does not hold the bytes its id names. */
+  | 'FILE_DAMAGED'
+  /** A file would be written where one exists already (an export without --force). */
+  | 'FILE_EXISTS'
 
 export class JobtreeError extends Error {
   override readonly name = 'JobtreeError'

@@ -7,6 +7,10 @@ export type { JobOptions } from './workflow/options.ts'
 export { WorkflowFailedError, type RunOptions } from './api/workflowFailed.ts'
 export { JobtreeError, type ErrorCode } from './errors.ts'
 export type { JobEvent, RunConfig } from './events/catalogue.ts'
+export type { FileId } from './events/fileId.ts'
+export type { FileStore, ReadOptions, ExportOptions } from './files/attemptFiles.ts'
+export type { FileSource } from './files/storeFile.ts'
+export { importFile } from './files/imports.ts'
 
 /**
  * Runs a workflow from inside a program and returns the root job's value.

@@ -18,6 +18,7 @@ const LAYERS = [
   'events',
   'decider',
   'store',
+  'files',
   'workflow',
   'worker',
   'batch',

@@ -69,6 +69,8 @@ test('a process a target left running does not outlive its worker, SIGKILLed whi
       module: FIXTURE,
       logFile: join(dir, 'logs', '1.log'),
       globalDir: join(dir, 'global'),
+      filesDir: join(dir, 'files'),
+      runId: 'leftovers',
     })
     assert.equal((await outcome).type, 'AttemptSucceeded')
     const [worker, left] = pids(pidFile)

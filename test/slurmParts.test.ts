@@ -26,7 +26,7 @@ const MiB = 2 ** 20
 
 function job(jobId: number, options: JobOptions = {}): { job: IssuedJob } {
   const spec = toSpec({ kind: 'command', command: 'true' }, options)
-  return { job: { jobId, attempt: 1, spec, module: '/m.ts', logFile: `/s/logs/${jobId}.log`, globalDir: '/s/global' } }
+  return { job: { jobId, attempt: 1, spec, module: '/m.ts', logFile: `/s/logs/${jobId}.log`, globalDir: '/s/global', filesDir: '/s/files', runId: 'r' } }
 }
 
 const parseSiteArgs = (text: string) => {

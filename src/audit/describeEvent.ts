@@ -1,9 +1,17 @@
 import type { JobEvent } from '../events/catalogue.ts'
 import { formatSize } from '../sizes.ts'
+import { parseFileId } from '../events/fileId.ts'
 import { describeReason, jobName } from './describe.ts'
 
 // One line for one event, as `replay --job` and `replay --step` show it.
 // `name` gives a job's name where the event does not carry it.
+
+/** A file as a person reads it: its name and who wrote it. */
+function fileLabel(id: string): string {
+  const ref = parseFileId(id)
+  if (ref === undefined) return id
+  return ref.jobId === -1 ? `${ref.name} (imported file ${ref.n})` : `${ref.name} (file ${ref.n} of job ${ref.jobId})`
+}
 
 export function describeEvent(e: JobEvent, name: (jobId: number) => string): string {
   const job = (id: number) => `job ${id} (${name(id)})`
@@ -44,5 +52,15 @@ export function describeEvent(e: JobEvent, name: (jobId: number) => string): str
       return `${job(e.jobId)} attempt ${e.attempt} abandoned: ${e.reason}`
     case 'MessageLogged':
       return `${job(e.jobId)} attempt ${e.attempt} says: ${e.text}`
+    case 'FileWritten':
+      return e.jobId === -1
+        ? `file ${e.n} imported: ${e.name} (${formatSize(e.size)})`
+        : `${job(e.jobId)} attempt ${e.attempt} wrote file ${e.n}: ${e.name} (${formatSize(e.size)})`
+    case 'FileDeleted':
+      return `${job(e.jobId)} attempt ${e.attempt} deleted ${fileLabel(e.file)}`
+    case 'FileExported':
+      return `${job(e.jobId)} attempt ${e.attempt} exported ${fileLabel(e.file)} to ${e.path}`
+    case 'FilesReleased':
+      return `${e.files.length} file(s) released, nothing could read them any more: ${e.files.slice(0, 3).map(fileLabel).join(', ')}${e.files.length > 3 ? ', …' : ''}`
   }
 }

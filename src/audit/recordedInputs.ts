@@ -1,4 +1,7 @@
 import {
+  type AttemptFiles,
+  type FileWritten,
+  type WrittenFile,
   createsJobs,
   type JobCreated,
   type JobEvent,
@@ -11,7 +14,7 @@ import {
 } from '../events/catalogue.ts'
 import { makeToken, mapTokens } from '../events/promise.ts'
 import type { JobTreeState } from '../decider/jobTreeState.ts'
-import type { HeldAttempt, Input } from '../decider/inputs.ts'
+import type { AttemptSucceeded, HeldAttempt, Input } from '../decider/inputs.ts'
 
 // The log records decisions, not the inputs that led to them; but every
 // input leaves its facts in the events it caused. This rebuilds, from the
@@ -29,9 +32,12 @@ export async function candidateInputs(state: JobTreeState, peek: Peek): Promise<
   const now = e.at
   switch (e.type) {
     case 'WorkflowStarted': {
-      const root = await peek(1)
+      const imports: WrittenFile[] = []
+      let root = await peek(1)
+      for (; root?.type === 'FileWritten' && root.jobId === -1; root = await peek(1 + imports.length)) imports.push(writtenFile(root))
       if (root?.type !== 'JobCreated') return []
-      return [{ type: 'Start', now, runId: e.runId, module: e.module, target: e.target, root: root.spec, config: e.config }]
+      const start: Input = { type: 'Start', now, runId: e.runId, module: e.module, target: e.target, root: root.spec, config: e.config }
+      return [imports.length > 0 ? { ...start, imports } : start]
     }
     case 'WorkflowResumed':
       return [{ type: 'Resume', now, config: e.config }]
@@ -40,9 +46,13 @@ export async function candidateInputs(state: JobTreeState, peek: Peek): Promise<
     case 'JobIssued':
     case 'JobBackoffElapsed':
     case 'WorkflowFinished':
+    case 'FilesReleased':
       return [{ type: 'Schedule', now }]
     case 'MessageLogged':
     case 'JobFinished':
+    case 'FileWritten':
+    case 'FileDeleted':
+    case 'FileExported':
       return outcome(peek)
     case 'JobFailed':
       if (e.reason.kind === 'deadlock') return [{ type: 'Schedule', now }]
@@ -54,12 +64,21 @@ export async function candidateInputs(state: JobTreeState, peek: Peek): Promise<
   }
 }
 
-/** An attempt's outcome: its messages, then JobFinished and the jobs it created, or JobFailed. */
+/**
+ * An attempt's outcome: its messages, then what it did in the file store,
+ * JobFinished and the jobs it created; or its messages and JobFailed.
+ */
 async function outcome(peek: Peek): Promise<Input[]> {
   const messages: MessageLogged[] = []
   let i = 0
   let e = await peek(0)
   for (; e?.type === 'MessageLogged'; e = await peek(++i)) messages.push(e)
+  const files: AttemptFiles = { written: [], deleted: [], exported: [] }
+  for (; e?.type === 'FileWritten' || e?.type === 'FileDeleted' || e?.type === 'FileExported'; e = await peek(++i)) {
+    if (e.type === 'FileWritten') files.written.push(writtenFile(e))
+    else if (e.type === 'FileDeleted') files.deleted.push(e.file)
+    else files.exported.push({ file: e.file, path: e.path })
+  }
   if (e === undefined) return []
   if (e.type !== 'JobFinished' && e.type !== 'JobFailed') return []
   const texts = messages.filter((m) => m.jobId === e.jobId && m.attempt === e.attempt && m.at === e.at).map((m) => m.text)
@@ -71,7 +90,12 @@ async function outcome(peek: Peek): Promise<Input[]> {
   // A worker that went on to run the lone successor itself said so with the outcome.
   const next = await peek(i + 1 + created.length)
   const chainedTo = next?.type === 'JobIssued' && next.chainedFrom === e.jobId ? next.jobId : undefined
-  return [succeeded(e, texts, created, chainedTo)]
+  const input = succeeded(e, texts, created, chainedTo)
+  return [files.written.length + files.deleted.length + files.exported.length > 0 ? { ...input, files } : input]
+}
+
+function writtenFile(e: FileWritten): WrittenFile {
+  return { n: e.n, size: e.size, sha256: e.sha256, name: e.name }
 }
 
 /** The events after `e` that created its successors (a JobsCreated, a run of them). */
@@ -93,7 +117,7 @@ async function createdAfter(e: JobFinished, peek: Peek, offset: number): Promise
  * new jobs' ids back into positions. A token could not name one of them
  * otherwise: they had no ids before this attempt ended.
  */
-function succeeded(e: JobFinished, messages: string[], created: Array<JobCreated | JobsCreated>, chainedTo: number | undefined): Input {
+function succeeded(e: JobFinished, messages: string[], created: Array<JobCreated | JobsCreated>, chainedTo: number | undefined): AttemptSucceeded {
   const first = e.successors.first
   const added = e.successors.children + e.successors.followOns
   const localize = (value: unknown): unknown =>

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
-import { depth, eventTypes, jobId, moment, seqNumber } from './options.ts'
+import { depth, eventTypes, exportArgs, jobId, moment, seqNumber } from './options.ts'
 import { lazily } from './lazily.ts'
 
-// The commands that question a store's log: replay, events, stats. Each
+// The commands that question a store's log: replay, events, stats, files. Each
 // reads the log directly, or asks the running leader when one holds it; its
 // module is imported when it runs (lazily.ts).
 
@@ -37,4 +37,14 @@ export function addAuditCommands(cli: Command): void {
     .argument('<store>', 'store directory')
     .option('--json', 'print JSON')
     .action(lazily(async () => (await import('./statsCommand.ts')).statsCommand))
+
+  cli
+    .command('files')
+    .description("the files in a run's store (at the end, or after an event), or a copy of one out of it")
+    .argument('<store>', 'store directory')
+    .option('--to <seq>', 'the files as they stood after this event', seqNumber)
+    .option('--export <id-and-dest...>', 'copy the file with this id to dest: --export ID DEST (checked against its size and SHA-256)', exportArgs)
+    .option('--force', 'with --export, replace a file already at dest')
+    .option('--json', 'print JSON')
+    .action(lazily(async () => (await import('./filesCommand.ts')).filesCommand))
 }

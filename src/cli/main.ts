@@ -104,6 +104,7 @@ export function program(): Command {
       nonNegativeNumber,
     )
     .option('--poll-interval <seconds>', "on a cluster, how often the states of the run's jobs are read (default 2)", positiveNumber)
+    .option('--keep-files', 'keep every file jobs wrote, even once no job can read it (for debugging)')
     .option('--no-chaining', "never let a worker run a job's lone successor itself (this leader; chaining is on by default)")
     .addOption(new Option('--log-level <level>', 'how much the leader says').choices(LOG_LEVELS).default('info'))
     .option('--no-progress', 'no progress line')

@@ -55,3 +55,10 @@ export function moment(value: string): Moment {
     throw new InvalidArgumentError('expected a time: ISO 8601 (2025-01-31T12:00:00Z), milliseconds since 1970, or +DURATION from the start (+90s, +2m)')
   return { absolute: parsed }
 }
+
+/** `--export ID DEST`: the two words, and no more. */
+export function exportArgs(value: string, previous: string[] = []): string[] {
+  const words = [...previous, value]
+  if (words.length > 2) throw new InvalidArgumentError('takes a file id and a destination: --export ID DEST')
+  return words
+}

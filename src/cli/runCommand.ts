@@ -9,6 +9,7 @@ import { pickConfig, runWorkflow } from '../leader/runWorkflow.ts'
 import { isStore, isUnfinishedStore, storePaths } from '../store/store.ts'
 import { toJson } from '../events/json.ts'
 import { readInputFile } from './inputFile.ts'
+import { cliImports } from '../files/imports.ts'
 import { loadWorkflowModule } from './loadModule.ts'
 import { progressLine } from './progress.ts'
 
@@ -45,7 +46,7 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
   if (!flags.restart && flags.target === undefined) throw new JobtreeError('BAD_OPTION', 'run needs --target <name> (the root job)')
   if (flags.input !== undefined && flags.inputFile !== undefined)
     throw new JobtreeError('BAD_OPTION', "give the root's input with --input or with --input-file, not both")
-  const input = flags.inputFile === undefined ? flags.input : readInputFile(flags.inputFile)
+  const input = cliImports(flags.inputFile === undefined ? flags.input : readInputFile(flags.inputFile))
   const module = await loadWorkflowModule(modulePath)
 
   const progress = progressLine(process.stderr, flags.progress && flags.logLevel !== 'error')

@@ -1,7 +1,20 @@
-import type { FailureReason, JobCreated, JobEvent, JobIssued, JobsCreated, JobSpec, MessageLogged, SuccessorSpec } from '../events/catalogue.ts'
+import type {
+  AttemptFiles,
+  FailureReason,
+  JobCreated,
+  JobEvent,
+  JobIssued,
+  JobsCreated,
+  JobSpec,
+  MessageLogged,
+  SuccessorSpec,
+  WrittenFile,
+} from '../events/catalogue.ts'
+import { parseFileId } from '../events/fileId.ts'
 import { hasToken, mapTokens, makeToken, type RvRef } from '../events/promise.ts'
 import { evolve, readyJobs } from './jobTree.ts'
 import type { JobRecord, JobTreeState } from './jobTreeState.ts'
+import { lookup, orphanFiles } from './fileRefs.ts'
 import type { AttemptFailed, AttemptSucceeded, Input, InterruptInput, RescueInput, ResumeInput, StartInput } from './inputs.ts'
 
 // The leader's decisions, as a pure function: given the projected state and
@@ -32,8 +45,33 @@ function start(state: JobTreeState, input: StartInput): JobEvent[] {
   const at = input.now
   return [
     { type: 'WorkflowStarted', v: 1, at, runId: input.runId, module: input.module, target: input.target, epoch: 1, config: input.config },
+    ...written(-1, 0, input.imports ?? [], at),
     { type: 'JobCreated', v: 1, at, jobId: 0, parent: -1, relation: 'root', spec: input.root },
   ]
+}
+
+function written(jobId: number, attempt: number, files: readonly WrittenFile[], at: number): JobEvent[] {
+  return files.map((f) => ({ type: 'FileWritten', v: 1, at, jobId, attempt, n: f.n, size: f.size, sha256: f.sha256, name: f.name }))
+}
+
+/**
+ * What a successful attempt did in the file store, recorded before its
+ * JobFinished (which may name the files it wrote): its writes become
+ * visible; its deletes and exports count for files that are visible (or
+ * its own), and the others are left out (another job deleted the file meanwhile).
+ */
+function fileEvents(state: JobTreeState, input: AttemptSucceeded, files: AttemptFiles): JobEvent[] {
+  const { jobId, attempt, now: at } = input
+  const own = (id: string) => {
+    const ref = parseFileId(id)
+    return ref !== undefined && ref.runId === state.runId && ref.jobId === jobId && ref.attempt === attempt && files.written.some((f) => f.n === ref.n)
+  }
+  const events = written(jobId, attempt, files.written, at)
+  for (const file of files.deleted) if (lookup(state, file) !== undefined) events.push({ type: 'FileDeleted', v: 1, at, jobId, attempt, file })
+  for (const { file, path } of files.exported) {
+    if (lookup(state, file) !== undefined || own(file)) events.push({ type: 'FileExported', v: 1, at, jobId, attempt, file, path })
+  }
+  return events
 }
 
 /**
@@ -76,6 +114,7 @@ function succeeded(state: JobTreeState, input: AttemptSucceeded): JobEvent[] {
   const { children, idOfLocal } = successorIds(successors, first)
   const globalize = globalizer(idOfLocal)
   const events: JobEvent[] = messages(input)
+  if (input.files !== undefined) for (const event of fileEvents(state, input, input.files)) events.push(event)
   try {
     events.push({
       type: 'JobFinished',
@@ -246,6 +285,19 @@ function interrupt(state: JobTreeState, input: InterruptInput): JobEvent[] {
 
 function schedule(state: JobTreeState, at: number): JobEvent[] {
   if (state.finished !== null || state.epoch === 0 || state.interrupted !== null) return []
+  const released = releasedFiles(state, at)
+  if (released.length === 0) return scheduleJobs(state, at)
+  return [...released, ...scheduleJobs(evolve(state, released[0]), at)]
+}
+
+/** Files nothing can read any more are released, unless the run keeps them. */
+function releasedFiles(state: JobTreeState, at: number): JobEvent[] {
+  if (state.liveFiles === 0 || state.config?.keepFiles === true) return []
+  const files = orphanFiles(state)
+  return files.length > 0 ? [{ type: 'FilesReleased', v: 1, at, files }] : []
+}
+
+function scheduleJobs(state: JobTreeState, at: number): JobEvent[] {
   const events: JobEvent[] = []
   // Backoffs that have elapsed release their jobs, which may be issued right away.
   for (const d of state.delayed) {

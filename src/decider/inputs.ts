@@ -1,4 +1,4 @@
-import type { AttemptStats, FailureReason, JobSpec, RunConfig, SuccessorSpec } from '../events/catalogue.ts'
+import type { AttemptFiles, AttemptStats, FailureReason, JobSpec, RunConfig, SuccessorSpec, WrittenFile } from '../events/catalogue.ts'
 
 // What the leader's decider reacts to. Inputs are facts from outside the
 // log (a start request, an attempt's outcome, the clock); `decide` turns each
@@ -12,6 +12,8 @@ export interface StartInput {
   target: string
   root: JobSpec
   config: RunConfig
+  /** Files copied into the store for the root's input, before it was recorded (job -1, attempt 0). */
+  imports?: WrittenFile[]
 }
 
 export interface ResumeInput {
@@ -30,6 +32,8 @@ export interface AttemptSucceeded {
   successors: SuccessorSpec[]
   messages: string[]
   stats: AttemptStats
+  /** What it wrote, deleted and exported in the file store (absent: nothing). */
+  files?: AttemptFiles
   /** The worker went on to run the lone successor itself, as attempt 1 of this job id (its attempt's first id set aside for chaining). */
   chainedTo?: number
 }

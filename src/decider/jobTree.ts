@@ -2,7 +2,10 @@ import { Immer, type Draft } from 'immer'
 import type { JobAbandoned, JobEvent, JobFailedCompletely, JobFinished, JobIssued, JobRetried, JobRevived, JobSpec, Relation } from '../events/catalogue.ts'
 import { UnresolvedPromise, resolveTokens, someToken } from '../events/promise.ts'
 import type { Batch } from './pvec.ts'
-import { initialState, type Counts, type JobRecord, type JobTreeState, type Phase } from './jobTreeState.ts'
+import { initialState, ProjectionError, type Counts, type JobRecord, type JobTreeState, type Phase } from './jobTreeState.ts'
+import { countFiles, fileDeleted, fileExported, filesReleased, fileWritten, ownerDone } from './fileRefs.ts'
+
+export { ProjectionError }
 
 // The job tree the leader decides on: a pure projection of the log.
 // `evolve` touches only the records an event names (plus, when a subtree
@@ -98,6 +101,14 @@ function apply(s: S, e: JobEvent): void {
       return revive(s, e)
     case 'JobFailedCompletely':
       return failCompletely(s, e)
+    case 'FileWritten':
+      return fileWritten(s, e)
+    case 'FileDeleted':
+      return fileDeleted(s, e)
+    case 'FileExported':
+      return fileExported(s, e)
+    case 'FilesReleased':
+      return filesReleased(s, e)
     case 'MessageLogged':
       return
   }
@@ -109,6 +120,9 @@ function finish(s: S, e: JobFinished): void {
   const { waiters } = job
   const { children, followOns } = e.successors
   promise(s, e.value, 1)
+  // It will not run again: its input no longer holds its files; its value now does.
+  if (job.spec.work.kind === 'target') countFiles(s, job.spec.work.input, -1)
+  countFiles(s, e.value, 1)
   update(s, job, {
     phase: 'succeeded',
     value: e.value,
@@ -189,7 +203,10 @@ function create(s: S, id: number, parent: number, relation: Relation, spec: JobS
   })
   s.counts.total += 1
   s.counts.waiting += 1
-  if (spec.work.kind === 'target') promise(s, spec.work.input, 1)
+  if (spec.work.kind === 'target') {
+    promise(s, spec.work.input, 1)
+    countFiles(s, spec.work.input, 1)
+  }
   if (relation === 'root') return release(s, id)
   // Successors are released together once the last of them exists, since a
   // promise may name a sibling created after it (a child given a follow-on's rv).
@@ -309,8 +326,12 @@ function complete(s: S, id: number): void {
     if (job.spec.work.kind === 'target') promise(s, job.spec.work.input, -1)
     if (job.value !== undefined) {
       if (job.relation === 'root' || s.promised.get(current) !== undefined) s.values = s.values.set(current, { value: job.value }, s.made)
-      else promise(s, job.value, -1)
+      else {
+        promise(s, job.value, -1)
+        countFiles(s, job.value, -1)
+      }
     }
+    ownerDone(s, current)
     if (job.relation === 'root') return
     const parent = must(s, job.parent)
     if (job.relation === 'child') {
@@ -344,6 +365,7 @@ function promise(s: S, value: unknown, delta: 1 | -1): void {
     if (kept !== undefined) {
       s.values = s.values.set(ref.job, undefined, s.made)
       promise(s, kept.value, -1)
+      countFiles(s, kept.value, -1)
     }
     return false
   })
@@ -382,9 +404,6 @@ function update(s: S, job: JobRecord, changes: Partial<JobRecord>): void {
   }
   fresh(s, { ...job, ...changes })
 }
-
-/** The log contradicts itself: it cannot be replayed into a job tree. */
-export class ProjectionError extends Error {}
 
 /** The jobs in the ready queue, in order. */
 export function* readyJobs(state: JobTreeState): Generator<JobRecord> {

@@ -46,6 +46,26 @@ export interface JobRecord {
   readonly chainLeft: number
 }
 
+/** A visible file of the store (its attempt succeeded), as the job tree counts who may still read it. */
+export interface FileEntry {
+  readonly id: string
+  readonly jobId: number
+  readonly attempt: number
+  readonly size: number
+  /** Inputs of jobs that have not succeeded, and values the state keeps, that name it (once per mention). */
+  readonly refs: number
+  /** Copied out of the store by a job: kept for good. */
+  readonly exported: boolean
+}
+
+/** Where the files one attempt wrote are numbered: its file n is file number first + n. */
+export interface FileRange {
+  readonly attempt: number
+  readonly first: number
+  /** One past the highest n recorded. */
+  readonly count: number
+}
+
 export interface Counts {
   readonly total: number
   readonly waiting: number
@@ -76,6 +96,15 @@ export interface JobTreeState {
   /** Retried jobs waiting out their backoff, soonest first. */
   readonly delayed: readonly Delayed[]
   readonly startedAt: number
+  /** Visible files, by file number (in the order they were recorded). */
+  readonly files: PVec<FileEntry>
+  /** The numbers of each job's files (job -1, the imports, at index 0), by job id + 1. */
+  readonly fileRanges: PVec<FileRange>
+  /** Files nothing can read any more (their owner's subtree is done and nothing names them): the next ones released. */
+  readonly fileOrphans: PVec<number>
+  /** Files in `files`: while none, values are not searched for file ids. */
+  readonly liveFiles: number
+  readonly nextFileNo: number
 }
 
 export interface Delayed {
@@ -100,4 +129,12 @@ export const initialState: JobTreeState = {
   interrupted: null,
   delayed: [],
   startedAt: 0,
+  files: PVec.empty(),
+  fileRanges: PVec.empty(),
+  fileOrphans: PVec.empty(),
+  liveFiles: 0,
+  nextFileNo: 0,
 }
+
+/** The log contradicts itself: it cannot be replayed into a job tree. */
+export class ProjectionError extends Error {}

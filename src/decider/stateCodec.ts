@@ -20,7 +20,7 @@ import { PVec } from './pvec.ts'
  * the state's fields stay the same: a snapshot from another format is
  * ignored, and the state is rebuilt from the log instead.
  */
-export const STATE_FORMAT = 3
+export const STATE_FORMAT = 4
 
 /** Trie entries per part. */
 const ENTRIES_PER_PART = 2048

@@ -3,6 +3,10 @@
 // bump its version and teach `upcast.ts` to read the old one, so a log written
 // by any earlier release replays forever.
 
+import { parseFileId, type WrittenFile } from './fileId.ts'
+
+export type { WrittenFile }
+
 /** Resources a job asks for. Memory and disk are bytes, time is seconds. */
 export interface Resources {
   cores: number
@@ -100,6 +104,8 @@ export interface RunConfig {
    * batch system can (local); `--no-chaining` turns it off.
    */
   chaining?: boolean
+  /** Files nothing can read any more stay in the store (for debugging) instead of being released. */
+  keepFiles?: boolean
 }
 
 interface Base {
@@ -221,6 +227,40 @@ export interface JobAbandoned extends Base {
   attempt: number
   reason: string
 }
+/**
+ * A file an attempt wrote to the store (job -1, attempt 0: a file imported
+ * at the start), recorded with that attempt's JobFinished, which makes it
+ * visible: the `n`th file of the attempt, whose id names the same fields.
+ */
+export interface FileWritten extends Base {
+  type: 'FileWritten'
+  jobId: number
+  attempt: number
+  n: number
+  size: number
+  sha256: string
+  name: string
+}
+/** A file a successful attempt deleted: gone from the store with that attempt's JobFinished. */
+export interface FileDeleted extends Base {
+  type: 'FileDeleted'
+  jobId: number
+  attempt: number
+  file: string
+}
+/** A successful attempt copied a file out of the store to `path`: the file is kept to the end of the run and after. */
+export interface FileExported extends Base {
+  type: 'FileExported'
+  jobId: number
+  attempt: number
+  file: string
+  path: string
+}
+/** Files no job can read any more (nothing live names them): removed from the store. */
+export interface FilesReleased extends Base {
+  type: 'FilesReleased'
+  files: string[]
+}
 export interface MessageLogged extends Base {
   type: 'MessageLogged'
   jobId: number
@@ -244,6 +284,10 @@ export type JobEvent =
   | JobAbandoned
   | JobRevived
   | MessageLogged
+  | FileWritten
+  | FileDeleted
+  | FileExported
+  | FilesReleased
 
 export type EventType = JobEvent['type']
 
@@ -263,7 +307,19 @@ export const EVENT_TYPES: readonly EventType[] = [
   'JobAbandoned',
   'JobRevived',
   'MessageLogged',
+  'FileWritten',
+  'FileDeleted',
+  'FileExported',
+  'FilesReleased',
 ]
+
+/** What an attempt did in the file store; it takes effect only if the attempt succeeds. */
+export interface AttemptFiles {
+  written: WrittenFile[]
+  /** Ids of files of other jobs that it deleted. */
+  deleted: string[]
+  exported: Array<{ file: string; path: string }>
+}
 
 /** An event as stored: its position in the log and the event. */
 export interface Recorded {
@@ -294,5 +350,6 @@ export function* createdJobs(event: JobEvent): Generator<CreatedJob> {
 /** Whether `event` is about job `jobId` (names it, or creates it). */
 export function concernsJob(event: JobEvent, jobId: number): boolean {
   if (event.type === 'JobsCreated') return jobId >= event.first && jobId < event.first + event.count
+  if (event.type === 'FilesReleased') return event.files.some((file) => parseFileId(file)?.jobId === jobId)
   return 'jobId' in event && event.jobId === jobId
 }

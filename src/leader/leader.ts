@@ -12,6 +12,7 @@ import type { AttemptSucceeded, Input, ResumeInput, StartInput } from '../decide
 import type { Logger } from '../logger.ts'
 import { logTail } from '../logTail.ts'
 import { jobLogFile, type OpenStore } from '../store/store.ts'
+import { removeAttemptFiles, removeStoreFile } from '../files/removal.ts'
 
 // The leader loop: inputs (attempt outcomes from the batch system, clock
 // ticks) → decide → evolve → one synced append per batch → act. Acting
@@ -151,6 +152,8 @@ export class Leader {
           module: this.state.module,
           logFile: jobLogFile(store.paths, event.jobId),
           globalDir: store.paths.global,
+          filesDir: store.paths.files,
+          runId: this.state.runId,
           ...(job.chainLeft > 0 ? { chain: { first: job.chainFirst, left: job.chainLeft } } : {}),
         })
         return
@@ -161,12 +164,21 @@ export class Leader {
       case 'JobFinished':
         logger.debug(`job ${event.jobId} attempt ${event.attempt} finished in ${event.stats.wallMs} ms`)
         return
+      case 'FileDeleted':
+        removeStoreFile(store.paths.files, event.file)
+        return
+      case 'FilesReleased':
+        for (const file of event.files) removeStoreFile(store.paths.files, file)
+        logger.debug(`${event.files.length} file(s) released`)
+        return
       case 'JobAbandoned':
+        removeAttemptFiles(store.paths.files, event.jobId, event.attempt)
         logger.debug(`job ${event.jobId} (${this.nameOf(event.jobId)}) attempt ${event.attempt} will run again: ${event.reason}`)
         return
       case 'JobFailed':
         // Over-long or lost attempts are failed by the leader: now that this is recorded, stop them.
         if (event.reason.kind === 'timeout' || event.reason.kind === 'lost') batch.kill(event.jobId)
+        removeAttemptFiles(store.paths.files, event.jobId, event.attempt)
         logger.warn(`job ${event.jobId} (${this.nameOf(event.jobId)}) attempt ${event.attempt} failed: ${printable(describeReason(event.reason))}`)
         return
       case 'WorkflowInterrupted':

@@ -13,6 +13,7 @@ import { lookupTarget, targetNames } from '../workflow/target.ts'
 import { toSpec } from '../workflow/options.ts'
 import { valueOf } from '../decider/jobTree.ts'
 import type { JobTreeState } from '../decider/jobTreeState.ts'
+import type { ResumeInput, StartInput } from '../decider/inputs.ts'
 import { clock, recordClock } from '../clock.ts'
 import { leaderAnswers } from '../socket/ask.ts'
 import { closeEndpoint, serveLeader } from '../socket/server.ts'
@@ -23,6 +24,8 @@ import type { Logger } from '../logger.ts'
 import { replay } from '../store/replay.ts'
 import { SNAPSHOT_EVERY, Snapshotter } from '../store/snapshots.ts'
 import { createStore, openStore, storePaths, type OpenStore } from '../store/store.ts'
+import { checkImports, importFiles } from '../files/imports.ts'
+import { sweepFiles } from '../files/removal.ts'
 
 // One run of a leader on a store, start or restart: the glue between the
 // store, the replayed state, the batch system and the leader loop. The
@@ -69,7 +72,9 @@ const CONFIG_KEYS = [
 ] as const satisfies ReadonlyArray<keyof RunConfig>
 
 /** The run options given (those not undefined) among `options`. */
-export function pickConfig(options: Partial<Record<(typeof CONFIG_KEYS)[number], number>> & BatchOptions & { chaining?: boolean }): Partial<RunConfig> {
+export function pickConfig(
+  options: Partial<Record<(typeof CONFIG_KEYS)[number], number>> & BatchOptions & { chaining?: boolean; keepFiles?: boolean },
+): Partial<RunConfig> {
   const config: Partial<RunConfig> = pickBatchConfig(options)
   for (const key of CONFIG_KEYS) {
     const value = options[key]
@@ -77,6 +82,7 @@ export function pickConfig(options: Partial<Record<(typeof CONFIG_KEYS)[number],
   }
   // Only a refusal is kept: chaining is on wherever the batch system can chain.
   if (options.chaining === false) config.chaining = false
+  if (options.keepFiles === true) config.keepFiles = true
   return config
 }
 
@@ -125,6 +131,18 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
       await batch.shutdown()
       throw err
     }
+    // Nothing of the run is out now: what files/ holds beyond what the log makes visible is left from a crash.
+    sweepFiles(store.paths.files, state)
+    let start: Pick<StartInput, 'root' | 'imports'> | undefined
+    if (state.epoch === 0) {
+      try {
+        const { input, imports } = await importFiles(req.input, store.paths.files, runId)
+        start = { root: rootSpec({ ...req, input }), imports }
+      } catch (err) {
+        await batch.shutdown()
+        throw err
+      }
+    }
     const now = recordClock(clock, await lastRecordedAt(store.log))
     const leader = new Leader({ store, batch, logger: req.logger, now, tickMs: req.tickMs, onCommit }, state)
     req.onStart?.(leader)
@@ -134,16 +152,19 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
       kill: () => leader.stop('jobtree kill'),
       events: (socket, request) => streams.serve(socket, request),
     })
-    const first =
-      state.epoch === 0
-        ? { type: 'Start' as const, now: now(), runId, module: req.module, target: req.target, root: rootSpec(req), config }
-        : { type: 'Resume' as const, now: now(), config }
+    const first: StartInput | ResumeInput =
+      start !== undefined
+        ? { type: 'Start', now: now(), runId, module: req.module, target: req.target, ...start, config }
+        : { type: 'Resume', now: now(), config }
     if (state.epoch !== 0) {
       const { succeeded, issued, failed } = state.counts
       req.logger.info(`resuming run ${state.runId}: ${succeeded} jobs done, ${issued} to run again, ${failed} failed job(s) to retry`)
     }
     try {
-      return outcome(await leader.run(first), root)
+      const final = await leader.run(first)
+      // Every attempt has been stopped: what a killed or late one left goes.
+      sweepFiles(store.paths.files, final)
+      return outcome(final, root)
     } finally {
       // Followers get the last events and an end; then nothing reads the log.
       await streams.close()
@@ -159,6 +180,7 @@ async function newStore(req: RunRequest, root: string): Promise<OpenStore> {
   // Everything that can be wrong with the request is checked before the
   // store exists, so a bad request leaves nothing behind.
   rootSpec(req)
+  checkImports(req.input)
   await checkBatchSystem(req.config)
   return createStore(root)
 }

@@ -21,11 +21,13 @@ export interface StorePaths {
   events: string
   logs: string
   global: string
+  /** The file store: one directory per attempt that wrote files (files/<job>-<attempt>/<n>). */
+  files: string
 }
 
 export function storePaths(dir: string): StorePaths {
   const root = resolve(dir)
-  return { root, events: join(root, 'events'), logs: join(root, 'logs'), global: join(root, 'global') }
+  return { root, events: join(root, 'events'), logs: join(root, 'logs'), global: join(root, 'global'), files: join(root, 'files') }
 }
 
 export function jobLogFile(paths: StorePaths, jobId: number): string {
@@ -38,7 +40,7 @@ export interface OpenStore {
 }
 
 /** What a creation leaves before its marker is in place (the temp marker first). */
-const MADE_BEFORE_MARKER = new Set([UNFINISHED_MARKER, 'events', 'logs', 'global'])
+const MADE_BEFORE_MARKER = new Set([UNFINISHED_MARKER, 'events', 'logs', 'global', 'files'])
 
 /** True when `dir` holds only what a creation killed before its marker was in place leaves: a store not yet created. */
 export function isUnfinishedStore(dir: string): boolean {
@@ -137,7 +139,7 @@ async function openLog(paths: StorePaths, mode: 'create' | 'resume' | 'read'): P
     )
   }
   const asLeader = mode !== 'read'
-  for (const dir of asLeader ? [paths.logs, paths.global] : []) {
+  for (const dir of asLeader ? [paths.logs, paths.global, paths.files] : []) {
     try {
       mkdirSync(dir, { recursive: true })
     } catch (err) {

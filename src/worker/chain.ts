@@ -29,6 +29,8 @@ export function chainedAttempt(job: IssuedJob, successors: readonly SuccessorSpe
     module: job.module,
     logFile: join(dirname(job.logFile), jobLogName(jobId)),
     globalDir: job.globalDir,
+    filesDir: job.filesDir,
+    runId: job.runId,
     chain: { first: chain.first + 1, left: chain.left - 1 },
   }
 }

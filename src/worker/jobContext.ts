@@ -6,6 +6,7 @@ import type { JobSpec, SuccessorSpec } from '../events/catalogue.ts'
 import { encodeForLog } from '../events/codec.ts'
 import { makeToken } from '../events/promise.ts'
 import { JobtreeError } from '../errors.ts'
+import type { FileStore } from '../files/attemptFiles.ts'
 
 // What a target sees while it runs in a worker. It records the successors
 // the attempt adds, in call order; they are reported only if the attempt
@@ -20,6 +21,7 @@ export class WorkerJobContext implements JobContext {
     private readonly makeTempDir: () => string,
     readonly globalDir: string,
     private readonly messages: string[],
+    readonly files: FileStore,
   ) {}
 
   get tempDir(): string {

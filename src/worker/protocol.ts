@@ -1,4 +1,4 @@
-import type { AttemptStats, FailureReason, JobSpec, Resources, SuccessorSpec } from '../events/catalogue.ts'
+import type { AttemptFiles, AttemptStats, FailureReason, JobSpec, Resources, SuccessorSpec } from '../events/catalogue.ts'
 import type { AttemptOutcome } from '../decider/inputs.ts'
 import { decodeValue, encodeForLog, encodeValue, MAX_VALUE_BYTES } from '../events/codec.ts'
 
@@ -19,6 +19,9 @@ export interface IssuedJob {
   logFile: string
   /** The run's shared directory (ctx.globalDir). */
   globalDir: string
+  /** The store's files directory, and the run whose file ids it holds (ctx.files). */
+  filesDir: string
+  runId: string
   /** Ids set aside for the jobs a worker may chain after this one (the run allows chaining and the batch system can). */
   chain?: { first: number; left: number }
 }
@@ -75,6 +78,7 @@ export interface RevokedMessage {
 export interface ResultPayload {
   value: unknown
   successors: SuccessorSpec[]
+  files?: AttemptFiles
 }
 
 export type AttemptResult = { ok: true; payload: Uint8Array } | { ok: false; reason: FailureReason }
@@ -106,6 +110,7 @@ interface WireResult {
   value: unknown
   specs: JobSpec[]
   successors: number[]
+  files?: AttemptFiles
 }
 
 /**
@@ -117,7 +122,7 @@ interface WireResult {
  */
 export function encodeResult(payload: ResultPayload, what: string): Uint8Array {
   const index = new Map<string, number>()
-  const wire: WireResult = { value: payload.value, specs: [], successors: [] }
+  const wire: WireResult = { value: payload.value, specs: [], successors: [], ...(payload.files === undefined ? {} : { files: payload.files }) }
   for (const { relation, spec } of payload.successors) {
     // Specs are the same when their encodings are: the log could not tell them apart either.
     const encoded = encodeValue(spec)
@@ -150,7 +155,7 @@ export function decodeResult(bytes: Uint8Array): ResultPayload {
     const code = wire.successors[i]
     successors[i] = { relation: code % 2 === 1 ? 'followOn' : 'child', spec: wire.specs[Math.floor(code / 2)] }
   }
-  return { value: wire.value, successors }
+  return { value: wire.value, successors, ...(wire.files === undefined ? {} : { files: wire.files }) }
 }
 
 /** A worker's report of an attempt (over IPC, or from a result file) as the leader's input. */
@@ -158,6 +163,6 @@ export function resultOutcome(message: ResultMessage): AttemptOutcome {
   const { jobId, attempt, messages, stats, result } = message
   const now = Date.now()
   if (!result.ok) return { type: 'AttemptFailed', now, jobId, attempt, reason: result.reason, messages, stats }
-  const { value, successors } = decodeResult(result.payload)
-  return { type: 'AttemptSucceeded', now, jobId, attempt, value, successors, messages, stats }
+  const { value, successors, files } = decodeResult(result.payload)
+  return { type: 'AttemptSucceeded', now, jobId, attempt, value, successors, messages, stats, ...(files === undefined ? {} : { files }) }
 }

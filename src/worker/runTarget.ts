@@ -7,6 +7,7 @@ import { WorkerJobContext } from './jobContext.ts'
 import { type AttemptResult, encodeResult, type IssuedJob } from './protocol.ts'
 import { exceptionReason } from './failure.ts'
 import type { SuccessorSpec } from '../events/catalogue.ts'
+import { AttemptFileStore } from '../files/attemptFiles.ts'
 
 // Runs a target: the function a workflow module registered by name.
 
@@ -43,22 +44,25 @@ export async function runTarget(run: TargetRun): Promise<AttemptResult> {
     mkdirSync(job.globalDir, { recursive: true })
     globalDirs.add(job.globalDir)
   }
-  const ctx = new WorkerJobContext(job.jobId, job.attempt, run.tempDir, job.globalDir, run.messages)
+  const files = new AttemptFileStore(job.filesDir, job.runId, job.jobId, job.attempt)
+  const ctx = new WorkerJobContext(job.jobId, job.attempt, run.tempDir, job.globalDir, run.messages, files)
   run.imported()
   run.log.capture()
   let value: unknown
   try {
     value = await target.fn(ctx, run.input)
   } catch (err) {
+    files.discard()
     return { ok: false, reason: exceptionReason(err) }
   } finally {
     run.log.uncapture()
   }
   try {
-    const payload = encodeResult({ value, successors: ctx.successors }, `the value returned by target ${run.target}`)
+    const payload = encodeResult({ value, successors: ctx.successors, files: files.seal() }, `the value returned by target ${run.target}`)
     for (const successor of ctx.successors) run.successors.push(successor)
     return { ok: true, payload }
   } catch (err) {
+    files.discard()
     return { ok: false, reason: { kind: 'invalidResult', message: oneLine(err) } }
   }
 }

@@ -1,5 +1,6 @@
 import type { RvToken } from '../events/promise.ts'
 import type { JobOptions } from './options.ts'
+import type { FileStore } from '../files/attemptFiles.ts'
 
 // The types a workflow is written against: a target, what it sees while it
 // runs, and the promises of other jobs' values it may pass on. They refer to
@@ -29,8 +30,10 @@ export interface JobContext {
   readonly attempt: number
   /** A fresh, empty, private directory for this attempt; removed after it. */
   readonly tempDir: string
-  /** A directory shared by every job of the run (inside the store). */
+  /** A directory shared by every job of the run (inside the store); nothing tracks what is in it: see `files`. */
   readonly globalDir: string
+  /** The run's file store: files written here travel between jobs as ids, and are kept only while a job may read them. */
+  readonly files: FileStore
   /** Sends a message to the leader: recorded in the log and printed by the leader. */
   log(message: string): void
   /** A job that starts after this one succeeds. */

@@ -91,6 +91,15 @@ export class BatchHarness<B extends BatchSystem = BatchSystem> {
 
   private job(spec: IssuedJob['spec']): IssuedJob {
     const jobId = this.nextJobId++
-    return { jobId, attempt: 1, spec, module: BATCH_TARGETS, logFile: join(this.dir, 'logs', `${jobId}.log`), globalDir: join(this.dir, 'global') }
+    return {
+      jobId,
+      attempt: 1,
+      spec,
+      module: BATCH_TARGETS,
+      logFile: join(this.dir, 'logs', `${jobId}.log`),
+      globalDir: join(this.dir, 'global'),
+      filesDir: join(this.dir, 'files'),
+      runId: 'batch-contract',
+    }
   }
 }

@@ -58,6 +58,22 @@ const writeMarker = (text: string) => (t: Scratch) => {
   writeFileSync(join(t.store, 'jobtree.json'), text)
 }
 
+/** After a refusal of a store a running leader holds: the leader goes on, undisturbed, and stops cleanly when asked. */
+async function leaderUndisturbed(t: Scratch): Promise<void> {
+  assert.ok(t.leader)
+  assert.match(await t.leader.status(), /state: +running/)
+  const stopped = await t.leader.stop()
+  assert.equal(stopped.code, 130, stopped.stderr)
+  assert.doesNotMatch(stopped.stderr, /^\s+at /m)
+  assert.equal(existsSync(join(t.store, 'leader.sock')), false, 'the leader removed its socket')
+  const events = await readEvents(t.store)
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['WorkflowStarted', 'JobCreated', 'JobIssued', 'WorkflowInterrupted', 'JobAbandoned'],
+    'only the first leader wrote, and recorded its stop',
+  )
+}
+
 const cases: Case[] = [
   {
     name: 'a workflow module that does not exist',
@@ -150,21 +166,7 @@ const cases: Case[] = [
     code: 2,
     message: /store is in use by another jobtree process/,
     store: 'unchanged',
-    after: async (t) => {
-      assert.ok(t.leader)
-      // The leader goes on, undisturbed, and stops cleanly when asked.
-      assert.match(await t.leader.status(), /state: +running/)
-      const stopped = await t.leader.stop()
-      assert.equal(stopped.code, 130, stopped.stderr)
-      assert.doesNotMatch(stopped.stderr, /^\s+at /m)
-      assert.equal(existsSync(join(t.store, 'leader.sock')), false, 'the leader removed its socket')
-      const events = await readEvents(t.store)
-      assert.deepEqual(
-        events.map((e) => e.type),
-        ['WorkflowStarted', 'JobCreated', 'JobIssued', 'WorkflowInterrupted', 'JobAbandoned'],
-        'only the first leader wrote, and recorded its stop',
-      )
-    },
+    after: leaderUndisturbed,
   },
   {
     name: '--restart of a store that does not exist',
@@ -330,6 +332,50 @@ const cases: Case[] = [
     store: 'absent',
   },
   { name: 'status of a store that does not exist', args: (t) => ['status', t.store], code: 2, message: /no store at \S+\/store$/, store: 'absent' },
+  {
+    name: 'clean of a store that does not exist',
+    args: (t) => ['clean', t.store],
+    code: 2,
+    message: /no store at \S+\/store: nothing to clean$/,
+    store: 'absent',
+  },
+  {
+    name: 'clean of a directory that is not a store',
+    setup: (t) => {
+      mkdirSync(join(t.store, 'precious'), { recursive: true })
+      writeFileSync(join(t.store, 'precious', 'thesis.tex'), 'years of work\n')
+    },
+    args: (t) => ['clean', t.store],
+    code: 2,
+    message: /\S+\/store is not a jobtree store \(no jobtree\.json\): clean removes only stores$/,
+    store: 'unchanged',
+  },
+  {
+    name: 'clean of a store that a running leader holds',
+    setup: async (t) => {
+      t.leader = await SleepingLeader.start(t.store)
+    },
+    args: (t) => ['clean', t.store],
+    code: 2,
+    message: /store \S+\/store has a running leader: stop it with jobtree kill \S+\/store, then clean$/,
+    store: 'unchanged',
+    after: leaderUndisturbed,
+  },
+  {
+    name: '--shared-group naming no group',
+    args: (t) => runStrict(t, '--shared-group', 'no-such-group-jobtree'),
+    code: 2,
+    message: /--shared-group no-such-group-jobtree: no such group$/,
+    store: 'absent',
+  },
+  {
+    name: '--shared-group on --restart of a private store',
+    setup: copyTemplate,
+    args: (t) => ['run', TARGETS, '--store', t.store, '--restart', '--shared-group', '0', '--no-progress'],
+    code: 2,
+    message: /--shared-group is set when a store is made: store \S+\/store is its owner's alone, and stays so on --restart$/,
+    store: 'unchanged',
+  },
 ]
 
 test('bad input: one clear line, the right exit code, the store as it was', { concurrency: 2 }, async (t) => {

@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { createServer } from 'node:http'
-import { chmodSync, existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync, appendFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -54,6 +54,9 @@ test('files: written from a path, bytes and a stream; read in place, linked, cop
     value.files,
   )
   assert.equal(events.filter((e) => e.type === 'FileExported').length, 1)
+  // The store's own files may not be changed, nor read by others; what was exported is the user's.
+  for (const name of filesUnder(join(store, 'files'))) assert.equal(statSync(join(store, 'files', name)).mode & 0o777, 0o400, name)
+  assert.equal(statSync(exported).mode & 0o777, 0o644 & ~process.umask())
   const list = await jobtree(['files', store])
   assert.equal(list.code, 0, list.stderr)
   assert.match(list.stdout, /3 file\(s\)/)

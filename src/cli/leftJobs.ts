@@ -1,4 +1,5 @@
 import { openBatchSystem } from '../batch/choose.ts'
+import type { JobTreeState } from '../decider/jobTreeState.ts'
 import { JobtreeError } from '../errors.ts'
 import { stderrLogger } from '../logger.ts'
 import { replay } from '../store/replay.ts'
@@ -19,16 +20,20 @@ export async function cancelLeftJobs(root: string): Promise<boolean> {
     throw err
   }
   try {
-    const state = await replay(store.log)
-    if (state.config === null) return true
-    const batch = await openBatchSystem(state.config, { runId: state.runId, storeRoot: store.paths.root, logger: stderrLogger('info') })
-    try {
-      await batch.reconcile?.()
-    } finally {
-      await batch.shutdown()
-    }
+    await cancelLeftOf(store, await replay(store.log))
     return true
   } finally {
     await store.log.close()
+  }
+}
+
+/** Cancels what the last leader of the run in `store` (held, with no leader) left in its batch system. */
+export async function cancelLeftOf(store: OpenStore, state: JobTreeState): Promise<void> {
+  if (state.config === null) return
+  const batch = await openBatchSystem(state.config, { runId: state.runId, storeRoot: store.paths.root, logger: stderrLogger('info') })
+  try {
+    await batch.reconcile?.()
+  } finally {
+    await batch.shutdown()
   }
 }

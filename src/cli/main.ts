@@ -86,6 +86,7 @@ export function program(): Command {
     .option('--input <json>', 'input of the root job, as JSON', json)
     .option('--input-file <path>', 'input of the root job, as JSON read from a file (- for standard input)')
     .option('--restart', 'resume the run in an existing store')
+    .option('--shared-group <group>', 'a new store readable by this group (dirs 02750, files 0640) rather than by its owner alone; kept on --restart')
     .option('--max-jobs <n>', 'jobs issued at once (default 1000)', wholeNumber(1))
     .option('--max-cores <n>', 'cores the jobs may use (default: all)', positiveNumber)
     .option('--max-memory <size>', 'memory the jobs may use, e.g. 16G (default: all)', size)
@@ -124,6 +125,12 @@ export function program(): Command {
     .argument('<store>', 'store directory')
     .option('--wait <seconds>', 'how long to wait for the leader to stop', wholeNumber(1), 60)
     .action(lazily(async () => (await import('./killCommand.ts')).killCommand))
+
+  cli
+    .command('clean')
+    .description('remove a store whose run is over or abandoned, and everything in it (refused while a leader runs on it)')
+    .argument('<store>', 'store directory')
+    .action(lazily(async () => (await import('./cleanCommand.ts')).cleanCommand))
 
   addAuditCommands(cli)
   return cli

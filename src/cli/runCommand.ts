@@ -12,6 +12,7 @@ import { readInputFile } from './inputFile.ts'
 import { cliImports } from '../files/imports.ts'
 import { loadWorkflowModule } from './loadModule.ts'
 import { progressLine } from './progress.ts'
+import { checkSameGroup, sharedGroupId } from './sharedGroup.ts'
 
 /** The options of `jobtree run`: the run's own settings, and how this command behaves. */
 export interface RunFlags extends Partial<RunConfig> {
@@ -20,6 +21,8 @@ export interface RunFlags extends Partial<RunConfig> {
   input?: unknown
   inputFile?: string
   restart?: boolean
+  /** The group that may read the store (recorded in it when it is made). */
+  sharedGroup?: string
   logLevel: LogLevel
   progress: boolean
 }
@@ -47,6 +50,8 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
   if (flags.input !== undefined && flags.inputFile !== undefined)
     throw new JobtreeError('BAD_OPTION', "give the root's input with --input or with --input-file, not both")
   const input = cliImports(flags.inputFile === undefined ? flags.input : readInputFile(flags.inputFile))
+  const sharedGroup = flags.sharedGroup === undefined ? undefined : sharedGroupId(flags.sharedGroup)
+  if (flags.restart) checkSameGroup(store, sharedGroup)
   const module = await loadWorkflowModule(modulePath)
 
   const progress = progressLine(process.stderr, flags.progress && flags.logLevel !== 'error')
@@ -71,6 +76,7 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
       input: input ?? null,
       store,
       restart: flags.restart === true,
+      sharedGroup,
       config,
       logger,
       onStart: (l) => (leader = l),

@@ -1,10 +1,11 @@
-import { constants, copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, unlinkSync, chmodSync } from 'node:fs'
+import { constants, copyFileSync, existsSync, linkSync, renameSync, rmSync, unlinkSync, chmodSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import type { AttemptFiles, WrittenFile } from '../events/catalogue.ts'
 import { fileName, formatFileId, mustParseFileId, type FileId, type FileRef } from '../events/fileId.ts'
 import { JobtreeError, oneLine } from '../errors.ts'
-import { attemptDir, type FileSource, readVerified, storeFilePath, syncDir, verifyStoreFile, writeStoreFile } from './storeFile.ts'
+import { makeStoreDir } from '../storeModes.ts'
+import { attemptDir, type FileSource, readVerified, storeFilePath, syncDir, verifyStoreFile, storeBytes } from './storeFile.ts'
 
 // The file store as one attempt of a job sees it (ctx.files). What it writes
 // goes to a directory of its own; it is reported with the attempt's result
@@ -60,12 +61,12 @@ export class AttemptFileStore implements FileStore {
 
   async write(source: FileSource, options: { name?: string } = {}): Promise<FileId> {
     if (!this.made) {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 })
+      makeStoreDir(this.dir)
       this.made = true
     }
     const n = this.written.length
     const name = fileName(options.name ?? (typeof source === 'string' ? source : 'data'))
-    const { size, sha256 } = await writeStoreFile(this.dir, n, source)
+    const { size, sha256 } = await storeBytes(this.dir, n, source)
     this.written.push({ n, size, sha256, name })
     return formatFileId({ runId: this.runId, jobId: this.jobId, attempt: this.attempt, n, size, sha256, name })
   }

@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
@@ -6,7 +6,8 @@ import type { WrittenFile } from '../events/catalogue.ts'
 import { fileName, formatFileId, type FileId } from '../events/fileId.ts'
 import { isPlainObject } from '../events/promise.ts'
 import { JobtreeError, oneLine } from '../errors.ts'
-import { attemptDir, type FileSource, syncDir, writeStoreFile } from './storeFile.ts'
+import { makeStoreDir } from '../storeModes.ts'
+import { attemptDir, type FileSource, syncDir, storeBytes } from './storeFile.ts'
 
 // Files brought into the store when a run starts, for the root's input: a
 // placeholder string in the input names a local path or a URL; the leader
@@ -54,12 +55,12 @@ export async function importFiles(input: unknown, filesDir: string, runId: strin
   const found = [...new Set(sources(input))]
   if (found.length === 0) return { input, imports: [] }
   const dir = attemptDir(filesDir, -1, 0)
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  makeStoreDir(dir)
   const ids = new Map<string, FileId>()
   const imports: WrittenFile[] = []
   for (const [n, source] of found.entries()) {
     const name = fileName(localPath(source) ?? new URL(source).pathname)
-    const { size, sha256 } = await writeStoreFile(dir, n, await open(source))
+    const { size, sha256 } = await storeBytes(dir, n, await open(source))
     imports.push({ n, size, sha256, name })
     ids.set(source, formatFileId({ runId, jobId: -1, attempt: 0, n, size, sha256, name }))
   }

@@ -5,12 +5,13 @@ import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { JobtreeError, oneLine } from '../errors.ts'
 import type { FileRef } from '../events/fileId.ts'
+import { readOnlyModeIn } from '../storeModes.ts'
 
 // The bytes of one file in the store, and their checks. A file is written
 // under a temporary name, synced, then renamed into place, so that the name
 // only ever shows whole, durable bytes; the log names a file only after its
 // worker said so, after the rename and a sync of the directory. Store files
-// are read-only (0400): jobs are handed them in place.
+// are read-only (0400, 0440 in a store shared with a group): jobs are handed them in place.
 
 /** What a file may be written from: a local file's path, bytes, or a stream of bytes. */
 export type FileSource = string | Uint8Array | Readable | AsyncIterable<Uint8Array>
@@ -25,12 +26,13 @@ export function storeFilePath(filesDir: string, ref: Pick<FileRef, 'jobId' | 'at
 }
 
 /** Writes `source` as file `n` of the attempt directory `dir` (which exists): its size and SHA-256. */
-export async function writeStoreFile(dir: string, n: number, source: FileSource): Promise<{ size: number; sha256: string }> {
+export async function storeBytes(dir: string, n: number, source: FileSource): Promise<{ size: number; sha256: string }> {
   const partial = join(dir, `${n}.partial`)
   const hash = createHash('sha256')
   let size = 0
   const out = await open(partial, 'w', 0o400)
   try {
+    await out.chmod(readOnlyModeIn(dir))
     for await (const chunk of chunks(source)) {
       hash.update(chunk)
       size += chunk.byteLength

@@ -38,6 +38,8 @@ export interface RunRequest {
   input: unknown
   store: string
   restart: boolean
+  /** For a new store: the gid of the group that may read it (none: its owner's alone). */
+  sharedGroup?: number
   /** Options given for this leader; on a restart, the ones not given keep their earlier values. */
   config: Partial<RunConfig>
   logger: Logger
@@ -182,7 +184,7 @@ async function newStore(req: RunRequest, root: string): Promise<OpenStore> {
   rootSpec(req)
   checkImports(req.input)
   await checkBatchSystem(req.config)
-  return createStore(root)
+  return createStore(root, { sharedGroup: req.sharedGroup })
 }
 
 /**

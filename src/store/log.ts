@@ -79,6 +79,7 @@ export class EventLog {
   private readonly listeners = new Set<AppendListener>()
   /** What the first write that failed threw: the log takes no more writes (see `write`). */
   private broken: { error: unknown } | undefined
+  private readonly onClose: Array<() => void> = []
 
   private constructor(
     private readonly db: Level<string, Uint8Array>,
@@ -306,8 +307,17 @@ export class EventLog {
   }
 
   async close(): Promise<void> {
-    await this.pending
-    await this.db.close()
+    try {
+      await this.pending
+      await this.db.close()
+    } finally {
+      for (const then of this.onClose.splice(0)) then()
+    }
+  }
+
+  /** Calls `then` once the log is closed (what was held for as long as it is open, let go). */
+  whenClosed(then: () => void): void {
+    this.onClose.push(then)
   }
 }
 

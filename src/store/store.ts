@@ -1,9 +1,10 @@
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { EventLog } from './log.ts'
 import { JobtreeError } from '../errors.ts'
 import { isNoSpace, NOT_CREATED, diskFullError, orDiskFull, resumeHint } from '../diskFull.ts'
 import { jobLogName } from './jobLogName.ts'
+import { holdUmask, makeStoreDir, storeRootMode, storeUmask, writeStoreFile } from '../storeModes.ts'
 
 // A store is a directory: the LevelDB event log (the only truth), a marker
 // that says the directory is a jobtree store, the jobs' log files and the
@@ -30,6 +31,11 @@ export function storePaths(dir: string): StorePaths {
   return { root, events: join(root, 'events'), logs: join(root, 'logs'), global: join(root, 'global'), files: join(root, 'files') }
 }
 
+/** The marker that makes a directory a store: gone, the directory is no store any command runs, resumes or removes. */
+export function markerFile(paths: StorePaths): string {
+  return join(paths.root, MARKER)
+}
+
 export function jobLogFile(paths: StorePaths, jobId: number): string {
   return join(paths.logs, jobLogName(jobId))
 }
@@ -37,6 +43,17 @@ export function jobLogFile(paths: StorePaths, jobId: number): string {
 export interface OpenStore {
   paths: StorePaths
   log: EventLog
+}
+
+/** What the marker says of the store beyond its format. */
+export interface StoreMarker {
+  /** The group that may read the store (--shared-group), by gid; none: its owner's alone. */
+  sharedGroup?: number
+}
+
+export interface CreateOptions {
+  /** The gid of the group that may read the store. */
+  sharedGroup?: number
 }
 
 /** What a creation leaves before its marker is in place (the temp marker first). */
@@ -82,7 +99,7 @@ function checkAccess(root: string): void {
 }
 
 /** Creates a new store; refuses a directory that is a store already or holds anything else. */
-export async function createStore(dir: string): Promise<OpenStore> {
+export async function createStore(dir: string, options: CreateOptions = {}): Promise<OpenStore> {
   const paths = storePaths(dir)
   if (isStore(paths.root)) {
     throw new JobtreeError('STORE_EXISTS', `store ${paths.root} already exists: resume it with --restart, or choose a new --store`, { store: paths.root })
@@ -97,6 +114,8 @@ export async function createStore(dir: string): Promise<OpenStore> {
   }
   const marker = join(paths.root, MARKER)
   const unfinished = join(paths.root, UNFINISHED_MARKER)
+  const shared = options.sharedGroup !== undefined
+  const release = holdUmask(storeUmask(shared))
   try {
     // The marker is the last thing made, whole or not at all (write, then
     // rename): a store with a marker always has its log, and a leader killed
@@ -104,10 +123,14 @@ export async function createStore(dir: string): Promise<OpenStore> {
     // what followed it), which the same command creates again.
     // The store holds the run's inputs, which may carry credentials: it is its
     // owner's alone, whatever the umask.
+    // A shared store's group is set on its root, whose setgid bit passes it
+    // on to everything made inside.
     mkdirSync(paths.root, { recursive: true, mode: 0o700 })
-    chmodSync(paths.root, 0o700)
-    writeFileSync(unfinished, JSON.stringify({ format: FORMAT, version: VERSION }) + '\n')
-    const store = await openLog(paths, 'create')
+    if (options.sharedGroup !== undefined) chownSync(paths.root, -1, options.sharedGroup)
+    chmodSync(paths.root, storeRootMode(shared))
+    const recorded: StoreMarker = shared ? { sharedGroup: options.sharedGroup } : {}
+    writeStoreFile(unfinished, JSON.stringify({ format: FORMAT, version: VERSION, ...recorded }) + '\n')
+    const store = await openLog(paths, 'create', release)
     try {
       renameSync(unfinished, marker)
     } catch (err) {
@@ -116,6 +139,7 @@ export async function createStore(dir: string): Promise<OpenStore> {
     }
     return store
   } catch (err) {
+    release()
     if (!isNoSpace(err)) throw err
     // A disk that filled up while the store was being made leaves what it
     // was: the same command works once space is freed, with nothing to resume.
@@ -130,7 +154,7 @@ export async function createStore(dir: string): Promise<OpenStore> {
  * (a leader), or to `read` it, which creates nothing: a reader must never
  * turn a store whose log is gone into a new, empty run.
  */
-async function openLog(paths: StorePaths, mode: 'create' | 'resume' | 'read'): Promise<OpenStore> {
+async function openLog(paths: StorePaths, mode: 'create' | 'resume' | 'read', release: () => void): Promise<OpenStore> {
   if (mode !== 'create' && !existsSync(join(paths.events, 'CURRENT'))) {
     throw new JobtreeError(
       'STORE_INVALID',
@@ -138,15 +162,33 @@ async function openLog(paths: StorePaths, mode: 'create' | 'resume' | 'read'): P
       { store: paths.root },
     )
   }
+  if (mode !== 'create') checkWritable(paths)
   const asLeader = mode !== 'read'
-  for (const dir of asLeader ? [paths.logs, paths.global, paths.files] : []) {
+  for (const dir of asLeader ? [paths.events, paths.logs, paths.global, paths.files] : []) {
     try {
-      mkdirSync(dir, { recursive: true })
+      makeStoreDir(dir)
     } catch (err) {
       throw orDiskFull(err, dir, resumeHint(paths.root))
     }
   }
-  return { paths, log: await EventLog.open(paths.events, mode === 'create') }
+  const log = await EventLog.open(paths.events, mode === 'create')
+  log.whenClosed(release)
+  return { paths, log }
+}
+
+/** Refuses a store shared with the user's group: LevelDB opens a log for writing, even to read it. */
+function checkWritable(paths: StorePaths): void {
+  try {
+    accessSync(paths.events, constants.W_OK)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code !== 'EACCES' && code !== 'EPERM') return
+    throw new JobtreeError(
+      'PERMISSION',
+      `store ${paths.root} is shared with your group to read its files, not to open its log: copy it (cp -r) and read the copy`,
+      { store: paths.root },
+    )
+  }
 }
 
 /** Opens an existing store, for reading or, with `asLeader`, for a leader that resumes its run. */
@@ -154,11 +196,17 @@ export async function openStore(dir: string, asLeader = false): Promise<OpenStor
   const paths = storePaths(dir)
   if (!existsSync(paths.root)) throw new JobtreeError('STORE_MISSING', `no store at ${paths.root}`, { store: paths.root })
   checkAccess(paths.root)
-  checkMarker(paths)
-  return openLog(paths, asLeader ? 'resume' : 'read')
+  const release = holdUmask(storeUmask(readMarker(paths).sharedGroup !== undefined))
+  try {
+    return await openLog(paths, asLeader ? 'resume' : 'read', release)
+  } catch (err) {
+    release()
+    throw err
+  }
 }
 
-function checkMarker(paths: StorePaths): void {
+/** The store's marker, checked: refuses a directory that is not a store this jobtree reads. */
+export function readMarker(paths: StorePaths): StoreMarker {
   const file = join(paths.root, MARKER)
   let marker: unknown
   try {
@@ -173,4 +221,6 @@ function checkMarker(paths: StorePaths): void {
       store: paths.root,
     })
   }
+  const group = (marker as StoreMarker).sharedGroup
+  return Number.isSafeInteger(group) ? { sharedGroup: group } : {}
 }

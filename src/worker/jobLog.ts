@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, fstatSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { isNoSpace } from '../diskFull.ts'
+import { makeStoreDir, openStoreFile, writeStoreFile } from '../storeModes.ts'
 
 // A job's log file during one attempt. The file is opened (and its header
 // written) only when the job writes something: most jobs print nothing, and
@@ -72,8 +73,8 @@ export class JobLog {
   /** The file, open for appending and reading its tail (opened now, with its header, if it was not). */
   private fd(): number {
     if (this.opened === undefined) {
-      mkdirSync(dirname(this.file), { recursive: true })
-      this.opened = openSync(this.file, 'a+')
+      makeStoreDir(dirname(this.file))
+      this.opened = openStoreFile(this.file, 'a+')
       writeSync(this.opened, `${this.header}\n`)
       // Earlier attempts' output stays in the file, before this one's.
       this.size = this.written = fstatSync(this.opened).size
@@ -90,7 +91,7 @@ export class JobLog {
     const note = Buffer.from(`[jobtree: log truncated: kept its last ${kept.length} of ${this.written} bytes]\n`)
     const temp = `${this.file}.truncating`
     try {
-      writeFileSync(temp, Buffer.concat([note, kept]))
+      writeStoreFile(temp, Buffer.concat([note, kept]))
       renameSync(temp, this.file)
     } catch (err) {
       // The log stays whole rather than half cut; the attempt says why.
@@ -100,7 +101,7 @@ export class JobLog {
       return
     }
     closeSync(fd)
-    this.opened = reopen ? openSync(this.file, 'a+') : undefined
+    this.opened = reopen ? openStoreFile(this.file, 'a+') : undefined
     this.noteBytes = note.length
     this.size = note.length + kept.length
   }

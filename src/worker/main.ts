@@ -3,10 +3,14 @@ import { chainedAttempt } from './chain.ts'
 import { exceptionReason } from './failure.ts'
 import type { AttemptResult, IssuedJob, LeaderMessage, RunMessage, WorkerMessage } from './protocol.ts'
 import { killRunningCommand } from './runCommand.ts'
+import { restoreUserUmask } from '../storeModes.ts'
 
 // A warm worker process of the local batch system: it runs the attempts the
 // leader queues here one at a time, in order, for as long as the leader
 // lives, and never outlives it.
+
+// Forked by a leader holding its store's umask: the jobs get the user's.
+restoreUserUmask()
 
 let current: Attempt | undefined
 const queued: RunMessage[] = []

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { makeStoreDir } from '../storeModes.ts'
 import { pathToFileURL } from 'node:url'
 import { lookupTarget, targetNames } from '../workflow/target.ts'
 import { oneLine } from '../errors.ts'
@@ -41,7 +41,7 @@ export async function runTarget(run: TargetRun): Promise<AttemptResult> {
   if (target === undefined) return failure(`unknown target ${run.target} in ${job.module} (known: ${targetNames().join(', ')})`)
 
   if (!globalDirs.has(job.globalDir)) {
-    mkdirSync(job.globalDir, { recursive: true })
+    makeStoreDir(job.globalDir)
     globalDirs.add(job.globalDir)
   }
   const files = new AttemptFileStore(job.filesDir, job.runId, job.jobId, job.attempt)

@@ -1,6 +1,7 @@
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statfsSync, writeSync } from 'node:fs'
+import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statfsSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { JobtreeError } from '../../errors.ts'
+import { makeStoreDir, openStoreFile } from '../../storeModes.ts'
 
 // What the leader and the workers on the nodes exchange through the store,
 // which must be on a filesystem both see. Each attempt has a ticket, named
@@ -31,7 +32,7 @@ export function slurmDirs(storeRoot: string): SlurmDirs {
 }
 
 export function makeSlurmDirs(dirs: SlurmDirs): void {
-  for (const dir of [dirs.jobs, dirs.results, dirs.out]) mkdirSync(dir, { recursive: true })
+  for (const dir of [dirs.jobs, dirs.results, dirs.out]) makeStoreDir(dir)
 }
 
 export function ticketName(jobId: number, attempt: number): string {
@@ -66,7 +67,7 @@ export const RESULT_SUFFIX = '.result'
  */
 export function writeDurably(path: string, bytes: Uint8Array): void {
   const temp = `${path}.${process.pid}.tmp`
-  const fd = openSync(temp, 'w')
+  const fd = openStoreFile(temp, 'w')
   try {
     writeSync(fd, bytes)
     fsyncSync(fd)
@@ -100,7 +101,7 @@ export function resultGraceMs(storeRoot: string): number {
 
 export function emptyDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true })
-  mkdirSync(dir, { recursive: true })
+  makeStoreDir(dir)
 }
 
 /** A note in a job's log file; the log is for people, so failing to write it must not stop the leader. */

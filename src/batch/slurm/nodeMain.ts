@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, renameSync } from 'node:fs'
+import { appendFileSync, closeSync, existsSync, readFileSync, renameSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { decodeValue, encodeValue } from '../../events/codec.ts'
@@ -6,6 +6,7 @@ import { Attempt } from '../../worker/attempt.ts'
 import { exceptionReason } from '../../worker/failure.ts'
 import type { AttemptResult, RunMessage } from '../../worker/protocol.ts'
 import { killRunningCommand } from '../../worker/runCommand.ts'
+import { openStoreFile, restoreUserUmask } from '../../storeModes.ts'
 import { claimFile, resultFile, slurmDirs, ticketFile, ticketName, writeDurably, type SlurmDirs } from './files.ts'
 
 // The worker of one Slurm job, on the node:
@@ -19,6 +20,9 @@ import { claimFile, resultFile, slurmDirs, ticketFile, ticketName, writeDurably,
 
 /** How long a command's SIGTERM waits to be seen as the whole job's. */
 const SIGTERM_GRACE_MS = 2000
+
+// Slurm starts a job with the umask of the sbatch that submitted it, the store's: the jobs get the user's.
+restoreUserUmask()
 
 let current: Attempt | undefined
 let failed = 0
@@ -44,7 +48,12 @@ async function runOne(dirs: SlurmDirs, ticket: string, position: string): Promis
     throw err
   }
   const message = decodeValue(readFileSync(claimed)) as RunMessage
-  appendFileSync(message.job.logFile, `=== Slurm job ${process.env.SLURM_JOB_ID ?? '?'} on ${hostname()}${position} ===\n`)
+  const log = openStoreFile(message.job.logFile, 'a')
+  try {
+    appendFileSync(log, `=== Slurm job ${process.env.SLURM_JOB_ID ?? '?'} on ${hostname()}${position} ===\n`)
+  } finally {
+    closeSync(log)
+  }
   const attempt = new Attempt(message)
   current = attempt
   const result = await attempt.run(() => {})

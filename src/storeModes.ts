@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, fchmodSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, relative, join, sep } from 'node:path'
 
 // A store holds the run's inputs, which may carry credentials, so what is in
@@ -95,11 +95,16 @@ export function openStoreFile(path: string, flags: string): number {
   return fd
 }
 
-/** Writes a whole file of the store (made or replaced) with the mode of its directory. */
+/**
+ * Writes a whole file of the store (made or replaced) with the mode of its
+ * directory, synced: it is then renamed into place, and a power cut must not
+ * leave the new name over bytes that never reached the disk.
+ */
 export function writeStoreFile(path: string, data: string | Uint8Array): void {
   const fd = openStoreFile(path, 'w')
   try {
     writeFileSync(fd, data)
+    fsyncSync(fd)
   } finally {
     closeSync(fd)
   }

@@ -5,7 +5,8 @@ import type { AttemptFiles, WrittenFile } from '../events/catalogue.ts'
 import { fileName, formatFileId, mustParseFileId, type FileId, type FileRef } from '../events/fileId.ts'
 import { JobtreeError, oneLine } from '../errors.ts'
 import { makeStoreDir } from '../storeModes.ts'
-import { attemptDir, type FileSource, readVerified, storeFilePath, syncDir, verifyStoreFile, storeBytes } from './storeFile.ts'
+import { syncDir } from '../syncDir.ts'
+import { attemptDir, type FileSource, readVerified, storeFilePath, verifyStoreFile, storeBytes } from './storeFile.ts'
 
 // The file store as one attempt of a job sees it (ctx.files). What it writes
 // goes to a directory of its own; it is reported with the attempt's result

@@ -7,7 +7,8 @@ import { fileName, formatFileId, type FileId } from '../events/fileId.ts'
 import { isPlainObject } from '../events/promise.ts'
 import { JobtreeError, oneLine } from '../errors.ts'
 import { makeStoreDir } from '../storeModes.ts'
-import { attemptDir, type FileSource, syncDir, storeBytes } from './storeFile.ts'
+import { syncDir } from '../syncDir.ts'
+import { attemptDir, type FileSource, storeBytes } from './storeFile.ts'
 
 // Files brought into the store when a run starts, for the root's input: a
 // placeholder string in the input names a local path or a URL; the leader

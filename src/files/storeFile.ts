@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { createReadStream, fstatSync, fsyncSync, openSync, closeSync, renameSync, statSync } from 'node:fs'
+import { createReadStream, fstatSync, renameSync, statSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
@@ -68,16 +68,6 @@ function openSource(path: string): Readable {
   }
   if (!stats.isFile()) throw new JobtreeError('BAD_INPUT', `cannot write ${path} to the file store: it is not a file`, { path })
   return createReadStream(path)
-}
-
-/** Makes the names of files renamed into `dir` durable. */
-export function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r')
-  try {
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
 }
 
 /** Where the file `ref` names is and what it is: the identity of what was checked. */

@@ -1,6 +1,7 @@
 import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { EventLog } from './log.ts'
+import { syncDir } from '../syncDir.ts'
 import { JobtreeError } from '../errors.ts'
 import { isNoSpace, NOT_CREATED, diskFullError, orDiskFull, resumeHint } from '../diskFull.ts'
 import { jobLogName } from './jobLogName.ts'
@@ -133,6 +134,7 @@ export async function createStore(dir: string, options: CreateOptions = {}): Pro
     const store = await openLog(paths, 'create', release)
     try {
       renameSync(unfinished, marker)
+      syncDir(paths.root)
     } catch (err) {
       await store.log.close()
       throw err

@@ -36,28 +36,39 @@ function isDir(path: string): boolean {
   }
 }
 
-/** What is wrong with the files directory `filesDir` after a run whose log is `events` (empty: nothing). */
+/** What is wrong with the files directory `filesDir` after a run whose log is `events`: visible files missing or damaged, others present. */
 export function storeFilesProblems(filesDir: string, events: readonly JobEvent[]): string[] {
-  const state = stateOf(events)
-  const problems: string[] = []
-  const expected = new Map<string, string>()
-  for (const [, entry] of state.files.entries()) {
+  const visible = visibleFiles(filesDir, events)
+  const stray = filesUnder(filesDir)
+    .filter((name) => !visible.has(name))
+    .map((name) => `files/${name} is in the store, but the log does not make it visible`)
+  return [...stray, ...visibleFileProblems(filesDir, events)]
+}
+
+/** The files the log leaves visible, by their path under `filesDir`. */
+function visibleFiles(filesDir: string, events: readonly JobEvent[]): Map<string, string> {
+  const visible = new Map<string, string>()
+  for (const [, entry] of stateOf(events).files.entries()) {
     const ref = parseFileId(entry.id)
-    if (ref === undefined) problems.push(`state holds ${entry.id}, which is no file id`)
-    else expected.set(relative(filesDir, storeFilePath(filesDir, ref)), entry.id)
+    if (ref !== undefined) visible.set(relative(filesDir, storeFilePath(filesDir, ref)), entry.id)
   }
-  const present = filesUnder(filesDir)
-  for (const name of present) if (!expected.has(name)) problems.push(`files/${name} is in the store, but the log does not make it visible`)
-  for (const [name, id] of expected) {
-    if (!present.includes(name)) {
+  return visible
+}
+
+/** Visible files that are missing, short or damaged (a crash may leave others beside them, for the next leader to sweep). */
+export function visibleFileProblems(filesDir: string, events: readonly JobEvent[]): string[] {
+  const problems: string[] = []
+  const present = new Set(filesUnder(filesDir))
+  for (const [name, id] of visibleFiles(filesDir, events)) {
+    const ref = parseFileId(id)
+    if (ref === undefined) continue
+    if (!present.has(name)) {
       problems.push(`files/${name} (${id}) is visible in the log, but not in the store`)
       continue
     }
-    const ref = parseFileId(id)
     const bytes = readFileSync(join(filesDir, name))
     const sha = createHash('sha256').update(bytes).digest('hex')
-    if (ref !== undefined && (bytes.length !== ref.size || sha !== ref.sha256))
-      problems.push(`files/${name} is damaged: ${bytes.length} bytes, not ${ref.size}`)
+    if (bytes.length !== ref.size || sha !== ref.sha256) problems.push(`files/${name} is damaged: ${bytes.length} bytes, not ${ref.size}`)
   }
   return problems
 }

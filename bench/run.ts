@@ -8,11 +8,39 @@ import { fullScan, ipcRoundTrips, spawnTrue, syncedAppends } from './raw.ts'
 import { runWorkflow, type RunFigures } from './scenarios.ts'
 import { buildStore, timeRestart, timeStatusCli } from './restartScenario.ts'
 import { fmt, median, medianOf } from './stats.ts'
+import { fileStoreFigures } from './fileStore.ts'
+import { formatSize as fmtSize } from '../src/sizes.ts'
 
 const { quick, repeat } = benchOptions()
 const size = quick
-  ? { width: 20, fanout: 50, chain: 1_000, commands: 200, fan: 10_000, distinct: 20_000, ipc: 2_000, appends: 500, scan: 100_000 }
-  : { width: 100, fanout: 100, chain: 10_000, commands: 1_000, fan: 100_000, distinct: 1_000_000, ipc: 20_000, appends: 3_000, scan: 1_000_000 }
+  ? {
+      width: 20,
+      fanout: 50,
+      chain: 1_000,
+      commands: 200,
+      fan: 10_000,
+      distinct: 20_000,
+      ipc: 2_000,
+      appends: 500,
+      scan: 100_000,
+      small: 200,
+      large: 2,
+      largeMiB: 32,
+    }
+  : {
+      width: 100,
+      fanout: 100,
+      chain: 10_000,
+      commands: 1_000,
+      fan: 100_000,
+      distinct: 1_000_000,
+      ipc: 20_000,
+      appends: 3_000,
+      scan: 1_000_000,
+      small: 1_000,
+      large: 4,
+      largeMiB: 256,
+    }
 const cores = availableParallelism()
 
 interface Row {
@@ -135,6 +163,20 @@ rows.push({
   limit: `${fmt(wide.jobsPerSecond)} jobs/s wide tree`,
   ratio: `${fmt((100 * distinct.jobsPerSecond) / wide.jobsPerSecond, 1)}%`,
 })
+
+say('file store...')
+for (const [count, bytes] of [
+  [size.small, 1024],
+  [size.large, size.largeMiB * 2 ** 20],
+]) {
+  const f = await fileStoreFigures(count, bytes, repeat)
+  rows.push({
+    what: `8. file store: write + read back ${fmt(count)} × ${fmtSize(bytes)} (write ${fmt(f.writeMs)} ms, read ${fmt(f.readMs)} ms)`,
+    figure: `${fmt(f.jobtreeMs)} ms`,
+    limit: `${fmt(f.cpMs)} ms cp + sync + cat`,
+    ratio: `${fmt(f.jobtreeMs / f.cpMs, 2)}×`,
+  })
+}
 
 const widths = [0, 1, 2, 3].map((i) =>
   Math.max(...[['scenario', 'figure', 'raw limit', 'ratio'], ...rows.map((r) => [r.what, r.figure, r.limit, r.ratio])].map((cells) => cells[i].length)),

@@ -9,7 +9,7 @@ import { treeView, type JobView } from '../audit/treeView.ts'
 import { toJson } from '../events/json.ts'
 import type { Moment } from './options.ts'
 import { stepCommand } from './stepCommand.ts'
-import { duration, isoTime, table } from './units.ts'
+import { duration, isoTime, size, table } from './units.ts'
 import { verifyCommand } from './verifyCommand.ts'
 
 export interface ReplayFlags {
@@ -82,7 +82,20 @@ function header(source: EventSource, state: AuditState, last: number): string[] 
     `position: ${at}`,
     `jobs:     ${c.total} created: ${c.succeeded} succeeded, ${c.issued} issued, ${c.ready} ready, ${c.waiting} waiting, ${c.failed} failed` +
       (finished === null ? '' : finished.ok ? '; the run had finished successfully' : '; the run had finished with failures'),
+    ...(state.tree.nextFileNo === 0 ? [] : [filesLine(source, state)]),
   ]
+}
+
+/** The files visible at this point, for a run that has written any. */
+function filesLine(source: EventSource, state: AuditState): string {
+  const { visible, bytes } = fileTotals(state)
+  return `files:    ${visible} visible, ${size(bytes)} (jobtree files ${source.paths.root} --to ${state.seq} lists them)`
+}
+
+function fileTotals(state: AuditState): { visible: number; bytes: number } {
+  let bytes = 0
+  for (const [, file] of state.tree.files.entries()) bytes += file.size
+  return { visible: state.tree.liveFiles, bytes }
 }
 
 /**
@@ -119,6 +132,7 @@ function treeJson(source: EventSource, state: AuditState, last: number, rows: Jo
     lastSeq: last,
     at: state.at,
     counts: state.tree.counts,
+    files: fileTotals(state),
     finished: state.tree.finished,
     jobs: rows,
   }

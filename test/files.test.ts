@@ -188,12 +188,20 @@ test('files: export from the command line: checked, refused over an existing fil
   assert.equal(existsSync(join(dir, 'y')), false)
 })
 
-test('files: a job reading an unknown or foreign id fails, naming the file; importing a missing path makes no store', async (t) => {
+test('files: a job reading a deleted, unknown or foreign id fails, naming the file; importing a missing path makes no store', async (t) => {
   const { dir, value } = await threeFiles(t)
   const other = join(dir, 'other')
   const foreign = await jobtree(runArgs(other, 'readsId', { id: value.files[0] }, '--retry-count', '0'))
   assert.equal(foreign.code, 1, foreign.stderr)
   assert.match(foreign.stderr, /file local\.txt .* belongs to run [0-9a-f-]+, not to this run/)
+
+  const deleted = await jobtree(runArgs(join(dir, 'deleted'), 'readsAfterDelete', null, '--retry-count', '0'))
+  assert.equal(deleted.code, 1, deleted.stderr)
+  assert.match(deleted.stderr, /file gone\.txt \(file:.*\) is not in the store: it was deleted, or released once nothing named it/)
+
+  const unknown = await jobtree(runArgs(join(dir, 'unknown'), 'readsId', { id: 'file:nope' }, '--retry-count', '0'))
+  assert.equal(unknown.code, 1, unknown.stderr)
+  assert.match(unknown.stderr, /"file:nope" is not a file id/)
 
   const missing = join(dir, 'missing-store')
   const r = await jobtree(runArgs(missing, 'hashesImports', { files: [{ $import: join(dir, 'nope.txt') }] }))

@@ -18,6 +18,7 @@ import { finished, jobtree, readEvents, repo, scratch, sleep, startJobtree, type
 import { batchSystemContract } from './helpers/batchContract.ts'
 import { freezeWhileJobEnds } from './helpers/frozenLeader.ts'
 import { eventually, isDead } from './helpers/processes.ts'
+import { filesOfFailedAttempts, storeFilesProblems } from './helpers/invariants/files.ts'
 
 const MODULE = 'test/fixtures/slurmTargets.ts'
 const SLURM = ['--batch-system', 'slurm', '--poll-interval', '1', '--no-progress']
@@ -157,7 +158,7 @@ describe('Slurm', { concurrency: 2 }, () => {
   })
 
   describe('one at a time', { concurrency: 1 }, () => {
-    slurmTest('the merge-sort example sorts its file', 120, async (store, dir) => {
+    slurmTest('the merge-sort example sorts its file on the file store, its input imported, jobs failing after writing', 180, async (store, dir) => {
       const input = join(dir, 'lines.txt')
       const output = join(dir, 'sorted.txt')
       execFileSync(process.execPath, [join(repo, 'examples', 'make-lines.mjs'), input, '3000', '7'])
@@ -169,13 +170,25 @@ describe('Slurm', { concurrency: 2 }, () => {
         '--store',
         store,
         ...SLURM,
+        '--retry-count',
+        '5',
         '--input',
-        JSON.stringify({ file: input, output, maxBytes: 20_000 }),
+        JSON.stringify({ file: { $import: input }, output, maxBytes: 20_000, failRate: 0.2 }),
       ])
       assert.equal(r.code, 0, r.stderr)
       assert.deepEqual(readLines(output), readLines(input).sort())
-      assert.deepEqual(JSON.parse(r.stdout), { output, lines: 3000 })
+      assert.deepEqual({ ...JSON.parse(r.stdout), file: undefined }, { output, lines: 3000, file: undefined })
       const events = await readEvents(store)
+      assert.ok(
+        events.some((e) => e.type === 'FileWritten' && e.jobId === -1),
+        'the input was imported',
+      )
+      assert.ok(
+        events.some((e) => e.type === 'JobFailed'),
+        'some attempts failed after writing their file',
+      )
+      assert.deepEqual(storeFilesProblems(join(store, 'files'), events), [])
+      assert.deepEqual(filesOfFailedAttempts(events), [])
       assert.equal(events.filter((e) => e.type === 'JobFinished').length, events.flatMap((e) => [...createdJobs(e)]).length)
       // Every Slurm job's files were cleaned up as its results came in.
       for (const sub of ['jobs', 'results', 'out']) assert.deepEqual(readdirSync(join(store, 'slurm', sub)), [], sub)

@@ -213,6 +213,15 @@ test('evolve: a released or deleted file leaves the state; a run that never wrot
   assert.equal(plain.liveFiles, 0, 'a string shaped like a file id that names no file counts for nothing')
 })
 
+test('decide: a thousand files released an event, so that none is large', () => {
+  const writes = Array.from({ length: 1001 }, (_, n) => wrote(0, 1, n))
+  const events = decide(given([...started(), issued(0), ...writes, finished(0, 1, 0, 0)]), schedule)
+  assert.deepEqual(
+    events.map((e) => (e.type === 'FilesReleased' ? e.files.length : e.type)),
+    [1000, 1, 'WorkflowFinished'],
+  )
+})
+
 test('evolve: a file recorded twice is a contradiction of the log', () => {
   assert.throws(() => given([...handedToChild, wrote(0)]))
 })

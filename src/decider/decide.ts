@@ -12,7 +12,7 @@ import type {
 } from '../events/catalogue.ts'
 import { parseFileId } from '../events/fileId.ts'
 import { hasToken, mapTokens, makeToken, type RvRef } from '../events/promise.ts'
-import { evolve, readyJobs } from './jobTree.ts'
+import { evolve, evolveAll, readyJobs } from './jobTree.ts'
 import type { JobRecord, JobTreeState } from './jobTreeState.ts'
 import { lookup, orphanFiles } from './fileRefs.ts'
 import type { AttemptFailed, AttemptSucceeded, Input, InterruptInput, RescueInput, ResumeInput, StartInput } from './inputs.ts'
@@ -287,15 +287,19 @@ function schedule(state: JobTreeState, at: number): JobEvent[] {
   if (state.finished !== null || state.epoch === 0 || state.interrupted !== null) return []
   const released = releasedFiles(state, at)
   if (released.length === 0) return scheduleJobs(state, at)
-  return [...released, ...scheduleJobs(evolve(state, released[0]), at)]
+  return [...released, ...scheduleJobs(evolveAll(state, released), at)]
 }
 
-/** Files nothing can read any more are released, unless the run keeps them. */
+/** Files nothing can read any more are released, unless the run keeps them; a thousand an event, so that none is large. */
 function releasedFiles(state: JobTreeState, at: number): JobEvent[] {
   if (state.liveFiles === 0 || state.config?.keepFiles === true) return []
   const files = orphanFiles(state)
-  return files.length > 0 ? [{ type: 'FilesReleased', v: 1, at, files }] : []
+  const events: JobEvent[] = []
+  for (let i = 0; i < files.length; i += RELEASED_PER_EVENT) events.push({ type: 'FilesReleased', v: 1, at, files: files.slice(i, i + RELEASED_PER_EVENT) })
+  return events
 }
+
+const RELEASED_PER_EVENT = 1000
 
 function scheduleJobs(state: JobTreeState, at: number): JobEvent[] {
   const events: JobEvent[] = []

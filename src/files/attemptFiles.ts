@@ -48,6 +48,8 @@ export class AttemptFileStore implements FileStore {
   private readonly deleted: string[] = []
   private readonly exported: Array<{ file: string; path: string }> = []
   private made = false
+  /** The next file's place: never reused, not even after the attempt deleted one of its own. */
+  private next = 0
 
   constructor(
     private readonly filesDir: string,
@@ -65,7 +67,7 @@ export class AttemptFileStore implements FileStore {
       makeStoreDir(this.dir)
       this.made = true
     }
-    const n = this.written.length
+    const n = this.next++
     const name = fileName(options.name ?? (typeof source === 'string' ? source : 'data'))
     const { size, sha256 } = await storeBytes(this.dir, n, source)
     this.written.push({ n, size, sha256, name })

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { createReadStream, fstatSync, renameSync, statSync } from 'node:fs'
+import { createReadStream, fstatSync, renameSync, rmSync, statSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
@@ -34,6 +34,7 @@ export async function storeBytes(dir: string, n: number, source: FileSource): Pr
   const hash = createHash('sha256')
   let size = 0
   const out = await open(partial, 'w', 0o400)
+  let whole = false
   try {
     await out.chmod(readOnlyModeIn(dir))
     for await (const chunk of chunks(source)) {
@@ -44,8 +45,11 @@ export async function storeBytes(dir: string, n: number, source: FileSource): Pr
     }
     // fdatasync: the data and the size, which is all a new file needs before its rename.
     await out.datasync()
+    whole = true
   } finally {
     await out.close()
+    // A source that failed half-way leaves nothing behind, even if the job goes on.
+    if (!whole) rmSync(partial, { force: true })
   }
   renameSync(partial, join(dir, String(n)))
   return { size, sha256: hash.digest('hex') }
@@ -85,6 +89,8 @@ interface Checked {
 
 /** Files this process has checked, by path: a file is hashed again only once it changed. */
 const checked = new Map<string, Checked>()
+/** A warm worker may read many files: past this many, the oldest checks are forgotten. */
+const CHECKED_MAX = 10_000
 
 /**
  * Checks that the store file at `path` holds the bytes `ref` names, or
@@ -101,6 +107,7 @@ export async function verifyStoreFile(path: string, ref: FileRef, id: string): P
     const hash = createHash('sha256')
     for await (const chunk of fd.createReadStream({ autoClose: false, highWaterMark: CHUNK })) hash.update(chunk as Uint8Array)
     if (hash.digest('hex') !== ref.sha256) throw damaged(ref, id, path, 'its SHA-256 is not the one it was written with')
+    if (checked.size >= CHECKED_MAX) checked.delete(checked.keys().next().value as string)
     checked.set(path, { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs })
   } finally {
     await fd.close()

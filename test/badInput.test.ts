@@ -427,7 +427,9 @@ function assertMessage(r: CliResult, c: Case): void {
 async function statusShowsFailure(store: string, failure: RegExp): Promise<void> {
   const r = await jobtree(['status', store])
   assert.equal(r.code, 0, r.stderr)
-  assert.match(r.stdout, /state: +complete: some jobs failed/)
+  assert.match(r.stdout, /state: +failed: \d+ job\(s\) failed completely/)
+  assert.match(r.stdout, /time: +started \d{4}-\d\d-\d\dT[^,]+, ran for \d/)
+  assert.match(r.stdout, /workflow: \/\S+ --target/, 'the module by its absolute path')
   assert.match(r.stdout, failure)
 }
 

@@ -46,13 +46,39 @@ export function describeReason(reason: FailureReason): string {
   }
 }
 
+/**
+ * How many attempts a job that failed completely had, in one wording for the
+ * leader, `status` and the run's verdict: its failures since its last retry
+ * budget began, and, when they differ, all it ever had.
+ */
+export function failedAttempts(failures: number, attempts: number): string {
+  const failed = `after ${failures} failed attempt(s)`
+  if (attempts <= failures) return failed
+  return `${failed} (${attempts} in all: the others were cut short by a stopping leader, or ran before a restart gave it a fresh budget)`
+}
+
 /** The jobs that failed completely, with their reasons, on one line. */
 export function failedJobsSummary(state: JobTreeState, most = 3): string {
   const failed = [...state.jobs.entries()].map(([, job]) => job).filter((job) => job.phase === 'failed')
   const named = failed.slice(0, most).map((job) => {
     const reason = job.lastFailure ? `: ${describeReason(job.lastFailure).split('\n')[0]}` : ''
-    return `job ${job.id} (${jobName(job.spec)}) failed completely after ${job.failures} failed attempt(s)${reason}`
+    return `job ${job.id} (${jobName(job.spec)}) failed completely ${failedAttempts(job.failures, job.attempts)}${reason}`
   })
   if (failed.length > most) named.push(`and ${failed.length - most} more job(s)`)
   return named.length > 0 ? named.join('; ') : `${state.finished?.failed ?? 0} job(s) failed completely`
+}
+
+/** What a restart will do, by name: a run with 237 jobs ready must not read as one with nothing to do. */
+export function resumeSummary(counts: JobTreeState['counts']): string {
+  const { succeeded, issued, failed, ready, waiting } = counts
+  const toRun = issued + failed + ready + waiting
+  if (toRun === 0) return `${succeeded} jobs done, nothing left to run`
+  const parts = [
+    [issued, 'cut short by the last leader, to run again'],
+    [failed, 'failed, to retry with a fresh budget'],
+    [ready, 'ready'],
+    [waiting, 'waiting for other jobs'],
+  ] as const
+  const named = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`)
+  return `${succeeded} jobs done; ${toRun} to run: ${named.join(', ')}`
 }

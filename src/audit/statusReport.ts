@@ -18,7 +18,10 @@ export interface StatusReport {
   complete: boolean
   ok: boolean
   counts: JobTreeState['counts']
-  failedJobs: Array<{ jobId: number; name: string; input: string; attempts: number; reason: string; logFile: string; logTail: string }>
+  failedJobs: Array<{ jobId: number; name: string; input: string; attempts: number; failures: number; reason: string; logFile: string; logTail: string }>
+  /** When the run started and, once it has, finished (ms since the epoch; 0 before it started). */
+  startedAt: number
+  finishedAt: number | null
 }
 
 export function statusReport(paths: StorePaths, state: JobTreeState, live: boolean): StatusReport {
@@ -32,6 +35,7 @@ export function statusReport(paths: StorePaths, state: JobTreeState, live: boole
         name: jobName(job.spec),
         input: inputSummary(job.spec),
         attempts: job.attempts,
+        failures: job.failures,
         reason: job.lastFailure ? describeReason(job.lastFailure) : 'unknown',
         logFile,
         logTail: logTail(logFile, 10),
@@ -49,6 +53,8 @@ export function statusReport(paths: StorePaths, state: JobTreeState, live: boole
     ok: state.finished?.ok === true,
     counts: state.counts,
     failedJobs,
+    startedAt: state.startedAt,
+    finishedAt: state.finished?.at ?? null,
   }
 }
 

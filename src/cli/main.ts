@@ -75,7 +75,7 @@ export function program(): Command {
     .description('Run durable, event-sourced trees of jobs')
     .version(version(), '-V, --version', "print jobtree's version")
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`jobtree: ${text.replace(/^error: /, '').trim()}\n`) })
+    .configureOutput({ outputError: (text, write) => write(`jobtree: ${hinted(text.replace(/^error: /, '').trim())}\n`) })
 
   cli
     .command('run')
@@ -136,7 +136,25 @@ export function program(): Command {
   return cli
 }
 
+/** Words people reach for that jobtree spells another way (Nextflow's -resume, Snakemake's --rerun). */
+const SPELLED: ReadonlyArray<[string, string]> = [
+  ['--resume', '--restart'],
+  ['--rerun', '--restart'],
+]
+
+function hinted(message: string): string {
+  for (const [given, meant] of SPELLED) if (message === `unknown option '${given}'`) return `${message} (to resume a run: ${meant})`
+  return message
+}
+
 export async function main(argv: string[]): Promise<number> {
+  // `jobtree run` alone is someone finding their way: what run takes, not a complaint about one option.
+  if (argv.length === 1 && argv[0] === 'run') {
+    program()
+      .commands.find((c) => c.name() === 'run')
+      ?.outputHelp({ error: true })
+    return 2
+  }
   try {
     await program().parseAsync(argv, { from: 'user' })
     return typeof process.exitCode === 'number' ? process.exitCode : 0

@@ -1,8 +1,9 @@
 import { printable } from '../printable.ts'
-import { relative } from 'node:path'
 import { JobtreeError } from '../errors.ts'
 import { toJson } from '../events/json.ts'
 import { replay } from '../store/replay.ts'
+import { failedAttempts } from '../audit/describe.ts'
+import { duration, isoTime } from './units.ts'
 import { leaderStatus, statusReport, type StatusReport } from '../audit/statusReport.ts'
 import { openStore, storePaths, type OpenStore } from '../store/store.ts'
 
@@ -33,16 +34,29 @@ function formatStatus(r: StatusReport): string {
   const c = r.counts
   const lines = [
     `store:    ${r.store}`,
-    `workflow: ${r.module ? relative(process.cwd(), r.module) : '?'} --target ${r.target || '?'} (run ${r.runId || 'not started'}, leader ${r.epoch})`,
-    `state:    ${r.complete ? (r.ok ? 'complete: every job succeeded' : 'complete: some jobs failed') : r.live ? 'running (a leader is working on it)' : 'not complete (resume with: jobtree run … --restart)'}`,
+    `workflow: ${r.module || '?'} --target ${r.target || '?'} (run ${r.runId || 'not started'}, leader ${r.epoch})`,
+    `state:    ${stateLine(r)}`,
+    ...(r.startedAt > 0
+      ? [
+          `time:     started ${isoTime(r.startedAt)}, ${r.finishedAt === null ? 'running for' : 'ran for'} ${duration((r.finishedAt ?? Date.now()) - r.startedAt)}`,
+        ]
+      : []),
     `jobs:     ${c.total} created: ${c.succeeded} succeeded, ${c.issued} issued (running or waiting for resources), ${c.ready} ready to issue, ${c.waiting} waiting for other jobs, ${c.failed} failed`,
   ]
   if (r.complete && c.waiting > 0) lines.push(`          ${c.waiting} never ran because a job they depend on failed`)
   for (const f of r.failedJobs) {
-    lines.push('', `failed: job ${f.jobId} (${f.name}) after ${f.attempts} attempt(s): ${f.reason}`)
+    lines.push('', `failed: job ${f.jobId} (${f.name}) ${failedAttempts(f.failures, f.attempts)}: ${f.reason}`)
     if (f.input) lines.push(`  input: ${f.input}`)
     if (f.logTail) lines.push(`  last lines of ${f.logFile}:`, ...f.logTail.split('\n').map((l) => `  | ${l}`))
   }
   // Every line is one line: a job's reason, input or log line must not end it, nor command the terminal.
   return lines.map((line) => printable(line)).join('\n') + '\n'
+}
+
+function stateLine(r: StatusReport): string {
+  const c = r.counts
+  if (r.complete && r.ok) return 'complete: every job succeeded'
+  const blocked = c.waiting > 0 ? `, ${c.waiting} blocked by it` : ''
+  if (r.complete) return `failed: ${c.failed} job(s) failed completely${blocked} (fix and resume with: jobtree run … --restart)`
+  return r.live ? 'running (a leader is working on it)' : 'not complete (resume with: jobtree run … --restart)'
 }

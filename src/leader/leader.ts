@@ -3,7 +3,7 @@ import { Subject, concatMap, defaultIfEmpty, interval, lastValueFrom, map, merge
 import type { BatchSystem } from '../batch/batchSystem.ts'
 import type { JobEvent } from '../events/catalogue.ts'
 import { resolveTokens } from '../events/promise.ts'
-import { describeReason, inputSummary, jobName } from '../audit/describe.ts'
+import { describeReason, failedAttempts, inputSummary, jobName } from '../audit/describe.ts'
 import { evolveAll, valueOf } from '../decider/jobTree.ts'
 import type { JobTreeState } from '../decider/jobTreeState.ts'
 import { decide } from '../decider/decide.ts'
@@ -189,7 +189,7 @@ export class Leader {
         const file = jobLogFile(store.paths, event.jobId)
         const tail = logTail(file)
         logger.error(
-          `job ${event.jobId} (${this.nameOf(event.jobId)}) failed completely after ${job?.failures ?? '?'} failed attempt(s)` +
+          `job ${event.jobId} (${this.nameOf(event.jobId)}) failed completely ${job === undefined ? '' : failedAttempts(job.failures, job.attempts)}` +
             (job?.lastFailure ? `: ${printable(describeReason(job.lastFailure))}` : '') +
             (job && job.spec.work.kind === 'target' ? `\n  input: ${inputSummary(job.spec)}` : '') +
             (tail ? `\n--- last lines of ${file} ---\n${tail}\n---` : ''),

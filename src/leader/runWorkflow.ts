@@ -20,6 +20,7 @@ import { closeEndpoint, serveLeader } from '../socket/server.ts'
 import { EventStreams } from '../socket/streamEvents.ts'
 import { Leader } from './leader.ts'
 import { statusReport } from '../audit/statusReport.ts'
+import { resumeSummary } from '../audit/describe.ts'
 import type { Logger } from '../logger.ts'
 import { replay } from '../store/replay.ts'
 import { SNAPSHOT_EVERY, Snapshotter } from '../store/snapshots.ts'
@@ -159,8 +160,7 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
         ? { type: 'Start', now: now(), runId, module: req.module, target: req.target, ...start, config }
         : { type: 'Resume', now: now(), config }
     if (state.epoch !== 0) {
-      const { succeeded, issued, failed } = state.counts
-      req.logger.info(`resuming run ${state.runId}: ${succeeded} jobs done, ${issued} to run again, ${failed} failed job(s) to retry`)
+      req.logger.info(`resuming run ${state.runId}: ${resumeSummary(state.counts)}`)
     }
     try {
       const final = await leader.run(first)

@@ -132,7 +132,7 @@ const cases: Case[] = [
       /workflow failed: job 0 \(strict\) failed completely after \d+ failed attempt\(s\): threw: strict wants \{"n": <number>\}, got \{"m":1\}; .*see: jobtree status /,
     store: 'created',
     after: async (t) => {
-      await statusShowsFailure(t.store, /failed: job 0 \(strict\) after \d+ attempt\(s\): threw: strict wants \{"n": <number>\}, got \{"m":1\}/)
+      await statusShowsFailure(t.store, /failed: job 0 \(strict\) after \d+ failed attempt\(s\): threw: strict wants \{"n": <number>\}, got \{"m":1\}/)
       const strict = await jobtree(['status', t.store, '--fail-if-not-complete'])
       assert.equal(strict.code, 1, strict.stderr)
       assert.match(strict.stdout, /failed: job 0 \(strict\)/)
@@ -147,7 +147,10 @@ const cases: Case[] = [
       /workflow failed: job 0 \(returnsFunction\) failed completely after 1 failed attempt\(s\): the value returned by target returnsFunction cannot be stored: /,
     store: 'created',
     after: (t) =>
-      statusShowsFailure(t.store, /failed: job 0 \(returnsFunction\) after 1 attempt\(s\): the value returned by target returnsFunction cannot be stored/),
+      statusShowsFailure(
+        t.store,
+        /failed: job 0 \(returnsFunction\) after 1 failed attempt\(s\): the value returned by target returnsFunction cannot be stored/,
+      ),
   },
   {
     name: 'a root target whose value is over the size limit',

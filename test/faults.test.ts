@@ -124,7 +124,7 @@ test('faults: a job using far more memory than it asked for is killed and report
   assert.match(r.stderr, /killed for using \d+(\.\d)?M of memory when it asked for 64M: ask for more memory/)
   const status = await jobtree(['status', store])
   assert.equal(status.code, 0)
-  assert.match(status.stdout, /failed: job 0 \(hog\) after 1 attempt\(s\): killed for using .* ask for more memory/)
+  assert.match(status.stdout, /failed: job 0 \(hog\) after 1 failed attempt\(s\): killed for using .* ask for more memory/)
 })
 
 for (const how of ['SIGINT', 'jobtree kill'] as const) {

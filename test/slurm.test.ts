@@ -153,7 +153,7 @@ describe('Slurm', { concurrency: 2 }, () => {
     assert.ok(reason.ranSeconds >= 60, `ran ${reason.ranSeconds} s`)
     assert.match(r.stderr, /over its limit of 60 s/)
     const status = await jobtree(['status', store])
-    assert.match(status.stdout, /failed: job 1 \(command: sleep 600\) after 1 attempt\(s\): killed after running \d+ s, over its limit of 60 s/)
+    assert.match(status.stdout, /failed: job 1 \(command: sleep 600\) after 1 failed attempt\(s\): killed after running \d+ s, over its limit of 60 s/)
     assert.match(status.stdout, /ended TIMEOUT/)
   })
 
@@ -231,7 +231,7 @@ describe('Slurm', { concurrency: 2 }, () => {
       assert.ok(events.some((e) => e.type === 'JobFailedCompletely' && e.jobId === 1))
       assert.match(r.stderr, /failed completely after 2 failed attempt\(s\): exited with code 3/)
       const status = await jobtree(['status', store])
-      assert.match(status.stdout, /after 2 attempt\(s\): exited with code 3/)
+      assert.match(status.stdout, /after 2 failed attempt\(s\): exited with code 3/)
       assert.match(status.stdout, /about to fail/)
     })
 

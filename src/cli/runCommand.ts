@@ -80,14 +80,14 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
       config,
       logger,
       onStart: (l) => (leader = l),
-      onCommit: (state) => progress.update(state.counts),
+      onCommit: (state, events) => progress.update(state.counts, events),
     }).catch((err: unknown) => {
       // main() prints the error on a line of its own, not after the progress line.
       progress.clear()
       // What the batch system or the leader's socket write can find full too.
       throw orDiskFull(err, store, resumeHint(store))
     })
-    progress.done(result.state.counts)
+    progress.done(result.state.counts, result.finished)
     if (!result.finished) return 130
     const f = result.state.finished
     if (result.ok) {

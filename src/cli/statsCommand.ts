@@ -39,7 +39,9 @@ function formatStats(r: StatsReport & { store: string; live: boolean; seq: numbe
     ]
     measures.forEach(([measure, s, unit], i) => {
       const head = i === 0 ? [target.name, String(target.jobs), String(target.failedAttempts)] : ['', '', '']
-      rows.push([...head, measure, ...[s.min, s.median, s.mean, s.max, s.total].map((n) => (s.count === 0 ? '-' : unit(n)))])
+      // A sum of peaks says nothing (jobs do not all run at once): memory has no total.
+      const total = measure === 'memory' ? '' : s.count === 0 ? '-' : unit(s.total)
+      rows.push([...head, measure, ...[s.min, s.median, s.mean, s.max].map((n) => (s.count === 0 ? '-' : unit(n))), total])
     })
   }
   lines.push(...(r.targets.length === 0 ? ['(no jobs)'] : table(rows)))

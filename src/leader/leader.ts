@@ -13,6 +13,7 @@ import type { Logger } from '../logger.ts'
 import { logTail } from '../logTail.ts'
 import { jobLogFile, type OpenStore } from '../store/store.ts'
 import { removeAttemptFiles, removeStoreFile } from '../files/removal.ts'
+import { FailureWarnings } from './failureWarnings.ts'
 
 // The leader loop: inputs (attempt outcomes from the batch system, clock
 // ticks) → decide → evolve → one synced append per batch → act. Acting
@@ -51,11 +52,14 @@ function afterWaitingInput(): Promise<void> {
 
 export class Leader {
   private readonly control = new Subject<LoopInput>()
+  private readonly failures: FailureWarnings
 
   constructor(
     private readonly opts: LeaderOptions,
     private state: JobTreeState,
-  ) {}
+  ) {
+    this.failures = new FailureWarnings(opts.logger)
+  }
 
   get current(): JobTreeState {
     return this.state
@@ -88,6 +92,7 @@ export class Leader {
     } finally {
       // Only now, with WorkflowInterrupted or WorkflowFinished synced, are running jobs killed.
       await batch.shutdown()
+      this.failures.flush()
     }
     return this.state
   }
@@ -179,7 +184,7 @@ export class Leader {
         // Over-long or lost attempts are failed by the leader: now that this is recorded, stop them.
         if (event.reason.kind === 'timeout' || event.reason.kind === 'lost') batch.kill(event.jobId)
         removeAttemptFiles(store.paths.files, event.jobId, event.attempt)
-        logger.warn(`job ${event.jobId} (${this.nameOf(event.jobId)}) attempt ${event.attempt} failed: ${printable(describeReason(event.reason))}`)
+        this.failures.failed(`job ${event.jobId} (${this.nameOf(event.jobId)}) attempt ${event.attempt} failed: ${printable(describeReason(event.reason))}`)
         return
       case 'WorkflowInterrupted':
         logger.warn(`run interrupted (${event.reason}): stopping its jobs; resume with --restart`)

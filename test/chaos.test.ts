@@ -70,7 +70,7 @@ import {
 } from './fixtures/chaosPlan.ts'
 import { unrecordedChainId } from './helpers/chains.ts'
 import { finished, readEvents, scratch, sleep, startJobtree, type CliResult } from './helpers/cli.ts'
-import { childrenOf, processesWithEnv } from './helpers/processes.ts'
+import { childrenOf, isDead, processesWithEnv } from './helpers/processes.ts'
 import {
   doomedEndFailed,
   doomedFailCompletelyOnBudget,
@@ -374,6 +374,8 @@ async function killWorkers(leader: number, ended: Promise<unknown>, tail: Record
     // A hanging job's worker is the likeliest victim (it stays): spare most, so that rescues happen too.
     if (behaviour(SEED, line.path, line.path.split('.').length - 1, line.attempt) === 'hang' && chaos.random() < 0.75) continue
     const tag = envOf(pid, WORKER_TAG)
+    // A worker on its way out (a zombie its leader has not reaped yet) shows no environment: it is no victim.
+    if (tag === undefined && isDead(pid)) continue
     try {
       process.kill(pid, 'SIGKILL')
     } catch {

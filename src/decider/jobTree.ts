@@ -1,8 +1,8 @@
 import { Immer, type Draft } from 'immer'
 import type { JobAbandoned, JobEvent, JobFailedCompletely, JobFinished, JobIssued, JobRetried, JobRevived, JobSpec, Relation } from '../events/catalogue.ts'
 import { UnresolvedPromise, resolveTokens, someToken } from '../events/promise.ts'
-import type { Batch } from './pvec.ts'
-import { initialState, ProjectionError, type Counts, type JobRecord, type JobTreeState, type Phase } from './jobTreeState.ts'
+import { initialState, ProjectionError, type Counts, type JobRecord, type JobTreeState } from './jobTreeState.ts'
+import { fresh, move, must, type S, update } from './workingState.ts'
 import { countFiles, fileDeleted, fileExported, filesReleased, fileWritten, ownerDone } from './fileRefs.ts'
 
 export { ProjectionError }
@@ -13,15 +13,6 @@ export { ProjectionError }
 // with the number of jobs. Jobs whose whole subtree has completed leave the
 // live state; their return values stay only while a promise may still ask for
 // them (see `promise`), and the root's, which is the run's result.
-
-// The working copy `apply` writes: the small top level and the counts,
-// copied once per batch of events; PVec values are replaced. `made` holds
-// the trie nodes and records this batch made: only it holds them, so later
-// events of the batch may change them in place.
-type S = { -readonly [K in Exclude<keyof JobTreeState, 'counts'>]: JobTreeState[K] } & {
-  counts: { -readonly [K in keyof Counts]: number }
-  readonly made: Batch
-}
 
 // immer's part here is the copy-on-write of the state's top level and its
 // counts: a new state with the fields that changed, or the same state when
@@ -369,40 +360,6 @@ function promise(s: S, value: unknown, delta: 1 | -1): void {
     }
     return false
   })
-}
-
-function move(s: S, from: Phase, to: Phase): void {
-  s.counts[from] -= 1
-  s.counts[to] += 1
-}
-
-function must(s: S, id: number): JobRecord {
-  const job = s.jobs.get(id)
-  if (job === undefined) throw new ProjectionError(`event names job ${id}, which is not live`)
-  return job
-}
-
-function put(s: S, job: JobRecord): void {
-  s.jobs = s.jobs.set(job.id, job, s.made)
-}
-
-/** A record made by this batch: later events of the batch may change it in place. */
-function fresh(s: S, job: JobRecord): void {
-  s.made.add(job)
-  put(s, job)
-}
-
-/**
- * The live record `job` with `changes`: changed in place when this batch
- * made it (no older state holds it), else copied. A parent adding 100,000
- * children then makes one record for each, not three.
- */
-function update(s: S, job: JobRecord, changes: Partial<JobRecord>): void {
-  if (s.made.has(job)) {
-    Object.assign(job as Partial<JobRecord>, changes)
-    return
-  }
-  fresh(s, { ...job, ...changes })
 }
 
 /** The jobs in the ready queue, in order. */

@@ -163,17 +163,11 @@ export async function exportStoreFile(path: string, ref: FileRef, id: string, de
   try {
     copyFileSync(path, partial, constants.COPYFILE_FICLONE)
     // The store's copy is read-only; the exported one is the user's, with the usual mode.
-    chmodSync(partial, 0o666 & ~currentUmask())
+    chmodSync(partial, 0o666 & ~process.umask())
     renameSync(partial, target)
   } catch (err) {
     rmSync(partial, { force: true })
     throw new JobtreeError('BAD_INPUT', `cannot export file ${ref.name} to ${target}: ${oneLine(err)}`, { path: target })
   }
   return target
-}
-
-function currentUmask(): number {
-  const mask = process.umask(0)
-  process.umask(mask)
-  return mask
 }

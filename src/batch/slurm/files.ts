@@ -1,7 +1,8 @@
-import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statfsSync, writeSync } from 'node:fs'
+import { appendFileSync, readFileSync, renameSync, rmSync, statfsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { JobtreeError } from '../../errors.ts'
-import { makeStoreDir, openStoreFile } from '../../storeModes.ts'
+import { makeStoreDir, writeStoreFile } from '../../storeModes.ts'
+import { syncDir } from '../../syncDir.ts'
 
 // What the leader and the workers on the nodes exchange through the store,
 // which must be on a filesystem both see. Each attempt has a ticket, named
@@ -67,20 +68,9 @@ export const RESULT_SUFFIX = '.result'
  */
 export function writeDurably(path: string, bytes: Uint8Array): void {
   const temp = `${path}.${process.pid}.tmp`
-  const fd = openStoreFile(temp, 'w')
-  try {
-    writeSync(fd, bytes)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
+  writeStoreFile(temp, bytes)
   renameSync(temp, path)
-  const dir = openSync(dirname(path), 'r')
-  try {
-    fsyncSync(dir)
-  } finally {
-    closeSync(dir)
-  }
+  syncDir(dirname(path))
 }
 
 // Filesystems local to one machine: ext2-4, XFS, Btrfs, tmpfs, overlayfs,

@@ -28,6 +28,7 @@ const LAYERS = [
   'audit',
   'leader',
   'api',
+  'ui',
   'cli',
   'index.ts',
 ] as const
@@ -35,6 +36,8 @@ const LAYERS = [
 /** The one file below the plugins that may load them: by name, when a run asks for one. */
 const PLUGIN_DOOR = 'batch/choose.ts'
 const PLUGINS = new Set(['batch/local', 'batch/slurm'])
+/** The web view and report: a plugin the engine never loads; only the CLI's commands reach it. */
+const UI = 'ui'
 
 function sources(): string[] {
   return readdirSync(SRC, { recursive: true, encoding: 'utf8' })
@@ -73,6 +76,10 @@ test('a folder imports only folders below it in the map; plugins only through ba
       if (to === from) continue
       if (PLUGINS.has(to)) {
         if (file !== PLUGIN_DOOR) wrong.push(`src/${file} imports the plugin src/${target}: load it through ${PLUGIN_DOOR}`)
+        continue
+      }
+      if (to === UI && from !== 'cli') {
+        wrong.push(`src/${file} imports the web view's src/${target}: only src/cli/ may`)
         continue
       }
       if (LAYERS.indexOf(to) > LAYERS.indexOf(from)) wrong.push(`src/${file} (${from}) imports src/${target} (${to}), a folder above it`)

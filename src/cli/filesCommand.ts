@@ -9,7 +9,7 @@ import { JobtreeError } from '../errors.ts'
 import { exportStoreFile } from '../files/attemptFiles.ts'
 import { storeFilePath } from '../files/storeFile.ts'
 import { printable } from '../printable.ts'
-import { size, table } from './units.ts'
+import { size, table } from '../units.ts'
 
 // `jobtree files`: the files of a run's store, as its log says they stood
 // (at the end, or after event --to), and a copy of one out of it.

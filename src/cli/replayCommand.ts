@@ -9,7 +9,7 @@ import { treeView, type JobView } from '../audit/treeView.ts'
 import { toJson } from '../events/json.ts'
 import type { Moment } from './options.ts'
 import { stepCommand } from './stepCommand.ts'
-import { duration, isoTime, size, table } from './units.ts'
+import { duration, isoTime, size, table } from '../units.ts'
 import { verifyCommand } from './verifyCommand.ts'
 
 export interface ReplayFlags {

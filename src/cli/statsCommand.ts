@@ -3,7 +3,7 @@ import { foldEvents } from '../audit/fold.ts'
 import { emptyAudit, evolveAudit } from '../audit/auditState.ts'
 import { summarize, type Spread, type StatsReport } from '../audit/stats.ts'
 import { toJson } from '../events/json.ts'
-import { duration, size, table } from './units.ts'
+import { duration, size, table } from '../units.ts'
 
 /** `jobtree stats`: times, CPU and memory of a run, from its log (or its running leader). */
 export async function statsCommand(dir: string, flags: { json?: boolean }): Promise<number> {

@@ -3,7 +3,7 @@ import { JobtreeError } from '../errors.ts'
 import { toJson } from '../events/json.ts'
 import { replay } from '../store/replay.ts'
 import { failedAttempts } from '../audit/describe.ts'
-import { duration, isoTime } from './units.ts'
+import { duration, isoTime } from '../units.ts'
 import { leaderStatus, statusReport, type StatusReport } from '../audit/statusReport.ts'
 import { openStore, storePaths, type OpenStore } from '../store/store.ts'
 

@@ -4,7 +4,7 @@ import type { EventSource } from '../audit/eventSource.ts'
 import { foldEvents, type FoldRange } from '../audit/fold.ts'
 import { emptyAudit, evolveAudit, type AuditState } from '../audit/auditState.ts'
 import { describeEvent } from '../audit/describeEvent.ts'
-import { duration, isoTime } from './units.ts'
+import { duration, isoTime } from '../units.ts'
 
 // `jobtree replay --step`: walk the log one event at a time in a terminal.
 // The state after any event is the nearest checkpoint (kept every 256 events

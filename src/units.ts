@@ -1,4 +1,4 @@
-import { formatSize } from '../sizes.ts'
+import { formatSize } from './sizes.ts'
 
 // Durations, sizes and times as the audit commands print them.
 

@@ -45,7 +45,7 @@ export async function timeReplay(store: string, snapshots: boolean): Promise<num
   try {
     const t0 = performance.now()
     const state = await replay(s.log, Infinity, { snapshots })
-    statusReport(s.paths, state, false)
+    statusReport(s.paths, state)
     return performance.now() - t0
   } finally {
     await s.log.close()

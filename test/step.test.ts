@@ -2,50 +2,11 @@
 // driven by keys as a person would press them.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { recordedRun } from './helpers/audit.ts'
-import { bin, readEvents, repo, scratch } from './helpers/cli.ts'
+import { bin, readEvents, scratch } from './helpers/cli.ts'
+import { Terminal } from './helpers/terminal.ts'
 import { createdJobs } from '../src/events/catalogue.ts'
-
-/** A command in a pseudo-terminal: send keys, wait for the screen to show something. */
-class Terminal {
-  private output = ''
-  private readonly closed: Promise<number | null>
-  private readonly child
-
-  constructor(command: string) {
-    this.child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: repo, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm' } })
-    this.child.stdout.on('data', (c: Buffer) => (this.output += c.toString('utf8')))
-    this.child.stderr.on('data', (c: Buffer) => (this.output += c.toString('utf8')))
-    this.closed = new Promise((resolve) => this.child.on('close', (code) => resolve(code)))
-  }
-
-  /** What the latest screen shows (the command clears the screen before drawing one). */
-  get screen(): string {
-    const last = this.output.lastIndexOf('\x1b[2J')
-    return this.output.slice(last === -1 ? 0 : last).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '')
-  }
-
-  async press(keys: string, until: RegExp): Promise<string> {
-    this.child.stdin.write(keys)
-    for (let waited = 0; !until.test(this.screen); waited += 20) {
-      if (waited > 15_000) assert.fail(`the screen never showed ${until}; it shows:\n${this.screen}`)
-      await sleep(20)
-    }
-    return this.screen
-  }
-
-  async exit(): Promise<number | null> {
-    return Promise.race([this.closed, sleep(10_000).then(() => -1)])
-  }
-
-  /** Ends it if it still runs (a failed test must not leave it, and the test run, hanging). */
-  close(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL')
-  }
-}
 
 test('replay --step: next, previous, jump, first, last and quit, in a terminal', { timeout: 120_000 }, async (t) => {
   const dir = scratch(t)

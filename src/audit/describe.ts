@@ -12,6 +12,12 @@ export function jobName(spec: JobSpec): string {
   return `command: ${text.length > 60 ? text.slice(0, 57) + '...' : text}`
 }
 
+/** What jobs are grouped by in figures per target: the target's name, or `command <program>` for command jobs (not their whole command line). */
+export function targetGroup(name: string): string {
+  if (!name.startsWith('command: ')) return name
+  return `command ${name.slice('command: '.length).trim().split(/\s+/)[0] ?? ''}`
+}
+
 /** A short, one-line rendering of a target job's input (for failure reports). */
 export function inputSummary(spec: JobSpec, max = 80): string {
   if (spec.work.kind !== 'target') return ''

@@ -1,5 +1,6 @@
 import { criticalPath, type CriticalPath } from './criticalPath.ts'
-import { startOf, type AttemptTiming, type JobTimeline, type Timeline } from './timeline.ts'
+import { targetGroup } from './describe.ts'
+import { startOf, type AttemptTiming, type Timeline } from './timeline.ts'
 
 // What `jobtree stats` reports, computed from the timeline: what jobTree's
 // jobTreeStats and `toil stats` give (totals, and per target the spread of
@@ -82,7 +83,7 @@ export function summarize(timeline: Timeline): StatsReport {
   const lost = { failedAttempts: 0, wallMs: 0, abandonedAttempts: 0 }
   for (const [, job] of timeline.jobs.entries()) {
     totals.jobs += 1
-    const samples = samplesOf(byTarget, statsName(job))
+    const samples = samplesOf(byTarget, targetGroup(job.name))
     const last = job.attempts.at(-1)
     if (last?.outcome === 'succeeded') totals.succeeded += 1
     if (job.failedCompletely) totals.failed += 1
@@ -138,12 +139,6 @@ function record(s: Samples, a: AttemptTiming): void {
   s.memory.push(a.stats.maxRss)
   const start = startOf(a)
   if (start !== undefined && a.readyAt >= 0) s.wait.push(Math.max(0, start - a.readyAt))
-}
-
-/** Command jobs are grouped by the program they run, not by their whole command line. */
-function statsName(job: JobTimeline): string {
-  if (!job.name.startsWith('command: ')) return job.name
-  return `command ${job.name.slice('command: '.length).trim().split(/\s+/)[0] ?? ''}`
 }
 
 function spread(values: number[]): Spread {

@@ -1,5 +1,6 @@
 import { describeReason, inputSummary, jobName } from './describe.ts'
 import type { JobTreeState } from '../decider/jobTreeState.ts'
+import type { HeldAttempt } from '../decider/inputs.ts'
 import { logTail } from '../logTail.ts'
 import { askLeader } from '../socket/ask.ts'
 import { jobLogFile, type StorePaths } from '../store/store.ts'
@@ -18,13 +19,17 @@ export interface StatusReport {
   complete: boolean
   ok: boolean
   counts: JobTreeState['counts']
+  /** Of the issued jobs, those running now (the rest wait for resources); null when no leader answered. */
+  running: number | null
   failedJobs: Array<{ jobId: number; name: string; input: string; attempts: number; failures: number; reason: string; logFile: string; logTail: string }>
   /** When the run started and, once it has, finished (ms since the epoch; 0 before it started). */
   startedAt: number
   finishedAt: number | null
 }
 
-export function statusReport(paths: StorePaths, state: JobTreeState, live: boolean): StatusReport {
+/** `held`: what the running leader's batch system holds (none: the report is read from the log). */
+export function statusReport(paths: StorePaths, state: JobTreeState, held?: readonly HeldAttempt[]): StatusReport {
+  const live = held !== undefined
   const failedJobs: StatusReport['failedJobs'] = []
   if (state.counts.failed > 0) {
     for (const [, job] of state.jobs.entries()) {
@@ -52,6 +57,7 @@ export function statusReport(paths: StorePaths, state: JobTreeState, live: boole
     complete: state.finished !== null,
     ok: state.finished?.ok === true,
     counts: state.counts,
+    running: held === undefined ? null : held.filter((h) => h.ranMs !== null).length,
     failedJobs,
     startedAt: state.startedAt,
     finishedAt: state.finished?.at ?? null,

@@ -11,7 +11,9 @@ import { toJson } from '../events/json.ts'
 import { readInputFile } from './inputFile.ts'
 import { cliImports } from '../files/imports.ts'
 import { loadWorkflowModule } from './loadModule.ts'
-import { progressLine } from './progress.ts'
+import { progressDisplay } from './progress.ts'
+import { runSummary } from './progressView.ts'
+import { RunTally } from '../audit/runTally.ts'
 import { checkSameGroup, sharedGroupId } from './sharedGroup.ts'
 
 /** The options of `jobtree run`: the run's own settings, and how this command behaves. */
@@ -54,7 +56,10 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
   if (flags.restart) checkSameGroup(store, sharedGroup)
   const module = await loadWorkflowModule(modulePath)
 
-  const progress = progressLine(process.stderr, flags.progress && flags.logLevel !== 'error')
+  const progress = progressDisplay(process.stderr, flags.progress && flags.logLevel !== 'error')
+  // Set when a leader starts: a run that had already succeeded starts none.
+  let tally: RunTally | undefined
+  let leaderStartedAt = Date.now()
   const logger = stderrLogger(flags.logLevel, () => progress.clear())
   const config = pickConfig(flags)
 
@@ -79,19 +84,26 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
       sharedGroup,
       config,
       logger,
-      onStart: (l) => (leader = l),
-      onCommit: (state, events) => progress.update(state.counts, events),
+      onStart: (l) => {
+        leader = l
+        leaderStartedAt = Date.now()
+        tally = RunTally.from(l.current)
+        progress.start(tally, () => l.held())
+      },
+      onCommit: (state, events) => {
+        tally?.add(events)
+        progress.update(state)
+      },
     }).catch((err: unknown) => {
       // main() prints the error on a line of its own, not after the progress line.
       progress.clear()
       // What the batch system or the leader's socket write can find full too.
       throw orDiskFull(err, store, resumeHint(store))
     })
-    progress.done(result.state.counts, result.finished)
+    progress.done(result.state, result.finished)
+    logger.info(runSummary(result.state, tally, Date.now() - leaderStartedAt, store))
     if (!result.finished) return 130
-    const f = result.state.finished
     if (result.ok) {
-      logger.info(`workflow finished: ${f?.succeeded ?? 0} jobs succeeded (store ${store})`)
       // A root that returned nothing prints nothing; any other value prints in the JSON form of every command.
       if (result.value !== undefined) process.stdout.write(`${toJson(result.value)}\n`)
       return 0

@@ -24,7 +24,7 @@ async function readStatus(dir: string): Promise<StatusReport> {
     throw err
   }
   try {
-    return statusReport(store.paths, await replay(store.log), false)
+    return statusReport(store.paths, await replay(store.log))
   } finally {
     await store.log.close()
   }
@@ -41,7 +41,7 @@ function formatStatus(r: StatusReport): string {
           `time:     started ${isoTime(r.startedAt)}, ${r.finishedAt === null ? 'running for' : 'ran for'} ${duration((r.finishedAt ?? Date.now()) - r.startedAt)}`,
         ]
       : []),
-    `jobs:     ${c.total} created: ${c.succeeded} succeeded, ${c.issued} issued (running or waiting for resources), ${c.ready} ready to issue, ${c.waiting} waiting for other jobs, ${c.failed} failed`,
+    `jobs:     ${c.total} created: ${c.succeeded} succeeded, ${issuedWords(r)}, ${c.ready} ready to issue, ${c.waiting} waiting for other jobs, ${c.failed} failed`,
   ]
   if (r.complete && c.waiting > 0) lines.push(`          ${c.waiting} never ran because a job they depend on failed`)
   for (const f of r.failedJobs) {
@@ -51,6 +51,13 @@ function formatStatus(r: StatusReport): string {
   }
   // Every line is one line: a job's reason, input or log line must not end it, nor command the terminal.
   return lines.map((line) => printable(line)).join('\n') + '\n'
+}
+
+function issuedWords(r: StatusReport): string {
+  const { issued } = r.counts
+  if (r.running !== null) return `${r.running} running, ${Math.max(0, issued - r.running)} issued and queued for resources`
+  // No leader holds them: a restart runs them again.
+  return issued === 0 || r.complete ? `${issued} issued` : `${issued} issued by a leader that is gone (to run again on a restart)`
 }
 
 function stateLine(r: StatusReport): string {

@@ -8,7 +8,7 @@ import { evolveAll, valueOf } from '../decider/jobTree.ts'
 import type { JobTreeState } from '../decider/jobTreeState.ts'
 import { decide } from '../decider/decide.ts'
 import { groupCommit } from './groupCommit.ts'
-import type { AttemptSucceeded, Input, ResumeInput, StartInput } from '../decider/inputs.ts'
+import type { AttemptSucceeded, HeldAttempt, Input, ResumeInput, StartInput } from '../decider/inputs.ts'
 import type { Logger } from '../logger.ts'
 import { logTail } from '../logTail.ts'
 import { jobLogFile, type OpenStore } from '../store/store.ts'
@@ -59,6 +59,11 @@ export class Leader {
     private state: JobTreeState,
   ) {
     this.failures = new FailureWarnings(opts.logger)
+  }
+
+  /** The attempts its batch system holds now, running or queued for resources. */
+  held(): HeldAttempt[] {
+    return this.opts.batch.held()
   }
 
   get current(): JobTreeState {

@@ -151,7 +151,7 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
     req.onStart?.(leader)
     const streams = new EventStreams(store.log)
     const endpoint = await serveLeader(store.paths, {
-      status: () => statusReport(store.paths, leader.current, true),
+      status: () => statusReport(store.paths, leader.current, leader.held()),
       kill: () => leader.stop('jobtree kill'),
       events: (socket, request) => streams.serve(socket, request),
     })

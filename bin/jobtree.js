@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url'
 // build` makes (`npm ci` runs it in a checkout): `run` from the compiled
 // modules, which a workflow's `import … from 'jobtree'` reaches too, with
 // tsx and jobtree's loader hooks so that a workflow may be TypeScript or
-// JavaScript, ES module or CommonJS, whatever its package's type; every
+// JavaScript, ES module or CommonJS, whatever its package's type (and so
+// does `debug-job`, which imports the workflow to run one of its jobs); every
 // other command reads a store and never imports a workflow, so it starts
 // from a bundle of the CLI, skipping the loading of ~100 modules (a third of
 // a `status` that should take 0.2 s). In a checkout whose sources are newer
@@ -37,7 +38,8 @@ if (!fromBuild && !existsSync(sources)) {
   console.error(`jobtree: ${fileURLToPath(dist)} is missing: this copy of jobtree was not built (npm run build)`)
   process.exit(70)
 }
-if (command !== 'run' && fromBuild) {
+const importsWorkflow = command === 'run' || command === 'debug-job'
+if (!importsWorkflow && fromBuild) {
   await import(new URL('bundle/main.js', dist).href)
 } else {
   // The leader replaces a job's record and trie path with each event, so its

@@ -103,7 +103,15 @@ test('the block: past eight targets, those with work left first and the rest cou
 test('the summary: how the run ended, its time, its attempts and CPU; a restart says what was this leader', () => {
   const state = (s: Partial<JobTreeState>): JobTreeState => ({ ...initialState, startedAt: 1000, epoch: 1, ...s })
   const done = tally(['a', 'b'], 2, 1)
-  const finished = (ok: boolean) => ({ v: 1 as const, at: 61_000, type: 'WorkflowFinished' as const, ok, succeeded: 2, failed: ok ? 0 : 1, neverRan: ok ? 0 : 1 })
+  const finished = (ok: boolean) => ({
+    v: 1 as const,
+    at: 61_000,
+    type: 'WorkflowFinished' as const,
+    ok,
+    succeeded: 2,
+    failed: ok ? 0 : 1,
+    neverRan: ok ? 0 : 1,
+  })
   const table: Array<[JobTreeState, RunTally | undefined, string]> = [
     [
       state({ counts: counts({ total: 2, succeeded: 2 }), finished: finished(true) }),

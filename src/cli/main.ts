@@ -132,6 +132,17 @@ export function program(): Command {
     .argument('<store>', 'store directory')
     .action(lazily(async () => (await import('./cleanCommand.ts')).cleanCommand))
 
+  cli
+    .command('debug-job')
+    .description(
+      "run one job of a run again, in the foreground, with the input its last attempt got and the workflow's current code; nothing is written to the store",
+    )
+    .argument('<store>', 'store directory')
+    .requiredOption('--job <id>', 'the job to run', wholeNumber(0))
+    .option('--inspect [[host:]port]', 'wait for a debugger (default 127.0.0.1:9229) and stop right before the job runs')
+    .option('--keep', 'keep the scratch directory (the files, temp dir and exports the job made) and print where it is')
+    .action(lazily(async () => (await import('./debugJobCommand.ts')).debugJobCommand))
+
   addAuditCommands(cli)
   return cli
 }

@@ -110,6 +110,8 @@ test('the package: packed, installed into empty projects (npm hoisted and nested
     writeFileSync(join(npm, 'wrong.ts'), `import { target } from 'jobtree'\nexport const t = target<number, string>('t', (_ctx, n) => n)\n`)
     await assert.rejects(sh(npm, join(npm, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.']), /wrong\.ts.*TS2322/s)
     await usesEveryKindOfModule(npm)
+    // debug-job imports the workflow as run does: its targets are found in the installed package's registry.
+    assert.equal((await sh(npm, join(npm, 'node_modules', '.bin', 'jobtree'), ['debug-job', 'run-ts', '--job', '3'])).trim(), '4')
     // npx, as the README says.
     assert.equal(
       (await sh(npm, 'npx', ['--no-install', 'jobtree', 'run', 'flow.ts', '--target', 'main', '--input', '3', '--store', 'run-npx', '--no-progress']))

@@ -49,9 +49,13 @@ if (!importsWorkflow && fromBuild) {
   // ~1,800 (bench/RESULTS.md) and costs no throughput measured here; a
   // tenth saved no more, and would collect a large live state too often.
   if (command === 'run') setFlagsFromString('--heap-growing-percent=25')
-  await import('tsx')
-  const root = fromBuild ? dist.href : new URL('../src/', import.meta.url).href
-  const extension = fromBuild ? '.js' : '.ts'
-  await import(new URL(`loader/register${extension}`, root).href)
-  await import(new URL(`cli/main${extension}`, root).href)
+  if (fromBuild) {
+    // jobtree's own modules load natively; tsx and the workflow hooks are
+    // installed when the workflow is imported (src/loader/workflowLoader.ts).
+    await import(new URL('cli/main.js', dist).href)
+  } else {
+    await import('tsx')
+    await import(new URL('../src/loader/register.ts', import.meta.url).href)
+    await import(new URL('../src/cli/main.ts', import.meta.url).href)
+  }
 }

@@ -42,6 +42,14 @@ async function openOffline(browser: Browser, file: string): Promise<{ page: Page
   return { page, attempted, errors }
 }
 
+/** The names of the jobs whose attempts had `outcome`, one per attempt. */
+function namesWith(g: Gantt, outcome: (typeof OUTCOMES)[number]): string[] {
+  const names: string[] = []
+  for (let i = 0; i < g.attempts.length; i += GANTT_STRIDE)
+    if (g.attempts[i + GANTT_FIELDS.indexOf('outcome')] === OUTCOMES.indexOf(outcome)) names.push(g.names[g.attempts[i + GANTT_FIELDS.indexOf('name')]])
+  return names
+}
+
 const text = async (l: Locator): Promise<string> => (await l.textContent()) ?? ''
 
 const gantt = (page: Page): Promise<Gantt> => page.evaluate(() => JSON.parse(document.getElementById('gantt-data')?.textContent ?? 'null') as Gantt)
@@ -98,22 +106,28 @@ test('report: a live run and a finished one, each one self-contained page, read 
     assert.match(await text(seen.page.locator('#counts')), /issued \(1 running, 0 waiting for resources\)1/, "the leader's own count of what runs now")
     const liveGantt = await gantt(seen.page)
     assert.equal(liveGantt.live, true)
-    const out = OUTCOMES.indexOf('out')
-    const running: number[] = []
-    for (let i = 0; i < liveGantt.attempts.length; i += GANTT_STRIDE)
-      if (liveGantt.attempts[i + GANTT_FIELDS.indexOf('outcome')] === out) running.push(liveGantt.attempts[i + GANTT_FIELDS.indexOf('name')])
-    assert.deepEqual(
-      running.map((n) => liveGantt.names[n]),
-      ['gate'],
-      'the gated job is drawn as still running',
-    )
+    assert.deepEqual(namesWith(liveGantt, 'out'), ['gate'], 'the gated job is drawn as still running')
     assert.deepEqual(seen.attempted, [])
     assert.deepEqual(seen.errors, [])
     await seen.page.context().close()
 
+    // Stopped: the gated job's attempt is abandoned, and the report says the run was interrupted.
+    const killed = await jobtree(['kill', store])
+    assert.equal(killed.code, 0, killed.stderr)
+    assert.equal((await run).code, 130)
+    const stoppedFile = join(dir, 'stopped.html')
+    assert.equal((await jobtree(['report', store, '-o', stoppedFile])).code, 0)
+    const stopped = await openOffline(browser, stoppedFile)
+    assert.equal(await stopped.page.locator('#run-state').textContent(), 'interrupted')
+    assert.equal(await stopped.page.locator('#snapshot').count(), 0, 'no leader: not a snapshot')
+    assert.deepEqual(namesWith(await gantt(stopped.page), 'abandoned'), ['gate'])
+    assert.deepEqual(stopped.errors, [])
+    await stopped.page.context().close()
+
+    // Resumed with the gate open: the run ends, its failed jobs having had a fresh budget (and failed again).
     writeFileSync(gateFile, '')
-    const result = await run
-    assert.equal(result.code, 1, 'the run fails: jobs failed completely')
+    const resumed = await jobtree(['run', MODULE, '--store', store, '--restart', '--no-progress'])
+    assert.equal(resumed.code, 1, 'the run fails: jobs failed completely')
 
     // The finished run.
     const file = join(dir, 'report.html')
@@ -137,6 +151,7 @@ test('report: a live run and a finished one, each one self-contained page, read 
     assert.equal(await page.locator('#run-state-detail').textContent(), '3 job(s) failed completely, 1 blocked by them')
     for (const [key, n] of Object.entries(final.counts)) assert.equal(await page.locator(`#count-${key}`).getAttribute('data-n'), String(n), key)
     assert.equal(await page.locator('#card-attempts .v').textContent(), String(stats.totals.attempts))
+    assert.match(await text(page.locator('#card-run .d')), /^2 leader\(s\), 1 restart\(s\)$/)
     assert.match(await text(page.locator('#card-attempts .d')), new RegExp(`^${stats.totals.failedAttempts} failed, ${stats.totals.retries} retried`))
 
     // The per-target table: each target with its jobs (those that succeeded) and failed attempts.
@@ -148,8 +163,8 @@ test('report: a live run and a finished one, each one self-contained page, read 
     assert.deepEqual(table.get('stage'), [2, 0])
     assert.deepEqual(table.get('spin'), [2, 0])
     assert.deepEqual(table.get('flaky'), [2, 2])
-    assert.deepEqual(table.get('broken'), [0, 4])
-    assert.deepEqual(table.get(HOSTILE), [0, 1], 'the hostile name shows as text')
+    assert.deepEqual(table.get('broken'), [0, 8], 'two attempts each under each leader')
+    assert.deepEqual(table.get(HOSTILE), [0, 2], 'the hostile name shows as text')
     assert.deepEqual(table.get('command echo'), [1, 0])
     assert.equal(table.size, stats.targets.length)
     // Sorting by a click: jobs, most first.
@@ -158,8 +173,8 @@ test('report: a live run and a finished one, each one self-contained page, read 
 
     // The failures: a failed job's log tail, and its failed attempts.
     const brokenJob = page.locator('.failed-job', { hasText: 'part 0 is corrupt' })
-    assert.match(await text(brokenJob), /failed completely after 2 failed attempt\(s\): threw: part 0 is corrupt/)
-    assert.match(await text(brokenJob.locator('pre.log')), /broken 0: reading part 0 \(attempt 2\)\nbroken 0: error: part 0 is corrupt$/)
+    assert.match(await text(brokenJob), /failed completely after 2 failed attempt\(s\) \(4 in all: .*\): threw: part 0 is corrupt/)
+    assert.match(await text(brokenJob.locator('pre.log')), /broken 0: reading part 0 \(attempt 4\)\nbroken 0: error: part 0 is corrupt$/)
     assert.equal(await page.locator('tr.failed-attempt').count(), stats.totals.failedAttempts)
     const flakyAttempt = page.locator('tr.failed-attempt', { hasText: 'flaky 1 fails its first attempt' })
     assert.equal(await flakyAttempt.locator('pre.log').textContent(), 'flaky 1 attempt 1', "the attempt's own lines, not the later attempt's")

@@ -1,7 +1,7 @@
 import type { Spread } from '../../audit/stats.ts'
 import { duration, isoTime, size } from '../../units.ts'
 import { html, Markup, scriptJson } from './html.ts'
-import type { ReportData } from './reportData.ts'
+import { GANTT_STRIDE, type ReportData } from './reportData.ts'
 import { REPORT_SCRIPT } from './reportScript.ts'
 import { REPORT_CSS } from './reportStyle.ts'
 import { criticalPathSection, failuresSection } from './reportSections.ts'
@@ -50,7 +50,7 @@ interface State {
   detail: string
 }
 
-export function runState(d: ReportData): State {
+function runState(d: ReportData): State {
   const s = d.status
   const c = s.counts
   if (s.runId === '') return { cls: 'stopped', label: 'not started', detail: 'the log records no run yet' }
@@ -114,7 +114,7 @@ ${count('waiting', s.complete ? 'never ran (blocked by a failed job)' : 'waiting
 
 function timeline(d: ReportData): Markup {
   const g = d.gantt
-  const attempts = g.attempts.length === 0 ? 0 : d.stats.totals.attempts
+  const attempts = g.attempts.length / GANTT_STRIDE
   if (attempts === 0) return html`<section id="timeline"><h2>Timeline</h2><p class="muted">No attempt has been issued yet.</p></section>`
   const outWord = d.live ? 'still running' : 'still out when the log ends'
   return html`<section id="timeline">
@@ -139,13 +139,16 @@ function spreadCells(s: Spread, unit: (n: number) => string, measures: ReadonlyA
   )
 }
 
+/** Commands' memory is not measured (recorded as 0). */
+const memory = (bytes: number): string => (bytes > 0 ? size(bytes) : '–')
+
 function targets(d: ReportData): Markup {
   const rows = d.stats.targets.map(
     (
       t,
     ) => html`<tr><td class="l name" title="${t.name}">${t.name}</td><td data-v="${t.jobs}">${t.jobs}</td><td data-v="${t.failedAttempts}">${t.failedAttempts}</td>
 ${spreadCells(t.wallMs, duration, ['median', 'mean', 'max', 'total'])}${spreadCells(t.cpuMs, duration, ['median', 'mean', 'max', 'total'])}
-${spreadCells(t.waitMs, duration, ['median', 'mean', 'max', 'total'])}${spreadCells(t.memory, size, ['median', 'max'])}</tr>`,
+${spreadCells(t.waitMs, duration, ['median', 'mean', 'max', 'total'])}${spreadCells(t.memory, memory, ['median', 'max'])}</tr>`,
   )
   let col = 3
   const heads = (names: string[]): Markup[] => names.map((n, i) => html`<th data-col="${col++}"${i === 0 ? html` class="first"` : ''}>${n}</th>`)

@@ -5,11 +5,11 @@ export const REPORT_CSS = `
   --ok: #3f9a5c; --bad: #d64541; --gone: #a0a4ab; --out: #e8a33d; }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--fg); font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-header { background: #0f172a; color: #e2e8f0; padding: 18px 32px 16px; }
+header { background: #0f172a; color: #e2e8f0; padding: 18px 36px 16px; }
 header h1 { margin: 0 0 4px; font-size: 20px; font-weight: 600; color: #fff; }
 header .sub { color: #94a3b8; font-size: 13px; word-break: break-all; }
-main { max-width: 1320px; margin: 0 auto; padding: 8px 32px 48px; }
-section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin: 18px 0; }
+main { max-width: 1320px; margin: 0 auto; padding: 8px 20px 48px; }
+section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 16px; margin: 18px 0; }
 h2 { font-size: 16px; margin: 0 0 12px; font-weight: 600; }
 h3 { font-size: 14px; margin: 16px 0 8px; font-weight: 600; }
 .banner { margin: 18px 0 0; padding: 10px 16px; border-radius: 8px; background: #fff7e6; border: 1px solid #f3c77a; color: #7a4b00; }
@@ -18,7 +18,7 @@ h3 { font-size: 14px; margin: 16px 0 8px; font-weight: 600; }
 .state.failed { background: #fde8e7; color: #a12a22; }
 .state.running { background: #fff1d6; color: #8a5300; }
 .state.stopped { background: #eceef2; color: #374151; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px; margin-top: 14px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 12px; margin-top: 14px; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; }
 .card .k { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
 .card .v { font-size: 18px; font-weight: 600; margin-top: 2px; overflow-wrap: anywhere; }
@@ -29,8 +29,8 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px;
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; word-break: break-all; }
 .scroll { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 12.5px; }
-th, td { padding: 4px 6px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 12px; }
+th, td { padding: 4px 5px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
 th { font-weight: 600; font-size: 12.5px; color: #374151; background: #f9fafb; }
 th.group { text-align: center; border-left: 1px solid var(--line); }
 td.l, th.l { text-align: left; }

@@ -20,6 +20,7 @@ const HOSTILE = '<script>window.__pwned = 1</script>'
 
 interface Gantt {
   lanes: number
+  restarts: number[]
   attempts: number[]
   names: string[]
   live: boolean
@@ -187,6 +188,7 @@ test('report: a live run and a finished one, each one self-contained page, read 
 
     // The timeline: every attempt in its data, drawn on the canvas, the critical path among them.
     const data = await gantt(page)
+    assert.equal(data.restarts.length, 1, 'the restart is marked')
     const issued = (await readEvents(store)).filter((e) => e.type === 'JobIssued').length
     assert.equal(data.attempts.length / GANTT_STRIDE, issued)
     assert.equal(issued, stats.totals.attempts)

@@ -121,7 +121,7 @@ function timeline(d: ReportData): Markup {
 <h2>Timeline <span class="muted" style="font-weight:400;font-size:13px">${attempts} attempt(s) in ${g.lanes} lane(s), ${duration(g.end - g.t0)}</span></h2>
 <div class="legend"><span><span class="sw" style="background:#3f9a5c"></span>succeeded</span><span><span class="sw" style="background:#d64541"></span>failed</span>
 <span><span class="sw" style="background:#a0a4ab"></span>abandoned</span><span><span class="sw" style="background:#e8a33d"></span>${outWord}</span>
-<span><span class="sw crit"></span>on the critical path</span><button class="reset" id="gantt-reset" type="button">Zoom out</button></div>
+<span><span class="sw crit"></span>on the critical path</span>${g.restarts.length > 0 ? html`<span><span class="sw restart"></span>a leader resumed the run</span>` : ''}<button class="reset" id="gantt-reset" type="button">Zoom out</button></div>
 <div class="gantt-box"><canvas id="gantt" role="img" aria-label="${`timeline of ${attempts} attempts`}"></canvas><div id="gantt-sel"></div><div id="gantt-tip"></div></div>
 <noscript><p>The timeline is drawn by the page's script: allow scripts for this file to see it.</p></noscript>
 <p class="caption">Each row is a lane, not a worker: the log does not record which worker ran an attempt, so attempts are packed into lanes by when

@@ -38,6 +38,8 @@ export interface GanttData {
   lanes: number
   names: string[]
   attempts: number[]
+  /** When each leader after the first took the run up (ms from t0). */
+  restarts: number[]
 }
 
 export const GANTT_FIELDS = ['job', 'attempt', 'name', 'outcome', 'lane', 'critical', 'ready', 'issued', 'start', 'end'] as const
@@ -65,7 +67,9 @@ export async function readReport(dir: string, now: () => number = Date.now): Pro
   try {
     // A failed attempt's input, noted as it fails: the job tree forgets a job once its subtree is done.
     const inputs = new Map<number, string>()
+    const restarts: number[] = []
     const step = (s: AuditState, r: Recorded): AuditState => {
+      if (r.event.type === 'WorkflowResumed') restarts.push(Math.max(r.event.at, s.at))
       if (r.event.type === 'JobFailed' && !inputs.has(r.event.jobId)) {
         const job = s.tree.jobs.get(r.event.jobId)
         if (job !== undefined) inputs.set(r.event.jobId, inputSummary(job.spec))
@@ -86,7 +90,7 @@ export async function readReport(dir: string, now: () => number = Date.now): Pro
       status: { ...statusReport(source.paths, state.tree), live, running: live ? await runningNow(source.paths) : null },
       stats,
       interrupted: state.tree.interrupted?.reason ?? null,
-      gantt: ganttData(state.timeline, stats, end),
+      gantt: ganttData(state.timeline, stats, end, restarts),
       failedAttempts: failedAttempts(source.paths, state.timeline, inputs),
     }
   } finally {
@@ -104,7 +108,7 @@ async function runningNow(paths: StorePaths): Promise<number | null> {
   }
 }
 
-function ganttData(timeline: Timeline, stats: StatsReport, end: number): GanttData {
+function ganttData(timeline: Timeline, stats: StatsReport, end: number, restarts: number[]): GanttData {
   const t0 = timeline.firstAt
   const critical = new Set(stats.criticalPath.steps.map((s) => `${s.jobId}:${s.attempt}`))
   const names: string[] = []
@@ -131,7 +135,7 @@ function ganttData(timeline: Timeline, stats: StatsReport, end: number): GanttDa
     row[4] = lanes[i]
     attempts.push(...row)
   })
-  return { t0, end: Math.max(end, t0), lanes: count, names, attempts }
+  return { t0, end: Math.max(end, t0), lanes: count, names, attempts, restarts: restarts.map((at) => at - t0) }
 }
 
 function failedAttempts(paths: StorePaths, timeline: Timeline, inputs: Map<number, string>): ReportData['failedAttempts'] {

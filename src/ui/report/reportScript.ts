@@ -104,6 +104,19 @@ export const REPORT_SCRIPT = `
       var tw = g.measureText(label).width;
       g.fillText(label, Math.min(Math.max(x - tw / 2, 0), w - tw), AXIS / 2 - 2);
     }
+    // Where a new leader took the run up (a restart): a dashed line, named.
+    g.setLineDash([4, 3]);
+    g.strokeStyle = '#1e3a8a';
+    g.lineWidth = 1;
+    data.restarts.forEach(function (r) {
+      if (r < view[0] || r > view[1]) return;
+      var x = Math.round(((r - view[0]) / span) * w) + 0.5;
+      g.beginPath();
+      g.moveTo(x, AXIS - 4);
+      g.lineTo(x, h);
+      g.stroke();
+    });
+    g.setLineDash([]);
     var gap = laneH >= 6 ? 1 : 0;
     for (var pass = 0; pass < 2; pass++) {
       for (var i = 0; i < n; i++) {

@@ -43,6 +43,7 @@ th[aria-sort="descending"]::after { content: " \\25BC"; font-size: 9px; }
 tbody tr:hover { background: #f5f7fb; }
 .legend { display: flex; flex-wrap: wrap; gap: 16px; align-items: center; margin: 0 0 8px; font-size: 13px; }
 .legend span.sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -1px; margin-right: 5px; }
+.legend .restart { width: 0; height: 14px; border-left: 2px dashed #1e3a8a; border-radius: 0; }
 .legend .crit { outline: 2px solid #111827; outline-offset: -1px; background: #fff; }
 .gantt-box { position: relative; }
 #gantt { display: block; width: 100%; cursor: crosshair; }

@@ -228,6 +228,17 @@ test('report: a live run and a finished one, each one self-contained page, read 
     const tip = await text(page.locator('#gantt-tip'))
     assert.ok(tip.startsWith(`job ${at('job')} · ${target.names[at('name')]}\nattempt ${at('attempt')}: `), tip)
 
+    // A drag zooms in; a double-click zooms out.
+    const zoomed = () => page.locator('#gantt-reset').evaluate((b) => getComputedStyle(b).visibility)
+    assert.equal(await zoomed(), 'hidden')
+    await page.mouse.move(box.x + box.width * 0.5, box.y + 30)
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width * 0.8, box.y + 30, { steps: 4 })
+    await page.mouse.up()
+    assert.equal(await zoomed(), 'visible')
+    await page.locator('#gantt').dblclick()
+    assert.equal(await zoomed(), 'hidden')
+
     // The critical path.
     assert.match(await text(page.locator('#critical-summary')), /running .*, waiting .*, \d+ attempt\(s\)/)
     assert.equal(await page.locator('#critical-table tbody tr').count(), stats.criticalPath.steps.length)

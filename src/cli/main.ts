@@ -143,6 +143,13 @@ export function program(): Command {
     .option('--keep', 'keep the scratch directory (the files, temp dir and exports the job made) and print where it is')
     .action(lazily(async () => (await import('./debugJobCommand.ts')).debugJobCommand))
 
+  cli
+    .command('report')
+    .description('write a run (finished or still going) as one self-contained HTML page: summary, per-target table, timeline, failures, critical path')
+    .argument('<store>', 'store directory')
+    .option('-o, --output <file>', 'where to write the page', 'report.html')
+    .action(lazily(async () => (await import('./reportCommand.ts')).reportCommand))
+
   addAuditCommands(cli)
   return cli
 }

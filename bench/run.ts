@@ -9,6 +9,7 @@ import { runWorkflow, type RunFigures } from './scenarios.ts'
 import { buildStore, timeRestart, timeStatusCli } from './restartScenario.ts'
 import { fmt, median, medianOf } from './stats.ts'
 import { fileStoreFigures } from './fileStore.ts'
+import { startUpFigures } from './startUp.ts'
 import { formatSize as fmtSize } from '../src/sizes.ts'
 
 const { quick, repeat } = benchOptions()
@@ -80,6 +81,23 @@ rows.push(
   { what: 'raw: synced LevelDB append, 1,000 per batch', figure: `${fmt(append1000)} events/s`, limit: '', ratio: '' },
   { what: `raw: full scan of ${fmt(size.scan)} events`, figure: `${fmt(scanSeconds, 2)} s`, limit: '', ratio: '' },
   { what: `raw: spawn('true'), ${cores} at a time`, figure: `${fmt(spawnRate)}/s`, limit: '', ratio: '' },
+)
+
+say('start-up...')
+const start = await startUpFigures(Math.max(5, repeat))
+rows.push(
+  {
+    what: '0. start-up: `jobtree run` launched → its first job starts',
+    figure: `${fmt(start.firstJobMs)} ms`,
+    limit: '150 ms target',
+    ratio: `${fmt((100 * start.firstJobMs) / 150, 1)}%`,
+  },
+  {
+    what: '0. start-up: a 1-job run, launch → exit',
+    figure: `${fmt(start.exitMs)} ms`,
+    limit: `400 ms target (bare \`node -e 0\`: ${fmt(start.nodeMs)} ms)`,
+    ratio: `${fmt((100 * start.exitMs) / 400, 1)}%`,
+  },
 )
 
 say('wide tree...')

@@ -1,5 +1,6 @@
 // Workflows the benchmarks run: trivial jobs, so that what is measured is
 // jobtree's own cost per job.
+import { writeFileSync } from 'node:fs'
 import { target } from '../src/index.ts'
 
 export const leaf = target<null, void>('leaf', () => {})
@@ -33,4 +34,9 @@ export const numbered = target<{ i: number }, number>('numbered', (_ctx, { i }) 
 /** `n` children added at once, each with an input of its own: a result far over the limit of one value. */
 export const distinct = target<number, void>('distinct', (ctx, n) => {
   for (let i = 0; i < n; i++) ctx.addChild(numbered, { i })
+})
+
+/** One job that writes when it started (ms since the epoch) to `path`: a run's start-up, seen from its first job. */
+export const stamp = target<string, void>('stamp', (_ctx, path) => {
+  writeFileSync(path, String(Date.now()))
 })

@@ -2,6 +2,7 @@ import type { RunConfig } from '../events/catalogue.ts'
 import { JobtreeError, oneLine } from '../errors.ts'
 import type { BatchContext, BatchSystem } from './batchSystem.ts'
 import { LocalBatchSystem } from './local/localBatch.ts'
+import { forkEarly } from './local/workerPool.ts'
 import { BATCH_SYSTEMS, type BatchSystemName } from './names.ts'
 
 // The one place that knows the batch systems by name. The engine imports
@@ -60,6 +61,11 @@ export async function checkBatchSystem(config: BatchOptions): Promise<void> {
   }
   const { checkSlurm } = await import('./slurm/open.ts')
   await checkSlurm(config)
+}
+
+/** A new run's leader, starting up: a local batch system's first worker starts booting now, while the leader does. */
+export function startEarly(config: BatchOptions): void {
+  if (batchSystemName(config) === 'local') forkEarly()
 }
 
 export async function openBatchSystem(config: RunConfig, ctx: BatchContext): Promise<BatchSystem> {

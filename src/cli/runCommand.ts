@@ -6,6 +6,7 @@ import { orDiskFull, resumeHint } from '../diskFull.ts'
 import { stderrLogger, type LogLevel } from '../logger.ts'
 import type { Leader } from '../leader/leader.ts'
 import { pickConfig, runWorkflow } from '../leader/runWorkflow.ts'
+import { startEarly } from '../batch/choose.ts'
 import { isStore, isUnfinishedStore, storePaths } from '../store/store.ts'
 import { toJson } from '../events/json.ts'
 import { readInputFile } from './inputFile.ts'
@@ -54,6 +55,8 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
   const input = cliImports(flags.inputFile === undefined ? flags.input : readInputFile(flags.inputFile))
   const sharedGroup = flags.sharedGroup === undefined ? undefined : sharedGroupId(flags.sharedGroup)
   if (flags.restart) checkSameGroup(store, sharedGroup)
+  const config = pickConfig(flags)
+  if (!flags.restart) startEarly(config)
   const module = await loadWorkflowModule(modulePath)
 
   const progress = progressDisplay(process.stderr, flags.progress && flags.logLevel !== 'error')
@@ -61,7 +64,6 @@ export async function runCommand(modulePath: string, flags: RunFlags): Promise<n
   let tally: RunTally | undefined
   let leaderStartedAt = Date.now()
   const logger = stderrLogger(flags.logLevel, () => progress.clear())
-  const config = pickConfig(flags)
 
   let leader: Leader | undefined
   let interrupted = false

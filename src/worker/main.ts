@@ -3,6 +3,7 @@ import { chainedAttempt } from './chain.ts'
 import { exceptionReason } from './failure.ts'
 import type { AttemptResult, IssuedJob, LeaderMessage, RunMessage, WorkerMessage } from './protocol.ts'
 import { killRunningCommand } from './runCommand.ts'
+import { RUN_TAG } from './processGroup.ts'
 import { restoreUserUmask } from '../storeModes.ts'
 
 // A warm worker process of the local batch system: it runs the attempts the
@@ -22,6 +23,8 @@ function send(message: WorkerMessage, then?: () => void): void {
 
 function received(message: LeaderMessage): void {
   if (message.type === 'queue') {
+    // A worker forked before its run was known (forkEarly) carries the run's tag from its first attempt on.
+    for (const run of message.runs) process.env[RUN_TAG] ??= run.job.runId
     queued.push(...message.runs)
     void runQueued()
     return

@@ -95,6 +95,41 @@ interface Worker {
   rss: number
 }
 
+function forkWorker(tag: string, runId: string | undefined): ChildProcess {
+  const raw = rawOutputFile()
+  const child = fork(WORKER_MAIN, [], {
+    execArgv: [...WORKFLOW_LOADERS, ...WORKER_NODE_ARGS],
+    env: { ...process.env, ...raw.env, [WORKER_TAG]: tag, ...(runId === undefined ? {} : { [RUN_TAG]: runId }) },
+    serialization: 'advanced',
+    stdio: ['ignore', raw.fd, raw.fd, 'ipc'],
+  })
+  closeSync(raw.fd)
+  return child
+}
+
+/** A worker forked before any pool, and what it said while it waited to be taken. */
+let early: { child: ChildProcess; tag: string; messages: WorkerMessage[] } | undefined
+
+/**
+ * Forks a worker now, for the first pool this process makes to take: it
+ * boots (Node, tsx, the worker's modules: most of a small run's time) while
+ * the leader opens its store and imports the workflow, instead of after.
+ * It learns its run from its first attempt. Until taken it keeps nothing
+ * alive: a leader that fails before it makes a pool exits, and so does the
+ * worker, when its channel closes.
+ */
+export function forkEarly(): void {
+  if (early !== undefined) return
+  const tag = workerTag(process.pid, 0)
+  const child = forkWorker(tag, undefined)
+  const messages: WorkerMessage[] = []
+  child.on('message', (message) => messages.push(message as WorkerMessage))
+  child.on('error', () => {})
+  child.unref()
+  child.channel?.unref()
+  early = { child, tag, messages }
+}
+
 export class WorkerPool {
   private readonly workers = new Set<Worker>()
   private readonly unflushed = new Set<Worker>()
@@ -244,15 +279,11 @@ export class WorkerPool {
   }
 
   private fork(): Worker {
-    const tag = workerTag(process.pid, ++this.forked)
-    const raw = rawOutputFile()
-    const child = fork(WORKER_MAIN, [], {
-      execArgv: [...WORKFLOW_LOADERS, ...WORKER_NODE_ARGS],
-      env: { ...process.env, ...raw.env, [WORKER_TAG]: tag, ...(this.runId === undefined ? {} : { [RUN_TAG]: this.runId }) },
-      serialization: 'advanced',
-      stdio: ['ignore', raw.fd, raw.fd, 'ipc'],
-    })
-    closeSync(raw.fd)
+    // The worker forked early, unless it died waiting.
+    const taken = early !== undefined && early.child.exitCode === null && early.child.signalCode === null ? early : undefined
+    early = undefined
+    const tag = taken?.tag ?? workerTag(process.pid, ++this.forked)
+    const child = taken?.child ?? forkWorker(tag, this.runId)
     const worker: Worker = {
       child,
       tag,
@@ -268,10 +299,16 @@ export class WorkerPool {
       killed: false,
       rss: 0,
     }
+    child.removeAllListeners('message')
     child.on('message', (message) => this.received(worker, message as WorkerMessage))
     // A failed fork, send or kill is followed by 'close', which reports what matters.
     child.on('error', () => {})
     this.workers.add(worker)
+    if (taken !== undefined) {
+      child.ref()
+      child.channel?.ref()
+      for (const message of taken.messages) this.received(worker, message)
+    }
     return worker
   }
 

@@ -8,9 +8,9 @@ import { encodeEvent } from '../src/events/codec.ts'
 import { EventLog } from '../src/store/log.ts'
 import { createdJobs } from '../src/events/catalogue.ts'
 
-const REPO = fileURLToPath(new URL('..', import.meta.url))
-const BIN = join(REPO, 'bin', 'jobtree.js')
-const WORKFLOWS = join(REPO, 'bench', 'workflows.ts')
+export const REPO = fileURLToPath(new URL('..', import.meta.url))
+export const BIN = join(REPO, 'bin', 'jobtree.js')
+export const WORKFLOWS = join(REPO, 'bench', 'workflows.ts')
 
 export interface RunFigures {
   jobs: number

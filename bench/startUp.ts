@@ -5,12 +5,8 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { median } from './stats.ts'
-
-const REPO = fileURLToPath(new URL('..', import.meta.url))
-const BIN = join(REPO, 'bin', 'jobtree.js')
-const WORKFLOWS = join(REPO, 'bench', 'workflows.ts')
+import { BIN, REPO, WORKFLOWS } from './scenarios.ts'
 
 export interface StartUpFigures {
   /** Medians, ms. */

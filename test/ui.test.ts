@@ -7,14 +7,11 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { openBrowser } from './helpers/browser.ts'
-import { finished, jobtree, repo, scratch, startJobtree } from './helpers/cli.ts'
+import { finished, jobtree, scratch, startJobtree } from './helpers/cli.ts'
 import { eventually } from './helpers/processes.ts'
-import { startUi } from './helpers/ui.ts'
+import { fanArgs, startUi } from './helpers/ui.ts'
 import { leaderAnswers } from '../src/socket/ask.ts'
 import { storePaths } from '../src/store/store.ts'
-
-const FIXTURE = join(repo, 'test', 'fixtures', 'uiTargets.ts')
-const quiet = ['--no-progress', '--log-level', 'warn']
 
 const STALLED_CLIENT = `
 import socket, sys, time
@@ -25,10 +22,6 @@ s.sendall(('GET /events?token=%s HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' % sys.argv[3
 print('connected', flush=True)
 time.sleep(600)
 `
-
-function runArgs(store: string, input: { n: number; groups: number; ms: number; failEvery: number }, more: string[] = []): string[] {
-  return ['run', FIXTURE, '--target', 'fan', '--store', store, '--input', JSON.stringify(input), ...quiet, ...more]
-}
 
 async function statusCounts(store: string): Promise<Record<string, number>> {
   const r = await jobtree(['status', store, '--json'])
@@ -59,7 +52,7 @@ async function status(url: string): Promise<number> {
 test('ui: a finished run with failures: the end state, the failed jobs and their logs, the timeline back to an earlier moment, refused without the token', async (t) => {
   const dir = scratch(t, 'jobtree-ui-')
   const store = join(dir, 'store')
-  const run = await jobtree(runArgs(store, { n: 40, groups: 4, ms: 0, failEvery: 10 }, ['--retry-count', '1']))
+  const run = await jobtree(fanArgs(store, { n: 40, groups: 4, ms: 0, failEvery: 10 }, ['--retry-count', '1']))
   assert.equal(run.code, 1, run.stderr)
   const ui = await startUi(t, store)
 
@@ -99,6 +92,7 @@ test('ui: a finished run with failures: the end state, the failed jobs and their
     assert.match(text, /failed completely/)
     assert.equal(await rowState(page, 14), 'failed')
     await page.screenshot({ path: join(dir, 'failed-job.png') })
+    copyFileSync(join(dir, 'failed-job.png'), '/work/briefs/ui-failed-job.png')
   })
 
   await t.test('the timeline: a link to an earlier moment shows the tree then; stepping moves one event', async () => {
@@ -134,7 +128,7 @@ test('ui: follows a running workflow live; a page that never reads costs the ser
   const dir = scratch(t, 'jobtree-ui-')
   const store = join(dir, 'store')
   // A first, slow part to watch, created before the UI starts: the store must exist.
-  const leader = startJobtree(runArgs(store, { n: 10_000, groups: 10, ms: 2, failEvery: 0 }, ['--max-jobs', '50']))
+  const leader = startJobtree(fanArgs(store, { n: 10_000, groups: 10, ms: 2, failEvery: 0 }, ['--max-jobs', '50']))
   const result = finished(leader)
   t.after(() => leader.kill('SIGKILL'))
   await eventually('the leader answers', () => leaderAnswers(storePaths(store), 1000), 30_000)

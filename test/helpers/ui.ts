@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict'
 import type { ChildProcess } from 'node:child_process'
 import type { TestContext } from 'node:test'
-import { finished, startJobtree, type CliResult } from './cli.ts'
+import { join } from 'node:path'
+import { finished, repo, startJobtree, type CliResult } from './cli.ts'
 
 export interface UiProcess {
   url: string
@@ -37,4 +38,30 @@ export async function startUi(t: TestContext, store: string, args: string[] = []
   t.after(stop)
   assert.equal(parsed.pathname, '/')
   return { url, base: parsed.origin, token: parsed.searchParams.get('token') ?? '', child, stop }
+}
+
+/** The fixture's fan (test/fixtures/uiTargets.ts): `n` leaves in `groups` groups, each sleeping `ms`, every `failEvery`-th failing. */
+export interface FanInput {
+  n: number
+  groups: number
+  ms: number
+  failEvery: number
+}
+
+/** `jobtree run` of the fan into `store`, quiet, with `more` options. */
+export function fanArgs(store: string, input: FanInput, more: string[] = []): string[] {
+  return [
+    'run',
+    join(repo, 'test', 'fixtures', 'uiTargets.ts'),
+    '--target',
+    'fan',
+    '--store',
+    store,
+    '--input',
+    JSON.stringify(input),
+    '--no-progress',
+    '--log-level',
+    'warn',
+    ...more,
+  ]
 }

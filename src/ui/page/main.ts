@@ -23,6 +23,8 @@ const scrub = $<HTMLInputElement>('scrub')
 let seq = -1
 let want: number | null = null
 let busy = false
+/** A live message came while a move was under way: the move goes on to the newest state. */
+let missed = false
 let run: RunInfo | null = null
 let lastSeq = 0
 let selected = -1
@@ -54,8 +56,9 @@ async function settle(): Promise<void> {
     for (;;) {
       const target = want
       if (target !== null && target === seq) break
+      missed = false
       apply(await fetchRows(target, seq >= 0 ? seq : null))
-      if (target === null && want === null) break
+      if (target === null && want === null && !missed) break
     }
   } catch (err) {
     banner(`cannot reach the jobtree ui server: ${(err as Error).message}`)
@@ -68,6 +71,7 @@ async function settle(): Promise<void> {
 function onLiveRows(msg: RowsMessage): void {
   lastSeq = Math.max(lastSeq, msg.seq)
   if (want !== null || busy) {
+    missed = busy
     scrub.max = String(lastSeq)
     return
   }

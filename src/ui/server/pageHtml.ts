@@ -94,6 +94,7 @@ td, th { text-align: left; padding: 2px 6px 2px 0; vertical-align: top; border-b
 th { color: var(--muted); font-weight: normal; }
 pre { background: #1e2430; color: #e6e9ef; padding: 8px; border-radius: 4px; overflow: auto; max-height: 280px; font-size: 12px; margin: 0; white-space: pre-wrap; }
 .events td:first-child { color: var(--muted); white-space: nowrap; }
+#charts { margin-top: 18px; padding-top: 8px; border-top: 1px solid var(--line); }
 .chart { margin-bottom: 10px; } .chart svg { width: 100%; height: 60px; display: block; background: #fff; border: 1px solid var(--line); }
 .chart .label { display: flex; justify-content: space-between; color: var(--muted); font-size: 12px; }
 #critical a { cursor: pointer; color: inherit; }

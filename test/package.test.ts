@@ -4,7 +4,7 @@
 // into node_modules/.pnpm), then used from TypeScript, from JavaScript as
 // an ES module and as CommonJS, and from a plain Node program without tsx.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -83,6 +83,34 @@ async function usesEveryKindOfModule(dir: string): Promise<void> {
   assert.equal((await sh(dir, join(dir, 'node_modules', '.bin', 'jobtree'), ['--version'])).trim(), version)
 }
 
+/** `jobtree ui` from the installed package (no esbuild there): its page, with the token, and 403 without. */
+async function servesTheWebView(dir: string, store: string): Promise<void> {
+  const ui = spawn(join(dir, 'node_modules', '.bin', 'jobtree'), ['ui', store], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      let err = ''
+      ui.stdout.on('data', (c: Buffer) => {
+        out += c.toString()
+        if (out.includes('\n')) resolve(out.split('\n')[0])
+      })
+      ui.stderr.on('data', (c: Buffer) => (err += c.toString()))
+      ui.on('close', () => reject(new Error(`jobtree ui ended: ${err}`)))
+    })
+    const page = await fetch(url)
+    assert.equal(page.status, 200)
+    const script = /src="([^"]+)"/.exec(await page.text())?.[1]
+    assert.ok(script !== undefined, 'the page names its script')
+    const js = await fetch(new URL(script, url))
+    assert.equal(js.status, 200)
+    assert.ok((await js.text()).length > 1000, 'the bundled page script is served')
+    assert.equal((await fetch(new URL('/', url))).status, 403, 'refused without the token')
+    assert.equal((await fetch(new URL('/api/rows', url))).status, 403)
+  } finally {
+    ui.kill('SIGTERM')
+  }
+}
+
 test('the package: packed, installed into empty projects (npm hoisted and nested, pnpm), used from TypeScript, JavaScript and a plain program', {
   timeout: 600_000,
 }, async (t) => {
@@ -97,7 +125,7 @@ test('the package: packed, installed into empty projects (npm hoisted and nested
     [],
     'no TypeScript sources',
   )
-  for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/batch/slurm/onNode.sh', 'bin/jobtree.js', 'LICENSE'])
+  for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/batch/slurm/onNode.sh', 'dist/ui/page.js', 'bin/jobtree.js', 'LICENSE'])
     assert.ok(paths.includes(file), `${file} is packed`)
   const tarball = join(dir, packed[0].filename)
 
@@ -120,6 +148,7 @@ test('the package: packed, installed into empty projects (npm hoisted and nested
         .at(-1),
       '5',
     )
+    await servesTheWebView(npm, join(npm, 'run-npx'))
   })
 
   await t.test('npm, nested (--install-strategy=nested): every kind of module runs', async () => {

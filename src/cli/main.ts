@@ -150,6 +150,14 @@ export function program(): Command {
     .option('-o, --output <file>', 'where to write the page', 'report.html')
     .action(lazily(async () => (await import('./reportCommand.ts')).reportCommand))
 
+  cli
+    .command('ui')
+    .description("a live web view of a run (its tree, timeline, jobs' logs), read-only, on a local port with a token in its URL")
+    .argument('<store>', 'store directory')
+    .option('--port <n>', 'port to listen on (default: a free one)', wholeNumber(1))
+    .option('--host <host>', 'address to listen on (default 127.0.0.1: this machine only)')
+    .action(lazily(async () => (await import('./uiCommand.ts')).uiCommand))
+
   addAuditCommands(cli)
   return cli
 }

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSy
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Browser, Locator, Page } from 'playwright-core'
-import { openBrowser } from './helpers/browser.ts'
+import { openBrowser, PAGE_WAIT_MS } from './helpers/browser.ts'
 import { copyStore } from './helpers/audit.ts'
 import { finished, jobtree, logDigest, readEvents, scratch, sleep, startJobtree } from './helpers/cli.ts'
 import { packLanes } from '../src/ui/report/lanes.ts'
@@ -29,6 +29,7 @@ interface Gantt {
 /** Opens `file` offline, every request other than the file itself aborted and noted. */
 async function openOffline(browser: Browser, file: string): Promise<{ page: Page; attempted: string[]; errors: string[] }> {
   const context = await browser.newContext({ offline: true, viewport: { width: 1280, height: 900 } })
+  context.setDefaultTimeout(PAGE_WAIT_MS)
   const url = pathToFileURL(file).href
   const attempted: string[] = []
   await context.route('**/*', (route) => {

@@ -6,7 +6,7 @@ import { copyFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { openBrowser } from './helpers/browser.ts'
+import { openBrowser, PAGE_WAIT_MS } from './helpers/browser.ts'
 import { finished, jobtree, scratch, startJobtree } from './helpers/cli.ts'
 import { eventually } from './helpers/processes.ts'
 import { fanArgs, startUi } from './helpers/ui.ts'
@@ -68,6 +68,7 @@ test('ui: a finished run with failures: the end state, the failed jobs and their
 
   const browser = await openBrowser(t)
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  page.setDefaultTimeout(PAGE_WAIT_MS)
   await page.goto(ui.url)
   await page.waitForSelector('#leader.finished')
 
@@ -143,6 +144,7 @@ test('ui: follows a running workflow live; a page that never reads costs the ser
 
   const browser = await openBrowser(t)
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+  page.setDefaultTimeout(PAGE_WAIT_MS)
   await page.goto(ui.url)
   await page.waitForSelector('#leader.running')
   const seen = new Set<number>()
@@ -158,7 +160,7 @@ test('ui: follows a running workflow live; a page that never reads costs the ser
   await page.screenshot({ path: join(dir, 'live.png') })
   const ran = await result
   assert.equal(ran.code, 0, ran.stderr)
-  await page.waitForSelector('#leader.finished', { timeout: 30_000 })
+  await page.waitForSelector('#leader.finished')
   await eventually('the page shows the end of the log', async () => (await pageCounts(page)).succeeded === 10_021, 30_000)
   assert.deepEqual(await pageCounts(page), await statusCounts(store), 'no event dropped: the final counts are those of jobtree status')
   await page.screenshot({ path: join(dir, 'tree.png') })
@@ -174,6 +176,7 @@ test('ui: follows a running workflow live; a page that never reads costs the ser
 
   // A page opened now gets the whole, current tree.
   const later = await browser.newPage()
+  later.setDefaultTimeout(PAGE_WAIT_MS)
   await later.goto(ui.url)
   await later.waitForSelector('#leader.finished')
   assert.deepEqual(await pageCounts(later), await statusCounts(store))

@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'nod
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { openBrowser } from './helpers/browser.ts'
+import { openBrowser, PAGE_WAIT_MS } from './helpers/browser.ts'
 import { finished, jobtree, logDigest, scratch, startJobtree } from './helpers/cli.ts'
 import { eventually } from './helpers/processes.ts'
 import { fanArgs, startUi } from './helpers/ui.ts'
@@ -25,12 +25,13 @@ test('ui: a leader SIGKILLed mid-run shows as gone; the page follows the next le
   const ui = await startUi(t, store)
   const browser = await openBrowser(t)
   const page = await browser.newPage({ viewport: { width: 1200, height: 800 } })
+  page.setDefaultTimeout(PAGE_WAIT_MS)
   await page.goto(ui.url)
   await page.waitForSelector('#leader.running')
   await eventually('some leaves are done', async () => Number(await page.getAttribute('#count-done', 'data-value')) >= 10, 60_000)
   first.kill('SIGKILL')
   await firstEnd
-  await page.waitForSelector('#leader.gone', { timeout: 20_000 })
+  await page.waitForSelector('#leader.gone')
   assert.match((await page.textContent('#banner')) ?? '', /No leader is running this run/)
   assert.equal(await page.textContent('#leader'), 'leader gone')
 
@@ -38,7 +39,7 @@ test('ui: a leader SIGKILLed mid-run shows as gone; the page follows the next le
   t.after(() => second.kill('SIGKILL'))
   const secondEnd = await finished(second)
   assert.equal(secondEnd.code, 0, secondEnd.stderr)
-  await page.waitForSelector('#leader.finished', { timeout: 30_000 })
+  await page.waitForSelector('#leader.finished')
   const status = JSON.parse((await jobtree(['status', store, '--json'])).stdout) as { counts: { succeeded: number; total: number }; epoch: number }
   await eventually(
     'the page shows the end of the run',

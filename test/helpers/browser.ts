@@ -26,3 +26,10 @@ export async function openBrowser(t: TestContext): Promise<Browser> {
   t.after(() => browser.close())
   return browser
 }
+
+/**
+ * How long a page may take to show what a test waits for: playwright's 30 s
+ * default is too short on a CI machine busy with other tests. It bounds a
+ * wait, it does not time one.
+ */
+export const PAGE_WAIT_MS = 120_000

@@ -243,9 +243,19 @@ function expectations(seed: number, tree: Tree): Expected {
 // ---------------------------------------------------------------------------
 // The record file, read as it grows.
 
+function parseLine(raw: string): RecordLine | undefined {
+  try {
+    return JSON.parse(raw) as RecordLine
+  } catch {
+    return undefined
+  }
+}
+
 class RecordTail {
   readonly lines: RecordLine[] = []
   readonly torn: string[] = []
+  /** The first parts of lines whose writer was killed in the middle of writing them. */
+  readonly cut: string[] = []
   /** Each worker's latest line: the job it runs, or ran last. */
   readonly byWorker = new Map<number, RecordLine>()
   private offset = 0
@@ -281,13 +291,25 @@ class RecordTail {
 
   private add(raw: string): void {
     if (raw === '') return
-    try {
-      const line = JSON.parse(raw) as RecordLine
+    const line = parseLine(raw)
+    if (line !== undefined) {
       this.lines.push(line)
       this.byWorker.set(line.worker, line)
-    } catch {
-      this.torn.push(raw)
+      return
     }
+    // A process SIGKILLed inside a write() that crosses a page of the file
+    // leaves the write's first part (the kernel stops between pages): a
+    // fragment, then the next writer's whole line. The fragment is the
+    // kill's; the line after it is kept.
+    const next = raw.lastIndexOf('{"path"')
+    const after = next > 0 ? parseLine(raw.slice(next)) : undefined
+    if (after === undefined) {
+      this.torn.push(raw)
+      return
+    }
+    this.cut.push(raw.slice(0, next))
+    this.lines.push(after)
+    this.byWorker.set(after.worker, after)
   }
 }
 
@@ -975,7 +997,7 @@ async function chaosRun(t: TestContext, chaining: boolean): Promise<void> {
 
     t.diagnostic(
       `seed ${SEED}: ${tree.size} jobs planned, ${e.succeeds.size} succeeded, ${doomedRunning.length} doomed, ${neverRan} never ran; ` +
-        `${kills} leader kills (${endedOnItsOwn} runs ended on their own, ${freezes} frozen, ${clockSteps} clock steps; instants ${instants.join(', ')}), ${chaos.workerKills.length} worker kills, ${seen.size} worker and command processes seen; ` +
+        `${kills} leader kills (${endedOnItsOwn} runs ended on their own, ${freezes} frozen, ${clockSteps} clock steps; instants ${instants.join(', ')}), ${chaos.workerKills.length} worker kills (${tail.cut.length} record line(s) cut short by one), ${seen.size} worker and command processes seen; ` +
         `${facts.epochs} epochs, ${events.length} events; failures ${JSON.stringify(tally)}; ${killPhase} ms of kills, ${runtime} ms to the end of the final run`,
     )
   } catch (err) {

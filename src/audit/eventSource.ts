@@ -47,7 +47,8 @@ export class EventSource {
   /** Events `from` .. `to` (inclusive), in order. */
   async *events(from = 1, to = Infinity): AsyncGenerator<Recorded> {
     let next = Math.max(1, from)
-    for (let handovers = 0; next <= to; handovers++) {
+    let handovers = 0
+    while (next <= to) {
       if (this.log !== undefined) {
         yield* this.log.read(next, to)
         return
@@ -65,12 +66,19 @@ export class EventSource {
         next = item.value.seq + 1
       }
       const { lastSeq } = item.value
-      if (lastSeq !== undefined && next > Math.min(to, lastSeq)) return
+      if (lastSeq !== undefined) {
+        // The leader sent all it held when asked: a read to the end is a read
+        // to the end as of then (a busy leader has appended more since, which
+        // is not a stream cut short); a read to a later event asks again.
+        if (to === Infinity || next > Math.min(to, lastSeq)) return
+        continue
+      }
       // The leader stopped before sending everything: read the rest from the log.
       if (handovers >= 3)
         throw new JobtreeError('STORE_IN_USE', `the leader of ${this.paths.root} kept stopping while its events were read: try again`, {
           store: this.paths.root,
         })
+      handovers += 1
       await this.fallBack()
     }
   }

@@ -52,11 +52,14 @@ export class EventStreams {
 
   private async stream(socket: Socket, req: EventsRequest): Promise<void> {
     const queue: RawRecord[] = []
+    // New events wake a stream waiting for them; only a stop ends a wait for the socket to drain.
     let wake: () => void = () => {}
+    let unblock: () => void = () => {}
     let stopped = false
     const stop = () => {
       stopped = true
       wake()
+      unblock()
     }
     socket.on('close', stop)
     this.stops.add(stop)
@@ -71,8 +74,13 @@ export class EventStreams {
       const send = async (frame: Frame) => {
         if (!socket.write(encodeFrame(frame)) && !stopped)
           await new Promise<void>((resolve) => {
-            wake = resolve
-            socket.once('drain', resolve)
+            const drained = () => {
+              socket.off('drain', drained)
+              unblock = () => {}
+              resolve()
+            }
+            unblock = drained
+            socket.once('drain', drained)
           })
       }
       for await (const r of this.log.readRaw(sent + 1, to)) {

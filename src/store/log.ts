@@ -4,7 +4,7 @@ import type { JobEvent, Recorded } from '../events/catalogue.ts'
 import { decodeEvent, encodeEvent } from '../events/codec.ts'
 import { decodeSegment, encodeSegment, SEGMENT_EVENTS, segmentCount, segmentRanges, UnreadableSegment } from './segment.ts'
 import { UnreadableEvent } from '../events/upcast.ts'
-import { JobtreeError } from '../errors.ts'
+import { JobtreeError, oneLine } from '../errors.ts'
 import { diskFullError, isNoSpace, resumeHint } from '../diskFull.ts'
 
 // The append-only event log on LevelDB. Events are stored in segments of
@@ -219,7 +219,12 @@ export class EventLog {
     }
     if (expected > to) return
     // The segment holding `expected` is the last one to begin at or before it.
-    const head = await this.db.iterator({ gte: SEGMENT, lte: keyOf(expected, SEGMENT), reverse: true, limit: 1 }).all()
+    const head = await this.db
+      .iterator({ gte: SEGMENT, lte: keyOf(expected, SEGMENT), reverse: true, limit: 1 })
+      .all()
+      .catch((err: unknown) => {
+        throw readError(err, this.path)
+      })
     for await (const entries of this.chunks({ gt: head[0]?.[0] ?? SEGMENT, lte: upTo(to, SEGMENT) }, head)) {
       for (const [key, value] of entries) {
         const first = seqOf(key)
@@ -244,7 +249,9 @@ export class EventLog {
     const it = this.db.iterator({ ...range, highWaterMarkBytes: READ_BYTES })
     try {
       for (;;) {
-        const entries = await it.nextv(READ_CHUNK)
+        const entries = await it.nextv(READ_CHUNK).catch((err: unknown) => {
+          throw readError(err, this.path)
+        })
         if (entries.length === 0) return
         yield entries
       }
@@ -327,6 +334,12 @@ function writeError(err: unknown, path: string): unknown {
   if (isNoSpace(err)) return diskFullError(err, path, resumeHint(store))
   if ((err as { code?: unknown }).code !== 'LEVEL_IO_ERROR') return err
   return new JobtreeError('STORE_IO', `cannot write the event log in ${path}: ${(err as Error).message}; ${resumeHint(store, 'that is mended')}`, { path })
+}
+
+/** A failed read of the log at `path`: LevelDB finding a damaged table is the store's problem, said in one line, not a bug. */
+function readError(err: unknown, path: string): unknown {
+  if ((err as { code?: unknown }).code !== 'LEVEL_CORRUPTION') return err
+  return new JobtreeError('LOG_CORRUPT', `the log in ${path} is damaged: ${oneLine(err)}`, { path })
 }
 
 /** The sequence number of the newest event stored in a segment of `db`, or undefined when it has no segment. */

@@ -3,7 +3,7 @@ import { describeEvent } from '../../audit/describeEvent.ts'
 import { EventSource } from '../../audit/eventSource.ts'
 import { foldEvents } from '../../audit/fold.ts'
 import type { Recorded } from '../../events/catalogue.ts'
-import { JobtreeError, oneLine } from '../../errors.ts'
+import { JobtreeError } from '../../errors.ts'
 import type { StorePaths } from '../../store/store.ts'
 import type { EventLine, LeaderState, RowsMessage, RunInfo } from '../protocol.ts'
 import { allRows, rowOf, touchedBy } from './rows.ts'
@@ -55,11 +55,6 @@ export class RunModel {
         },
         { to: last },
       )
-    } catch (err) {
-      // LevelDB finding a damaged table is the store's problem, said in one line, not a bug of ours.
-      if ((err as { code?: unknown }).code === 'LEVEL_CORRUPTION')
-        throw new JobtreeError('LOG_CORRUPT', `the log in ${this.paths.events} is damaged: ${oneLine(err)}`, { store: this.paths.root })
-      throw err
     } finally {
       await source.close()
     }

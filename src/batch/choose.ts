@@ -2,7 +2,7 @@ import type { RunConfig } from '../events/catalogue.ts'
 import { JobtreeError, oneLine } from '../errors.ts'
 import type { BatchContext, BatchSystem } from './batchSystem.ts'
 import { LocalBatchSystem } from './local/localBatch.ts'
-import { forkEarly } from './local/workerPool.ts'
+import { forkEarly } from './local/workerProcess.ts'
 import { BATCH_SYSTEMS, type BatchSystemName } from './names.ts'
 
 // The one place that knows the batch systems by name. The engine imports

@@ -1,13 +1,10 @@
-import { fork, type ChildProcess } from 'node:child_process'
-import { closeSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
 import { clock } from '../../clock.ts'
 import type { Resources } from '../../events/catalogue.ts'
-import { killProcessGroup, killTagged, RUN_TAG, WORKER_TAG, workerTag } from '../../worker/processGroup.ts'
+import { killProcessGroup, killTagged, WORKER_TAG, workerTag } from '../../worker/processGroup.ts'
 import type { ResultMessage, RunMessage, WorkerMessage } from '../../worker/protocol.ts'
-import { rawOutputFile } from '../../worker/rawOutput.ts'
 import { ofWorker, removeTempDirs } from '../../worker/tempDir.ts'
-import { WORKFLOW_LOADERS } from '../../loader/loaders.ts'
-import { ownFile } from '../../ownFile.ts'
+import { forkWorker, takeEarly } from './workerProcess.ts'
 
 // Warm worker processes for the local batch system. Starting Node with tsx
 // costs far more than a trivial job, so a worker runs attempt after attempt,
@@ -32,11 +29,6 @@ import { ownFile } from '../../ownFile.ts'
 //   starting, busy ──kill(), shutdown()──► killed: SIGKILL, no outcome
 //   idle ──shutdown()──► dismissed: its channel closed, it exits by itself
 //   any ──'close'──► gone, never reused (busy and not killed: its attempt died)
-
-const WORKER_MAIN = ownFile('../../worker/main.ts', import.meta.url)
-// Extra options for the workers' node, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof'
-// to profile them (node refuses --cpu-prof in NODE_OPTIONS).
-const WORKER_NODE_ARGS = (process.env.JOBTREE_WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
 
 /** How long an idle worker has to leave once told to, before it is killed. */
 const IDLE_EXIT_MS = 2000
@@ -93,41 +85,6 @@ interface Worker {
   killed: boolean
   /** Resident memory as it last said, between attempts. */
   rss: number
-}
-
-function forkWorker(tag: string, runId: string | undefined): ChildProcess {
-  const raw = rawOutputFile()
-  const child = fork(WORKER_MAIN, [], {
-    execArgv: [...WORKFLOW_LOADERS, ...WORKER_NODE_ARGS],
-    env: { ...process.env, ...raw.env, [WORKER_TAG]: tag, ...(runId === undefined ? {} : { [RUN_TAG]: runId }) },
-    serialization: 'advanced',
-    stdio: ['ignore', raw.fd, raw.fd, 'ipc'],
-  })
-  closeSync(raw.fd)
-  return child
-}
-
-/** A worker forked before any pool, and what it said while it waited to be taken. */
-let early: { child: ChildProcess; tag: string; messages: WorkerMessage[] } | undefined
-
-/**
- * Forks a worker now, for the first pool this process makes to take: it
- * boots (Node, tsx, the worker's modules: most of a small run's time) while
- * the leader opens its store and imports the workflow, instead of after.
- * It learns its run from its first attempt. Until taken it keeps nothing
- * alive: a leader that fails before it makes a pool exits, and so does the
- * worker, when its channel closes.
- */
-export function forkEarly(): void {
-  if (early !== undefined) return
-  const tag = workerTag(process.pid, 0)
-  const child = forkWorker(tag, undefined)
-  const messages: WorkerMessage[] = []
-  child.on('message', (message) => messages.push(message as WorkerMessage))
-  child.on('error', () => {})
-  child.unref()
-  child.channel?.unref()
-  early = { child, tag, messages }
 }
 
 export class WorkerPool {
@@ -279,9 +236,7 @@ export class WorkerPool {
   }
 
   private fork(): Worker {
-    // The worker forked early, unless it died waiting.
-    const taken = early !== undefined && early.child.exitCode === null && early.child.signalCode === null ? early : undefined
-    early = undefined
+    const taken = takeEarly()
     const tag = taken?.tag ?? workerTag(process.pid, ++this.forked)
     const child = taken?.child ?? forkWorker(tag, this.runId)
     const worker: Worker = {

@@ -1,7 +1,8 @@
 import type { JobSpec } from '../events/catalogue.ts'
 import { JobtreeError } from '../errors.ts'
 import { UnresolvedPromise, resolveTokens } from '../events/promise.ts'
-import { evolve, ProjectionError, valueOf } from '../decider/jobTree.ts'
+import { evolve, valueOf } from '../decider/jobTree.ts'
+import { foldEvents } from './fold.ts'
 import { initialState, type JobTreeState, type Phase } from '../decider/jobTreeState.ts'
 import type { EventSource } from './eventSource.ts'
 
@@ -21,30 +22,20 @@ export interface RecordedJob {
   phase: Phase | 'done'
   runId: string
   module: string
-  /** The store's last event. */
-  seq: number
 }
 
 export async function recordedJob(source: EventSource, jobId: number): Promise<RecordedJob> {
-  let state: JobTreeState = initialState
-  let beforeIssue: JobTreeState | undefined
-  let attempt = 0
-  let seq = 0
-  for await (const r of source.events()) {
-    if (r.event.type === 'JobIssued' && r.event.jobId === jobId) {
-      beforeIssue = state
-      attempt = r.event.attempt
-    }
-    try {
-      state = evolve(state, r.event)
-    } catch (err) {
-      if (!(err instanceof ProjectionError)) throw err
-      throw new JobtreeError('LOG_CORRUPT', `event ${r.seq} (${r.event.type}) in ${source.paths.events} contradicts the log before it: ${err.message}`, {
-        seq: r.seq,
-      })
-    }
-    seq = r.seq
+  interface Folded {
+    state: JobTreeState
+    beforeIssue: JobTreeState | undefined
+    attempt: number
   }
+  const folded = await foldEvents<Folded>(source, { state: initialState, beforeIssue: undefined, attempt: 0 }, (f, r) => {
+    const e = r.event
+    const issued = e.type === 'JobIssued' && e.jobId === jobId
+    return { state: evolve(f.state, e), beforeIssue: issued ? f.state : f.beforeIssue, attempt: issued ? e.attempt : f.attempt }
+  })
+  const { state, beforeIssue, attempt } = folded
   if (jobId < 0 || jobId >= state.nextJobId) {
     throw new JobtreeError('BAD_OPTION', `no job ${jobId} in ${source.paths.root} (its jobs are 0 to ${state.nextJobId - 1})`, { jobId })
   }
@@ -61,5 +52,5 @@ export async function recordedJob(source: EventSource, jobId: number): Promise<R
       throw new JobtreeError('BAD_OPTION', `job ${jobId}'s input waits for the value of job ${err.producer}, which has not succeeded yet`, { jobId })
     }
   }
-  return { jobId, spec, attempt, phase: state.jobs.get(jobId)?.phase ?? 'done', runId: state.runId, module: state.module, seq }
+  return { jobId, spec, attempt, phase: state.jobs.get(jobId)?.phase ?? 'done', runId: state.runId, module: state.module }
 }

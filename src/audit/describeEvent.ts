@@ -13,6 +13,12 @@ function fileLabel(id: string): string {
   return ref.jobId === -1 ? `${ref.name} (imported file ${ref.n})` : `${ref.name} (file ${ref.n} of job ${ref.jobId})`
 }
 
+/** Ids as a person reads them: a few, then how many more. */
+function idList(ids: readonly number[]): string {
+  const shown = ids.slice(0, 8).join(', ')
+  return `${ids.length === 1 ? 'job' : `${ids.length} jobs`} ${shown}${ids.length > 8 ? ', …' : ''}`
+}
+
 export function describeEvent(e: JobEvent, name: (jobId: number) => string): string {
   const job = (id: number) => `job ${id} (${name(id)})`
   switch (e.type) {
@@ -60,6 +66,11 @@ export function describeEvent(e: JobEvent, name: (jobId: number) => string): str
       return `${job(e.jobId)} attempt ${e.attempt} deleted ${fileLabel(e.file)}`
     case 'FileExported':
       return `${job(e.jobId)} attempt ${e.attempt} exported ${fileLabel(e.file)} to ${e.path}`
+    case 'JobsRewound': {
+      const asked = 'jobs' in e.asked ? `job${e.asked.jobs.length > 1 ? 's' : ''} ${e.asked.jobs.join(', ')}` : `the run as at event ${e.asked.toSeq}`
+      const discarded = e.discarded.reduce((n, [, count]) => n + count, 0)
+      return `rewound ${asked}: ${idList(e.reset.map((r) => r.jobId))} run again, ${discarded} job(s) their attempts made discarded`
+    }
     case 'FilesReleased':
       return `${e.files.length} file(s) released, nothing could read them any more: ${e.files.slice(0, 3).map(fileLabel).join(', ')}${e.files.length > 3 ? ', …' : ''}`
   }

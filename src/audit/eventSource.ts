@@ -20,6 +20,11 @@ export class EventSource {
     return new EventSource(paths, await tryOpen(paths))
   }
 
+  /** The events of a log this process holds (a command that also writes to it). */
+  static of(paths: StorePaths, log: EventLog): EventSource {
+    return new EventSource(paths, log)
+  }
+
   /** True while the events come from a running leader. */
   get live(): boolean {
     return this.log === undefined

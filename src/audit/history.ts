@@ -1,4 +1,4 @@
-import { concernsJob, createdJobs, createsJobs, type Recorded, type Relation } from '../events/catalogue.ts'
+import { concernsJob, createdJobs, createsJobs, rewinds, type Recorded, type Relation } from '../events/catalogue.ts'
 import { jobName } from './describe.ts'
 import { PVec } from '../decider/pvec.ts'
 
@@ -46,4 +46,26 @@ export function ancestry(h: JobHistory): Array<Lineage & { id: number }> {
 
 export function historyEvents(h: JobHistory): Recorded[] {
   return [...h.events.entries()].map(([, r]) => r)
+}
+
+/**
+ * The events of the job's history a later rewind superseded, each with that
+ * rewind's seq: what happened to the job after it was made, up to a rewind
+ * that sent it back; and all of it, its making too, up to one that discarded it.
+ */
+export function supersededBy(h: JobHistory): Map<number, number> {
+  const by = new Map<number, number>()
+  const events = historyEvents(h)
+  let open: Recorded[] = []
+  for (const r of events) {
+    const e = r.event
+    if (e.type !== 'JobsRewound' || !rewinds(e, h.jobId)) {
+      open.push(r)
+      continue
+    }
+    const discarded = !e.reset.some((j) => j.jobId === h.jobId)
+    for (const o of open) if (discarded || !concernsJob(o.event, h.jobId) || !createsJobs(o.event)) by.set(o.seq, r.seq)
+    open = []
+  }
+  return by
 }

@@ -34,6 +34,8 @@ export interface TargetStats {
 export interface StatsReport {
   totals: {
     jobs: number
+    /** Jobs a rewind discarded (counted in `jobs`, not as succeeded or failed). */
+    discarded: number
     succeeded: number
     /** Jobs that failed completely. */
     failed: number
@@ -68,6 +70,7 @@ export function summarize(timeline: Timeline): StatsReport {
   const byTarget = new Map<string, Samples>()
   const totals = {
     jobs: 0,
+    discarded: 0,
     succeeded: 0,
     failed: 0,
     attempts: 0,
@@ -85,8 +88,9 @@ export function summarize(timeline: Timeline): StatsReport {
     totals.jobs += 1
     const samples = samplesOf(byTarget, targetGroup(job.name))
     const last = job.attempts.at(-1)
-    if (last?.outcome === 'succeeded') totals.succeeded += 1
-    if (job.failedCompletely) totals.failed += 1
+    if (job.discarded) totals.discarded += 1
+    else if (last?.outcome === 'succeeded') totals.succeeded += 1
+    else if (job.failedCompletely) totals.failed += 1
     for (const a of job.attempts) {
       totals.attempts += 1
       if (a.stats !== null) {

@@ -39,6 +39,8 @@ export interface JobTimeline {
   readonly failures: number
   /** It failed completely (and was not revived since). */
   readonly failedCompletely: boolean
+  /** A rewind discarded it: the attempt that made it was superseded (its history stays, as it was). */
+  readonly discarded: boolean
 }
 
 export interface Timeline {
@@ -82,6 +84,7 @@ export function evolveTimeline(t: Timeline, event: JobEvent, before: JobTreeStat
           attempts: [],
           failures: 0,
           failedCompletely: false,
+          discarded: false,
         })
       }
       break
@@ -113,6 +116,11 @@ export function evolveTimeline(t: Timeline, event: JobEvent, before: JobTreeStat
     case 'JobRevived':
       revivals += 1
       jobs = update(jobs, event.jobId, (job) => ({ ...job, failedCompletely: false }))
+      break
+    case 'JobsRewound':
+      for (const r of event.reset) jobs = update(jobs, r.jobId, (job) => ({ ...job, failedCompletely: false, failures: 0 }))
+      for (const [first, count] of event.discarded)
+        for (let id = first; id < first + count; id++) jobs = update(jobs, id, (job) => ({ ...job, discarded: true }))
       break
     default:
       break

@@ -7,8 +7,8 @@ import { startOf, type AttemptTiming, type JobTimeline } from './timeline.ts'
 // depth-first order (children before follow-ons, as their ids go), with its
 // state then and the times of its latest attempt.
 
-/** 'done': the job and everything below it had finished, so it had left the live tree. */
-export type ViewState = Phase | 'done'
+/** 'done': the job and everything below it had finished, so it had left the live tree; 'superseded': a rewind discarded it. */
+export type ViewState = Phase | 'done' | 'superseded'
 
 export interface JobView {
   id: number
@@ -53,7 +53,7 @@ export function treeView(a: AuditState, maxDepth = Infinity): JobView[] {
 }
 
 function view(a: AuditState, job: JobTimeline, depth: number): JobView {
-  const state: ViewState = a.tree.jobs.get(job.id)?.phase ?? 'done'
+  const state: ViewState = job.discarded ? 'superseded' : (a.tree.jobs.get(job.id)?.phase ?? 'done')
   const last = job.attempts.at(-1) ?? null
   let waitMs: number | null = null
   let runMs: number | null = null

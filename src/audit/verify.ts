@@ -1,4 +1,4 @@
-import type { JobEvent, Recorded } from '../events/catalogue.ts'
+import type { JobEvent, JobsRewound, Recorded } from '../events/catalogue.ts'
 import { encodeEvent } from '../events/codec.ts'
 import { JobtreeError } from '../errors.ts'
 import { evolve, ProjectionError } from '../decider/jobTree.ts'
@@ -8,6 +8,7 @@ import type { EventSource } from './eventSource.ts'
 import type { FoldRange } from './fold.ts'
 import type { Input } from '../decider/inputs.ts'
 import { candidateInputs } from './recordedInputs.ts'
+import { readRunHistory } from './runHistory.ts'
 
 // The determinism check: walk the log, rebuild the input behind each run of
 // events, feed it to today's pure `decide` against the state replayed so far,
@@ -38,7 +39,10 @@ export async function verifyLog(source: EventSource, range: FoldRange): Promise<
   let events = 0
   let inputs = 0
   for (let head = await log.peek(0); head !== undefined; head = await log.peek(0)) {
-    const candidates = await candidateInputs(state, async (i) => (await log.peek(i))?.event)
+    const candidates =
+      head.event.type === 'JobsRewound'
+        ? [await rewindInput(source, head.seq, head.event)]
+        : await candidateInputs(state, async (i) => (await log.peek(i))?.event)
     let accepted: JobEvent[] | undefined
     let first: Divergence | undefined
     for (const input of candidates) {
@@ -72,6 +76,11 @@ export async function verifyLog(source: EventSource, range: FoldRange): Promise<
     inputs += 1
   }
   return { events, inputs, divergence: null }
+}
+
+/** A rewind's input: what was asked, and the run's history before it (read again: rewinds are rare, and a log without one pays nothing). */
+async function rewindInput(source: EventSource, seq: number, e: JobsRewound): Promise<Input> {
+  return { type: 'Rewind', now: e.at, asked: e.asked, history: await readRunHistory(source, seq - 1) }
 }
 
 async function compare(state: JobTreeState, input: Input, log: Lookahead): Promise<{ decided: JobEvent[]; divergence?: Divergence }> {

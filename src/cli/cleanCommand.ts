@@ -1,10 +1,10 @@
 import { existsSync, realpathSync, rmSync, statSync } from 'node:fs'
 import type { JobTreeState } from '../decider/jobTreeState.ts'
 import { JobtreeError } from '../errors.ts'
-import { leaderAnswers } from '../socket/ask.ts'
 import { withdrawAddress } from '../socket/address.ts'
 import { replay } from '../store/replay.ts'
-import { isStore, markerFile, openStore, storePaths, type OpenStore } from '../store/store.ts'
+import { isStore, markerFile, storePaths } from '../store/store.ts'
+import { holdStore } from './holdStore.ts'
 import { cancelLeftOf } from './leftJobs.ts'
 
 // `jobtree clean <store>` (Toil's clean): removes a store whose run is over
@@ -27,7 +27,7 @@ export async function cleanCommand(dir: string): Promise<number> {
   if (!statSync(paths.root).isDirectory() || !isStore(paths.root)) {
     throw new JobtreeError('STORE_INVALID', `${given} is not a jobtree store (no jobtree.json): clean removes only stores`, { store: given })
   }
-  const store = await hold(paths.root)
+  const store = await holdStore(paths.root, 'clean')
   let state: JobTreeState
   try {
     state = await replay(store.log)
@@ -46,19 +46,6 @@ export async function cleanCommand(dir: string): Promise<number> {
   }
   process.stdout.write(`removed store ${paths.root} (${describe(state)})\n`)
   return 0
-}
-
-/** The store's log, held; refused while a leader or a reader holds it. */
-async function hold(root: string): Promise<OpenStore> {
-  try {
-    return await openStore(root)
-  } catch (err) {
-    if (!(err instanceof JobtreeError) || err.code !== 'STORE_IN_USE') throw err
-    if (await leaderAnswers(storePaths(root), 2000)) {
-      throw new JobtreeError('STORE_IN_USE', `store ${root} has a running leader: stop it with jobtree kill ${root}, then clean`, { store: root })
-    }
-    throw new JobtreeError('STORE_IN_USE', `store ${root} is in use by another jobtree command: try again once it is done`, { store: root })
-  }
 }
 
 function describe(state: JobTreeState): string {

@@ -8,6 +8,7 @@ import { BATCH_SYSTEMS } from '../batch/names.ts'
 import { shellWords } from './shellWords.ts'
 import { addAuditCommands } from './auditCommands.ts'
 import { lazily } from './lazily.ts'
+import { jobId, seqNumber } from './options.ts'
 
 // The `jobtree` command line. Exit codes: 0 success, 1 the workflow failed
 // (or, for status --fail-if-not-complete, is not complete), 2 bad usage or
@@ -131,6 +132,16 @@ export function program(): Command {
     .description('remove a store whose run is over or abandoned, and everything in it (refused while a leader runs on it)')
     .argument('<store>', 'store directory')
     .action(lazily(async () => (await import('./cleanCommand.ts')).cleanCommand))
+
+  cli
+    .command('rewind')
+    .description('send jobs that ran back to run again on the next restart, with everything that depends on them; their history stays in the log, superseded')
+    .argument('<store>', 'store directory')
+    .option('--job <id>', 'rewind this job (may be given more than once)', (value: string, before: number[] | undefined) => [...(before ?? []), jobId(value)])
+    .option('--to <seq>', 'rewind the whole run to how it stood after this event', seqNumber)
+    .option('--dry-run', 'print what would run again, and change nothing')
+    .option('--json', 'print JSON')
+    .action(lazily(async () => (await import('./rewindCommand.ts')).rewindCommand))
 
   cli
     .command('debug-job')

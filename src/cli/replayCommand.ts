@@ -4,7 +4,7 @@ import { EventSource } from '../audit/eventSource.ts'
 import { firstEventAt, foldEvents, type FoldRange } from '../audit/fold.ts'
 import { emptyAudit, evolveAudit, type AuditState } from '../audit/auditState.ts'
 import { describeEvent } from '../audit/describeEvent.ts'
-import { ancestry, emptyHistory, evolveHistory, historyEvents, type JobHistory } from '../audit/history.ts'
+import { ancestry, emptyHistory, evolveHistory, historyEvents, supersededBy, type JobHistory } from '../audit/history.ts'
 import { treeView, type JobView } from '../audit/treeView.ts'
 import { toJson } from '../events/json.ts'
 import type { Moment } from './options.ts'
@@ -157,10 +157,10 @@ async function printHistory(source: EventSource, range: FoldRange, jobId: number
   }
   const chain = ancestry(history)
   const events = historyEvents(history)
+  const superseded = supersededBy(history)
   if (json) {
-    process.stdout.write(
-      toJson({ store: source.paths.root, seq: audit.seq, lastSeq: last, job, ancestry: chain, events: events.map((r) => ({ seq: r.seq, ...r.event })) }) + '\n',
-    )
+    const listed = events.map((r) => ({ seq: r.seq, ...r.event, ...(superseded.has(r.seq) ? { supersededBy: superseded.get(r.seq) } : {}) }))
+    process.stdout.write(toJson({ store: source.paths.root, seq: audit.seq, lastSeq: last, job, ancestry: chain, events: listed }) + '\n')
     return 0
   }
   const name = (id: number) => history.lineage.get(id)?.name ?? '?'
@@ -170,7 +170,16 @@ async function printHistory(source: EventSource, range: FoldRange, jobId: number
     `at event ${audit.seq} of ${last}: ${job.state}, ${job.attempts} attempt(s), ${job.failures} failed`,
     '',
     ...table(
-      events.map((r) => [`#${r.seq}`, `+${duration(Math.max(0, r.event.at - audit.timeline.firstAt))}`, r.event.type, describeEvent(r.event, name)]),
+      events.map((r) => {
+        const by = superseded.get(r.seq)
+        const text = describeEvent(r.event, name)
+        return [
+          `#${r.seq}`,
+          `+${duration(Math.max(0, r.event.at - audit.timeline.firstAt))}`,
+          r.event.type,
+          by === undefined ? text : `(superseded by #${by}) ${text}`,
+        ]
+      }),
       'rrll',
     ).map((l) => `  ${l}`),
   ]

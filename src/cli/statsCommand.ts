@@ -23,7 +23,7 @@ function formatStats(r: StatsReport & { store: string; live: boolean; seq: numbe
   const t = r.totals
   const lines = [
     `store:    ${r.store}${r.live ? ' (a leader is running it: figures so far)' : ''}`,
-    `jobs:     ${t.jobs} created, ${t.succeeded} succeeded, ${t.failed} failed completely; ${duration(t.elapsedMs)} from first to last event, ${t.leaders} leader(s)`,
+    `jobs:     ${t.jobs} created${t.discarded > 0 ? ` (${t.discarded} discarded by a rewind)` : ''}, ${t.succeeded} succeeded, ${t.failed} failed completely; ${duration(t.elapsedMs)} from first to last event, ${t.leaders} leader(s)`,
     `attempts: ${t.attempts}: ${t.failedAttempts} failed, ${t.retries} retried, ${t.abandonedAttempts} abandoned`,
     `totals:   wall ${duration(t.wallMs)}, CPU ${duration(t.cpuMs)}, peak memory ${size(t.peakMemory)}`,
     `lost:     ${duration(r.lost.wallMs)} of wall time in ${r.lost.failedAttempts} failed attempt(s); ${r.lost.abandonedAttempts} attempt(s) abandoned by a stopping leader`,

@@ -15,7 +15,19 @@ import { hasToken, mapTokens, makeToken, type RvRef } from '../events/promise.ts
 import { evolve, evolveAll, readyJobs } from './jobTree.ts'
 import type { JobRecord, JobTreeState } from './jobTreeState.ts'
 import { lookup, orphanFiles } from './fileRefs.ts'
-import type { AttemptFailed, AttemptSucceeded, Input, InterruptInput, RescueInput, ResumeInput, StartInput } from './inputs.ts'
+import {
+  DecisionError,
+  type AttemptFailed,
+  type AttemptSucceeded,
+  type Input,
+  type InterruptInput,
+  type RescueInput,
+  type ResumeInput,
+  type StartInput,
+} from './inputs.ts'
+import { planRewind } from './rewindPlan.ts'
+
+export { DecisionError }
 
 // The leader's decisions, as a pure function: given the projected state and
 // one input, the events to append. Nothing here reads a clock, a file or a
@@ -37,6 +49,8 @@ export function decide(state: JobTreeState, input: Input): JobEvent[] {
       return rescue(state, input)
     case 'Interrupt':
       return interrupt(state, input)
+    case 'Rewind':
+      return [planRewind(state, input).event]
   }
 }
 
@@ -368,6 +382,3 @@ function deadlocked(state: JobTreeState, at: number): JobEvent[] {
   }
   return events
 }
-
-/** An input that cannot be decided on in this state: a bug in the caller. */
-export class DecisionError extends Error {}

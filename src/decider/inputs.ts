@@ -1,4 +1,15 @@
-import type { AttemptFiles, AttemptStats, FailureReason, JobSpec, RunConfig, SuccessorSpec, WrittenFile } from '../events/catalogue.ts'
+import type {
+  AttemptFiles,
+  AttemptStats,
+  FailureReason,
+  JobFinished,
+  JobSpec,
+  JobsRewound,
+  Relation,
+  RunConfig,
+  SuccessorSpec,
+  WrittenFile,
+} from '../events/catalogue.ts'
 
 // What the leader's decider reacts to. Inputs are facts from outside the
 // log (a start request, an attempt's outcome, the clock); `decide` turns each
@@ -80,6 +91,37 @@ export interface InterruptInput {
   reason: string
 }
 
+/**
+ * What the log holds of one job, as far as a rewind needs it: how it was
+ * made, and its current successful attempt (not one a rewind superseded).
+ */
+export interface LoggedJob {
+  readonly jobId: number
+  readonly parent: number
+  readonly relation: Relation
+  readonly spec: JobSpec
+  /** Attempts issued so far. */
+  readonly attempts: number
+  readonly finished: { readonly attempt: number; readonly value: unknown; readonly successors: JobFinished['successors'] } | null
+  /** The event that created it, and the newest one about it since (its creation's, if none). */
+  readonly createdSeq: number
+  readonly lastSeq: number
+}
+
+/** Every job of the run the log still counts (none a rewind discarded), by id. */
+export type RunHistory = ReadonlyMap<number, LoggedJob>
+
+/** `jobtree rewind`: send jobs back to run again, and what depends on them. */
+export interface RewindInput {
+  type: 'Rewind'
+  now: number
+  asked: JobsRewound['asked']
+  history: RunHistory
+}
+
 export type AttemptOutcome = AttemptSucceeded | AttemptFailed
 
-export type Input = StartInput | ResumeInput | AttemptOutcome | ScheduleInput | RescueInput | InterruptInput
+export type Input = StartInput | ResumeInput | AttemptOutcome | ScheduleInput | RescueInput | InterruptInput | RewindInput
+
+/** An input that cannot be decided on in this state: a bug in the caller, or (RewindRefused) a request that cannot be met. */
+export class DecisionError extends Error {}

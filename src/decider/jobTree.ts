@@ -1,11 +1,13 @@
 import { Immer, type Draft } from 'immer'
 import type { JobAbandoned, JobEvent, JobFailedCompletely, JobFinished, JobIssued, JobRetried, JobRevived, JobSpec, Relation } from '../events/catalogue.ts'
-import { UnresolvedPromise, resolveTokens, someToken } from '../events/promise.ts'
-import { initialState, ProjectionError, type Counts, type JobRecord, type JobTreeState } from './jobTreeState.ts'
+import { initialState, newRecord, ProjectionError, type Counts, type JobRecord, type JobTreeState } from './jobTreeState.ts'
 import { fresh, move, must, type S, update } from './workingState.ts'
 import { countFiles, fileDeleted, fileExported, filesReleased, fileWritten, ownerDone } from './fileRefs.ts'
+import { readyJobs, release, unlink, valueOf } from './readyQueue.ts'
+import { promise } from './promised.ts'
+import { rewound } from './rewind.ts'
 
-export { ProjectionError }
+export { ProjectionError, readyJobs, valueOf }
 
 // The job tree the leader decides on: a pure projection of the log.
 // `evolve` touches only the records an event names (plus, when a subtree
@@ -92,6 +94,8 @@ function apply(s: S, e: JobEvent): void {
       return revive(s, e)
     case 'JobFailedCompletely':
       return failCompletely(s, e)
+    case 'JobsRewound':
+      return rewound(s, e)
     case 'FileWritten':
       return fileWritten(s, e)
     case 'FileDeleted':
@@ -170,28 +174,7 @@ function create(s: S, id: number, parent: number, relation: Relation, spec: JobS
   } else if (!chainable(s, parent, id)) {
     throw new ProjectionError(`job ${id} created out of order (next id is ${s.nextJobId})`)
   }
-  fresh(s, {
-    id,
-    parent,
-    relation,
-    spec,
-    phase: 'waiting',
-    attempts: 0,
-    failures: 0,
-    lastFailure: null,
-    openChildren: 0,
-    openFollowOns: 0,
-    firstChild: -1,
-    firstFollowOn: -1,
-    followOns: 0,
-    waiters: NO_WAITERS,
-    waitingOn: -1,
-    value: undefined,
-    next: -1,
-    prev: -1,
-    chainFirst: -1,
-    chainLeft: 0,
-  })
+  fresh(s, newRecord(id, parent, relation, spec, 0, NO_WAITERS))
   s.counts.total += 1
   s.counts.waiting += 1
   if (spec.work.kind === 'target') {
@@ -247,65 +230,8 @@ function issue(s: S, e: JobIssued): void {
   move(s, 'ready', 'issued')
 }
 
-/** Takes a job out of the ready queue. */
-function unlink(s: S, job: JobRecord): void {
-  if (s.readyHead === job.id) {
-    s.readyHead = job.next
-    if (job.next === -1) s.readyTail = -1
-    return
-  }
-  const before = must(s, job.prev)
-  update(s, before, { next: job.next })
-  if (job.next === -1) {
-    s.readyTail = job.prev
-  } else {
-    const after = must(s, job.next)
-    update(s, after, { prev: job.prev })
-  }
-}
-
 function releaseFollowOns(s: S, parent: JobRecord): void {
   for (let f = parent.firstFollowOn; f < parent.firstFollowOn + parent.followOns; f++) release(s, f)
-}
-
-/** A waiting job whose structural dependencies are met: queue it, unless its input waits for a promise. */
-function release(s: S, id: number): void {
-  const job = must(s, id)
-  const blocker = unresolvedProducer(s, job)
-  if (blocker !== -1) {
-    const producer = must(s, blocker)
-    update(s, producer, { waiters: [...producer.waiters, id] })
-    update(s, job, { waitingOn: blocker })
-    return
-  }
-  update(s, job, { phase: 'ready', waitingOn: -1, next: -1, prev: s.readyTail })
-  move(s, 'waiting', 'ready')
-  if (s.readyTail === -1) {
-    s.readyHead = id
-  } else {
-    const tail = must(s, s.readyTail)
-    update(s, tail, { next: id })
-  }
-  s.readyTail = id
-}
-
-function unresolvedProducer(s: S, job: JobRecord): number {
-  if (job.spec.work.kind !== 'target') return -1
-  try {
-    resolveTokens(job.spec.work.input, (producer) => valueOf(s, producer))
-    return -1
-  } catch (err) {
-    if (err instanceof UnresolvedPromise) return err.producer
-    throw err
-  }
-}
-
-/** The value of a job that has succeeded, or undefined if it has not. */
-export function valueOf(s: JobTreeState, id: number): { value: unknown } | undefined {
-  const job = s.jobs.get(id)
-  if (job !== undefined) return job.phase === 'succeeded' ? { value: job.value } : undefined
-  if (id >= s.nextJobId || id < 0) return undefined
-  return s.values.get(id) ?? { value: undefined }
 }
 
 /** A job and its whole subtree are done: it leaves the live state and may complete its parent. */
@@ -334,40 +260,5 @@ function complete(s: S, id: number): void {
     }
     const after = must(s, job.parent)
     current = after.openChildren === 0 && after.openFollowOns === 0 ? after.id : -1
-  }
-}
-
-/**
- * Counts (+1) or lets go of (-1) the promises `value` holds, per producer. A
- * value can only be asked for through a promise: one in the input of a live
- * job, in the value of a live job, or in a value kept for a promise (resolving
- * a promise resolves those it leads to). Promises are only ever made from
- * promises already in the state, or for new successors, so a value that has
- * left the live state and that no promise names can never be asked for
- * again: it is dropped, and so are the promises it held.
- */
-function promise(s: S, value: unknown, delta: 1 | -1): void {
-  someToken(value, (ref) => {
-    if (ref.job === undefined) return false
-    const count = (s.promised.get(ref.job) ?? 0) + delta
-    s.promised = s.promised.set(ref.job, count === 0 ? undefined : count, s.made)
-    if (count > 0 || s.jobs.get(ref.job) !== undefined) return false
-    const kept = s.values.get(ref.job)
-    if (kept !== undefined) {
-      s.values = s.values.set(ref.job, undefined, s.made)
-      promise(s, kept.value, -1)
-      countFiles(s, kept.value, -1)
-    }
-    return false
-  })
-}
-
-/** The jobs in the ready queue, in order. */
-export function* readyJobs(state: JobTreeState): Generator<JobRecord> {
-  for (let id = state.readyHead; id !== -1; ) {
-    const job = state.jobs.get(id)
-    if (job === undefined) return
-    yield job
-    id = job.next
   }
 }

@@ -46,6 +46,32 @@ export interface JobRecord {
   readonly chainLeft: number
 }
 
+/** A job's record as made: waiting, nothing run since it was made (or sent back), `attempts` used before. */
+export function newRecord(id: number, parent: number, relation: Relation, spec: JobSpec, attempts: number, waiters: readonly number[]): JobRecord {
+  return {
+    id,
+    parent,
+    relation,
+    spec,
+    phase: 'waiting',
+    attempts,
+    failures: 0,
+    lastFailure: null,
+    openChildren: 0,
+    openFollowOns: 0,
+    firstChild: -1,
+    firstFollowOn: -1,
+    followOns: 0,
+    waiters,
+    waitingOn: -1,
+    value: undefined,
+    next: -1,
+    prev: -1,
+    chainFirst: -1,
+    chainLeft: 0,
+  }
+}
+
 /** A visible file of the store (its attempt succeeded), as the job tree counts who may still read it. */
 export interface FileEntry {
   readonly id: string

@@ -261,6 +261,48 @@ export interface FilesReleased extends Base {
   type: 'FilesReleased'
   files: string[]
 }
+/** A job as `jobtree rewind` sends it back to run again: as it was created, with the attempts it has used. */
+export interface RewoundJob {
+  jobId: number
+  parent: number
+  relation: Relation
+  /** Absent for a job the job tree still holds (it has the spec); present for one that had completed. */
+  spec?: JobSpec
+  /** Attempts issued so far: the next one is attempts + 1, so that attempt numbers stay unique. */
+  attempts: number
+}
+
+/** An ancestor of a rewound job that had completed: back in the job tree, as it was when it succeeded. */
+export interface ReopenedJob {
+  jobId: number
+  parent: number
+  relation: Relation
+  spec: JobSpec
+  attempts: number
+  value: unknown
+  successors: { first: number; children: number; followOns: number }
+}
+
+/**
+ * `jobtree rewind`: jobs sent back to run again on the next restart, with
+ * the code as it is then. Nothing is deleted: the events since of the jobs
+ * rewound, and of everything they made, are superseded (replay shows them
+ * so), the jobs their attempts made are discarded, and the files those
+ * attempts wrote are no longer visible.
+ */
+export interface JobsRewound extends Base {
+  type: 'JobsRewound'
+  /** What was asked: these jobs (`--job`), or the run as it was at an event (`--to`). */
+  asked: { jobs: number[] } | { toSeq: number }
+  /** The jobs that run again, in id order: what was asked, and what depends on it. */
+  reset: RewoundJob[]
+  /** Their ancestors that had completed, in id order. */
+  reopened: ReopenedJob[]
+  /** Values of completed jobs a rewound job's input asks for that the job tree had let go. */
+  values: Array<{ jobId: number; value: unknown }>
+  /** The jobs the superseded attempts made, as id ranges: first and count. */
+  discarded: Array<[number, number]>
+}
 export interface MessageLogged extends Base {
   type: 'MessageLogged'
   jobId: number
@@ -283,6 +325,7 @@ export type JobEvent =
   | JobFailedCompletely
   | JobAbandoned
   | JobRevived
+  | JobsRewound
   | MessageLogged
   | FileWritten
   | FileDeleted
@@ -306,6 +349,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'JobFailedCompletely',
   'JobAbandoned',
   'JobRevived',
+  'JobsRewound',
   'MessageLogged',
   'FileWritten',
   'FileDeleted',
@@ -347,9 +391,15 @@ export function* createdJobs(event: JobEvent): Generator<CreatedJob> {
   for (let id = event.first; id < event.first + event.count; id++) yield { jobId: id, parent: event.parent, relation: event.relation, spec: event.spec }
 }
 
+/** Whether `event` sends job `jobId` back to run again or discards it. */
+export function rewinds(event: JobsRewound, jobId: number): boolean {
+  return event.reset.some((j) => j.jobId === jobId) || event.discarded.some(([first, count]) => jobId >= first && jobId < first + count)
+}
+
 /** Whether `event` is about job `jobId` (names it, or creates it). */
 export function concernsJob(event: JobEvent, jobId: number): boolean {
   if (event.type === 'JobsCreated') return jobId >= event.first && jobId < event.first + event.count
   if (event.type === 'FilesReleased') return event.files.some((file) => parseFileId(file)?.jobId === jobId)
+  if (event.type === 'JobsRewound') return rewinds(event, jobId) || event.reopened.some((j) => j.jobId === jobId)
   return 'jobId' in event && event.jobId === jobId
 }

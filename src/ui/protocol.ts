@@ -2,7 +2,7 @@
 // both sides (the page imports only these types, never the server's code).
 
 /** A row's state, as the page colours it. */
-export const ROW_STATES = ['waiting', 'ready', 'running', 'done', 'retrying', 'failed'] as const
+export const ROW_STATES = ['waiting', 'ready', 'running', 'done', 'retrying', 'failed', 'superseded'] as const
 export type RowState = (typeof ROW_STATES)[number]
 
 /** One job as the tree shows it: id, parent (-1 for the root), follow-on (1) or not (0), name, state (index in ROW_STATES), attempts, failed attempts. */

@@ -17,6 +17,7 @@ export const STATE_LABEL: Record<string, string> = {
   done: 'done',
   retrying: 'failed, to retry',
   failed: 'failed completely',
+  superseded: 'discarded by a rewind',
 }
 
 export class TreeView {

@@ -82,9 +82,9 @@ main { flex: 1; display: flex; min-height: 0; }
 .row .state { margin-left: auto; font-size: 12px; flex: none; }
 .row .att { color: var(--muted); font-size: 12px; flex: none; min-width: 5ch; text-align: right; }
 .s-waiting { color: var(--waiting); } .s-ready { color: var(--ready); } .s-running { color: var(--running); }
-.s-done { color: var(--done); } .s-retrying { color: var(--retrying); } .s-failed { color: var(--failed); font-weight: 600; }
+.s-done { color: var(--done); } .s-retrying { color: var(--retrying); } .s-failed { color: var(--failed); font-weight: 600; } .s-superseded { color: var(--muted); text-decoration: line-through; }
 .b-waiting { background: var(--waiting); } .b-ready { background: var(--ready); } .b-running { background: var(--running); }
-.b-done { background: var(--done); } .b-retrying { background: var(--retrying); } .b-failed { background: var(--failed); }
+.b-done { background: var(--done); } .b-retrying { background: var(--retrying); } .b-failed { background: var(--failed); } .b-superseded { background: var(--muted); }
 h2 { font-size: 15px; margin: 0 0 6px; } h3 { font-size: 13px; margin: 14px 0 4px; }
 .hint { color: var(--muted); }
 .kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; }

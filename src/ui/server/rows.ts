@@ -12,6 +12,7 @@ const CODE = new Map<RowState, number>(ROW_STATES.map((s, i) => [s, i]))
 export function rowState(a: AuditState, id: number): RowState {
   const job = a.timeline.jobs.get(id)
   const record = a.tree.jobs.get(id)
+  if (job?.discarded === true) return 'superseded'
   if (record === undefined) return job?.failedCompletely ? 'failed' : 'done'
   switch (record.phase) {
     case 'issued':

@@ -50,6 +50,22 @@ const sideLines = (f: Flow) =>
     .filter((l) => l !== '')
     .sort()
 
+/** Waits until the store's leader answers (or `gone` says it never will). */
+function leaderAnswering(store: string, gone: () => boolean): Promise<void> {
+  return eventually(
+    'the leader answers',
+    async () => {
+      try {
+        await leaderStatus(storePaths(store))
+        return true
+      } catch {
+        return gone()
+      }
+    },
+    20_000,
+  )
+}
+
 /** The jobs issued after the last rewind in the log. */
 function issuedSinceRewind(events: JobEvent[]): number[] {
   let at = events.length - 1
@@ -122,18 +138,7 @@ test('rewind: the leader SIGKILLed at random moments while the rewound group run
     const child = startJobtree(f.restart())
     const exited = finished(child)
     // Kill once it has started its work: at a random moment in what is left.
-    await eventually(
-      'the leader answers',
-      async () => {
-        try {
-          await leaderStatus(storePaths(f.store))
-          return true
-        } catch {
-          return child.exitCode !== null
-        }
-      },
-      20_000,
-    )
+    await leaderAnswering(f.store, () => child.exitCode !== null)
     await sleep(100 + random() * 700)
     const killed = child.kill('SIGKILL')
     const r = await exited
@@ -180,18 +185,7 @@ test('rewind: what cannot be done is refused in one line, exit 2, the store as i
   const leader = startJobtree(f.restart())
   const exited = finished(leader)
   try {
-    await eventually(
-      'the leader answers',
-      async () => {
-        try {
-          await leaderStatus(storePaths(f.store))
-          return true
-        } catch {
-          return false
-        }
-      },
-      20_000,
-    )
+    await leaderAnswering(f.store, () => false)
     await refused([f.store, '--job', '1'], /store .* has a running leader: stop it with jobtree kill .*, then rewind/)
   } finally {
     const r = await exited

@@ -1,11 +1,11 @@
 // The web view sends a page only the rows an event may have changed
 // (src/ui/server/rows.ts): checked against every row, after every event of a
-// real run with retries, failures, follow-ons and promises; and a move
+// real run with retries, failures, follow-ons and promises, rewound half-way and run again; and a move
 // between any two positions, either way, gives the tree at the second.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { jobtree, scratch } from './helpers/cli.ts'
+import { jobtree, readEvents, repo, scratch } from './helpers/cli.ts'
 import { fanArgs } from './helpers/ui.ts'
 import { EventSource } from '../src/audit/eventSource.ts'
 import { RunModel } from '../src/ui/server/runModel.ts'
@@ -19,6 +19,12 @@ test('ui rows: the rows an event touches are every row that changed; moves betwe
   const input = { n: 60, groups: 3, ms: 0, failEvery: 7 }
   const run = await jobtree(fanArgs(store, input, ['--retry-count', '2']))
   assert.equal(run.code, 1, run.stderr)
+  // And a rewind to half-way, run again: rows sent back and discarded change too.
+  const half = Math.floor((await readEvents(store)).length / 2)
+  const rewound = await jobtree(['rewind', store, '--to', String(half)])
+  assert.equal(rewound.code, 0, rewound.stderr)
+  const restart = ['run', join(repo, 'test', 'fixtures', 'uiTargets.ts'), '--store', store, '--restart', '--no-progress', '--log-level', 'warn']
+  assert.equal((await jobtree(restart)).code, 1)
 
   const model = new RunModel(storePaths(store))
   const shown = new Map<number, Row>()

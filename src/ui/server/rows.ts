@@ -47,12 +47,16 @@ export function allRows(a: AuditState): Row[] {
  * `after`: those it names or creates, and those it queued. A job changes
  * phase without being named only when it joins the ready queue (its
  * dependencies met) or leaves the tree once its subtree is done, which a
- * row shows as done already.
+ * row shows as done already; a rewind names the jobs it sends back and discards.
  */
 export function touchedBy(r: Recorded, before: JobTreeState, after: JobTreeState, into: Set<number>): void {
   const e = r.event
   if ('jobId' in e && e.jobId >= 0) into.add(e.jobId)
   for (const c of createdJobs(e)) into.add(c.jobId)
+  if (e.type === 'JobsRewound') {
+    for (const j of e.reset) into.add(j.jobId)
+    for (const [first, count] of e.discarded) for (let id = first; id < first + count; id++) into.add(id)
+  }
   // The queue grows only at its tail: what follows the old tail (or the whole queue, if it was empty).
   let id = after.readyHead
   if (before.readyTail !== -1) {

@@ -4,7 +4,7 @@ import { decodeValue, encodeForLog, encodeValue, MAX_VALUE_BYTES } from '../even
 
 // The contract between a batch system and the workers it starts: the attempt
 // it hands over, and the messages a warm local worker exchanges with the
-// leader over Node's IPC channel ('advanced' serialization). A Slurm job file
+// leader over their channel (channel.ts: CBOR frames on a pipe). A Slurm job file
 // holds a RunMessage and its result file a ResultMessage.
 
 /** One attempt as the leader hands it to a batch system, and the batch system to a worker. */
@@ -158,7 +158,7 @@ export function decodeResult(bytes: Uint8Array): ResultPayload {
   return { value: wire.value, successors, ...(wire.files === undefined ? {} : { files: wire.files }) }
 }
 
-/** A worker's report of an attempt (over IPC, or from a result file) as the leader's input. */
+/** A worker's report of an attempt (over its channel, or from a result file) as the leader's input. */
 export function resultOutcome(message: ResultMessage): AttemptOutcome {
   const { jobId, attempt, messages, stats, result } = message
   const now = Date.now()

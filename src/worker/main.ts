@@ -4,7 +4,7 @@ import { Attempt } from './attempt.ts'
 import { Channel, CHANNEL_FD } from './channel.ts'
 import { chainedAttempt } from './chain.ts'
 import { exceptionReason } from './failure.ts'
-import type { AttemptResult, IssuedJob, LeaderMessage, RunMessage, WorkerMessage } from './protocol.ts'
+import { queuedRuns, type AttemptResult, type IssuedJob, type LeaderMessage, type RunMessage, type WorkerMessage } from './protocol.ts'
 import { killRunningCommand } from './runCommand.ts'
 import { RUN_TAG } from './processGroup.ts'
 import { restoreUserUmask } from '../storeModes.ts'
@@ -28,9 +28,10 @@ const channel = new Channel<LeaderMessage, WorkerMessage>(new Socket({ fd: CHANN
 
 function received(message: LeaderMessage): void {
   if (message.type === 'queue') {
+    const runs = queuedRuns(message)
     // A worker forked before its run was known (forkEarly) carries the run's tag from its first attempt on.
-    for (const run of message.runs) process.env[RUN_TAG] ??= run.job.runId
-    queued.push(...message.runs)
+    for (const run of runs) process.env[RUN_TAG] ??= run.job.runId
+    queued.push(...runs)
     void runQueued()
     return
   }

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process'
 import { clock } from '../../clock.ts'
 import type { Resources } from '../../events/catalogue.ts'
 import { killProcessGroup, killTagged, WORKER_TAG, workerTag } from '../../worker/processGroup.ts'
-import type { ResultMessage, RunMessage, WorkerMessage } from '../../worker/protocol.ts'
+import { queueMessage, type ResultMessage, type RunMessage, type WorkerMessage } from '../../worker/protocol.ts'
 import { ofWorker, removeTempDirs } from '../../worker/tempDir.ts'
 import { forkWorker, takeEarly, type LeaderChannel } from './workerProcess.ts'
 
@@ -198,7 +198,7 @@ export class WorkerPool {
   private send(worker: Worker): void {
     if (worker.unsent.length === 0 || worker.killed) return
     const starts = worker.assigned[0]?.run === worker.unsent[0]
-    worker.channel.send({ type: 'queue', runs: worker.unsent })
+    worker.channel.send(queueMessage(worker.unsent))
     worker.unsent = []
     if (starts) this.started(worker)
   }

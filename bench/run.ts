@@ -110,7 +110,7 @@ rows.push({
 })
 
 rows.push({
-  what: `1. leader CPU per job, wide tree (WorkflowStarted → WorkflowFinished)`,
+  what: `1. leader CPU per job, wide tree (all its threads, while the middle 80% of jobs finish)`,
   figure: `${fmt(wide.leaderCpuPerJobUs, 1)} µs/job`,
   limit: '30 µs/job target',
   ratio: `${fmt((100 * wide.leaderCpuPerJobUs) / 30, 1)}%`,

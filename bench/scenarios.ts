@@ -22,7 +22,11 @@ export interface RunFigures {
   events: number
   /** Encoded size of every event, per job. */
   logBytesPerJob: number
-  /** The leader's CPU time (all its threads) from WorkflowStarted to WorkflowFinished, per job, in µs: its steady state, without its start-up. */
+  /**
+   * The leader's CPU time (all its threads) per job, in µs, in its steady
+   * state: while the middle 80% of the jobs finished, away from its start-up
+   * (loading the workflow, workers starting) and its end.
+   */
   leaderCpuPerJobUs: number
 }
 
@@ -77,14 +81,16 @@ export async function runWorkflow(target: string, input: unknown, extra: string[
     clearInterval(sampler)
     if (code !== 0) throw new Error(`jobtree run --target ${target} exited ${code}: ${stderr.trim()}`)
     const figures = await readFigures(store)
-    const leaderCpuNs = cpuAt(cpu, figures.finished) - cpuAt(cpu, figures.started)
-    return { ...figures, peakRss, leaderCpuPerJobUs: leaderCpuNs / 1000 / figures.jobs }
+    const { steady, ...rest } = figures
+    const leaderCpuNs = cpuAt(cpu, steady.to) - cpuAt(cpu, steady.from)
+    return { ...rest, peakRss, leaderCpuPerJobUs: leaderCpuNs / 1000 / steady.jobs }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-async function readFigures(store: string): Promise<Omit<RunFigures, 'peakRss' | 'leaderCpuPerJobUs'> & { started: number; finished: number }> {
+/** The figures a log holds, and `steady`: when the middle 80% of its jobs finished (ms since the epoch), and how many they are. */
+async function readFigures(store: string): Promise<Omit<RunFigures, 'peakRss' | 'leaderCpuPerJobUs'> & { steady: { from: number; to: number; jobs: number } }> {
   const log = await EventLog.open(join(store, 'events'), false)
   try {
     let jobs = 0
@@ -92,15 +98,20 @@ async function readFigures(store: string): Promise<Omit<RunFigures, 'peakRss' | 
     let bytes = 0
     let started = 0
     let finished = 0
+    const ends: number[] = []
     for await (const { event } of log.read()) {
       events += 1
       bytes += encodeEvent(event).length
       for (const _ of createdJobs(event)) jobs += 1
       if (event.type === 'WorkflowStarted') started = event.at
       if (event.type === 'WorkflowFinished') finished = event.at
+      if (event.type === 'JobFinished') ends.push(event.at)
     }
     const seconds = (finished - started) / 1000
-    return { jobs, seconds, jobsPerSecond: jobs / seconds, events, logBytesPerJob: bytes / jobs, started, finished }
+    ends.sort((a, b) => a - b)
+    const [first, last] = [Math.floor(ends.length * 0.1), Math.floor(ends.length * 0.9)]
+    const steady = { from: ends[first] ?? started, to: ends[last] ?? finished, jobs: Math.max(1, last - first) }
+    return { jobs, seconds, jobsPerSecond: jobs / seconds, events, logBytesPerJob: bytes / jobs, steady }
   } finally {
     await log.close()
   }

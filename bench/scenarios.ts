@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { encodeEvent } from '../src/events/codec.ts'
 import { EventLog } from '../src/store/log.ts'
-import { createdJobs } from '../src/events/catalogue.ts'
+import { createdJobs } from '../src/events/jobsOf.ts'
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url))
 export const BIN = join(REPO, 'bin', 'jobtree.js')

@@ -7,7 +7,7 @@ import { run, WorkflowFailedError } from '../src/index.ts'
 import { flaky, halfBroken, sumOfSquares, withCommand } from './fixtures/apiWorkflow.ts'
 import { returns, returnsThroughPromise, VALUES, type ValueName } from './fixtures/valueTargets.ts'
 import { readEvents, scratch } from './helpers/cli.ts'
-import { createdJobs } from '../src/events/catalogue.ts'
+import { createdJobs } from '../src/events/jobsOf.ts'
 import { openStore } from '../src/store/store.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 

@@ -3,7 +3,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { createdJobs, type JobEvent } from '../src/events/catalogue.ts'
+import type { JobEvent } from '../src/events/catalogue.ts'
+import { createdJobs } from '../src/events/jobsOf.ts'
 import { copyStore, recordedRun } from './helpers/audit.ts'
 import { jobtree, readEvents, scratch } from './helpers/cli.ts'
 

@@ -13,7 +13,8 @@ import { leaderStatus } from '../src/audit/statusReport.ts'
 import { storePaths } from '../src/store/store.ts'
 import { finished, jobtree, readEvents, repo, scratch, sleep, startJobtree } from './helpers/cli.ts'
 import { eventually } from './helpers/processes.ts'
-import { createdJobs, type JobEvent } from '../src/events/catalogue.ts'
+import type { JobEvent } from '../src/events/catalogue.ts'
+import { createdJobs } from '../src/events/jobsOf.ts'
 import { filesOfFailedAttempts, stateOf, storeFilesProblems } from './helpers/invariants/files.ts'
 
 function setUp(t: TestContext, seed: number, lines = 12_000) {

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { recordedRun } from './helpers/audit.ts'
 import { bin, readEvents, scratch } from './helpers/cli.ts'
 import { Terminal } from './helpers/terminal.ts'
-import { createdJobs } from '../src/events/catalogue.ts'
+import { createdJobs } from '../src/events/jobsOf.ts'
 
 test('replay --step: next, previous, jump, first, last and quit, in a terminal', { timeout: 120_000 }, async (t) => {
   const dir = scratch(t)

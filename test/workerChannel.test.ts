@@ -5,7 +5,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { createdJobs, type FailureReason } from '../src/events/catalogue.ts'
+import type { FailureReason } from '../src/events/catalogue.ts'
+import { createdJobs } from '../src/events/jobsOf.ts'
 import { encodeEvent } from '../src/events/codec.ts'
 import { jobtree, readEvents, scratch } from './helpers/cli.ts'
 

@@ -1,4 +1,5 @@
-import { concernsJob, createdJobs, createsJobs, rewinds, type Recorded, type Relation } from '../events/catalogue.ts'
+import type { Recorded, Relation } from '../events/catalogue.ts'
+import { concernsJob, createdJobs, createsJobs, rewinds } from '../events/jobsOf.ts'
 import { jobName } from './describe.ts'
 import { PVec } from '../decider/pvec.ts'
 

@@ -1,17 +1,17 @@
-import {
-  type AttemptFiles,
-  type FileWritten,
-  type WrittenFile,
-  createsJobs,
-  type JobCreated,
-  type JobEvent,
-  type JobFailed,
-  type JobFinished,
-  type JobsCreated,
-  type JobSpec,
-  type MessageLogged,
-  type SuccessorSpec,
+import type {
+  AttemptFiles,
+  FileWritten,
+  WrittenFile,
+  JobCreated,
+  JobEvent,
+  JobFailed,
+  JobFinished,
+  JobsCreated,
+  JobSpec,
+  MessageLogged,
+  SuccessorSpec,
 } from '../events/catalogue.ts'
+import { createsJobs } from '../events/jobsOf.ts'
 import { makeToken, mapTokens } from '../events/promise.ts'
 import type { JobTreeState } from '../decider/jobTreeState.ts'
 import type { AttemptSucceeded, HeldAttempt, Input } from '../decider/inputs.ts'

@@ -1,4 +1,5 @@
-import { createdJobs, type Recorded } from '../events/catalogue.ts'
+import type { Recorded } from '../events/catalogue.ts'
+import { createdJobs } from '../events/jobsOf.ts'
 import type { LoggedJob, RunHistory } from '../decider/inputs.ts'
 import type { EventSource } from './eventSource.ts'
 import { foldEvents } from './fold.ts'

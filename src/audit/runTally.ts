@@ -1,4 +1,5 @@
-import { createdJobs, type JobEvent } from '../events/catalogue.ts'
+import type { JobEvent } from '../events/catalogue.ts'
+import { createdJobs } from '../events/jobsOf.ts'
 import type { JobTreeState } from '../decider/jobTreeState.ts'
 import { jobName, targetGroup } from './describe.ts'
 

@@ -1,4 +1,5 @@
-import { createdJobs, createsJobs, type AttemptStats, type FailureReason, type JobEvent, type Relation } from '../events/catalogue.ts'
+import type { AttemptStats, FailureReason, JobEvent, Relation } from '../events/catalogue.ts'
+import { createdJobs, createsJobs } from '../events/jobsOf.ts'
 import { jobName } from './describe.ts'
 import type { JobTreeState } from '../decider/jobTreeState.ts'
 import { PVec } from '../decider/pvec.ts'

@@ -1,4 +1,5 @@
-import { concernsJob, type EventType, type Recorded } from '../events/catalogue.ts'
+import type { EventType, Recorded } from '../events/catalogue.ts'
+import { concernsJob } from '../events/jobsOf.ts'
 import { EventSource } from '../audit/eventSource.ts'
 import { followEvents } from '../socket/follow.ts'
 import { storePaths } from '../store/store.ts'

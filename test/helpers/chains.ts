@@ -1,4 +1,5 @@
-import { createdJobs, type JobEvent } from '../../src/events/catalogue.ts'
+import type { JobEvent } from '../../src/events/catalogue.ts'
+import { createdJobs } from '../../src/events/jobsOf.ts'
 
 // A worker that chains runs a job before the log records it; if its leader
 // dies first, that run is forgotten, and the job runs again (as any job

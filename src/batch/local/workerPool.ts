@@ -1,10 +1,11 @@
-import type { ChildProcess } from 'node:child_process'
 import { clock } from '../../clock.ts'
-import type { Resources } from '../../events/catalogue.ts'
 import { killProcessGroup, killTagged, WORKER_TAG, workerTag } from '../../worker/processGroup.ts'
 import { queueMessage, type ResultMessage, type RunMessage, type WorkerMessage } from '../../worker/protocol.ts'
 import { ofWorker, removeTempDirs } from '../../worker/tempDir.ts'
-import { forkWorker, takeEarly, type LeaderChannel } from './workerProcess.ts'
+import { forkWorker, takeEarly } from './workerProcess.ts'
+import { setKeepsAlive, type Assigned, type Slot, type Worker } from './worker.ts'
+
+export type { Slot }
 
 // Warm worker processes for the local batch system. Starting Node with tsx
 // costs far more than a trivial job, so a worker runs attempt after attempt,
@@ -41,8 +42,6 @@ const REFILL_AT = 4
 /** Only a worker whose attempt started this recently gets more queued: one running longer may run long. */
 const QUEUE_WINDOW_MS = 20
 
-export type Slot = Pick<Resources, 'cores' | 'memory' | 'disk'>
-
 export interface PoolListener {
   /** An attempt began to run in its worker, whose resident memory, idle, was `rss`. */
   started(jobId: number, rss: number): void
@@ -53,45 +52,6 @@ export interface PoolListener {
   returned(run: RunMessage): void
   /** A worker has nothing left to run: the resources it held are free. */
   freed(slot: Slot): void
-}
-
-interface Assigned {
-  jobId: number
-  attempt: number
-  /** Kept while it is queued, to be given back. */
-  run: RunMessage | undefined
-  /** Asked back; `kill`: not to be given back but dropped (or, if it started, killed). */
-  revoked?: 'return' | 'kill'
-}
-
-interface Worker {
-  readonly child: ChildProcess
-  readonly channel: LeaderChannel
-  /** Its WORKER_TAG, in its environment and so in that of all it starts. */
-  readonly tag: string
-  readonly closed: Promise<void>
-  /** It listens: messages sent earlier could be lost while tsx loads it. */
-  ready: boolean
-  /** What it runs (first) and what is queued behind it; empty when idle. */
-  assigned: Assigned[]
-  /** Runs given to it but not sent yet (sent together, once it is ready). */
-  unsent: RunMessage[]
-  /** The resources it holds while it has anything to run. */
-  slot: Slot | undefined
-  /** When its current attempt started, on the monotonic clock. */
-  since: number
-  /** The process group of the command the attempt runs. */
-  group: number | undefined
-  /** Killed, or exiting on its own: it gets no more attempts. */
-  retired: boolean
-  /** Killed by us: its attempt gets no outcome. */
-  killed: boolean
-  /** Killed for what it sent, which was not a message: its attempt died, and this says why. */
-  broken: string | undefined
-  /** Told to leave: it closes its end of the channel as it goes, and may still be writing a profile. */
-  dismissed: boolean
-  /** Resident memory as it last said, between attempts. */
-  rss: number
 }
 
 export class WorkerPool {
@@ -388,16 +348,5 @@ export class WorkerPool {
     if (head === undefined) return
     if (worker.child.pid !== undefined) await removeTempDirs(ofWorker(worker.child.pid))
     if (!killed) this.listener.died(head.jobId, head.attempt, code, signal, worker.broken)
-  }
-}
-
-/** Idle workers must not keep the leader's process alive. */
-function setKeepsAlive({ child, channel }: Worker, keep: boolean): void {
-  if (keep) {
-    child.ref()
-    channel.socket.ref()
-  } else {
-    child.unref()
-    channel.socket.unref()
   }
 }

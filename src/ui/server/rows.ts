@@ -1,6 +1,7 @@
 import type { AuditState } from '../../audit/auditState.ts'
 import type { JobTreeState } from '../../decider/jobTreeState.ts'
-import { createdJobs, type Recorded } from '../../events/catalogue.ts'
+import type { Recorded } from '../../events/catalogue.ts'
+import { createdJobs } from '../../events/jobsOf.ts'
 import { ROW_STATES, type Row, type RowState } from '../protocol.ts'
 
 // A job's row: its state derived from the job tree (which forgets a job once

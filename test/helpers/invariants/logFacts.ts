@@ -2,7 +2,8 @@
 // plan. It checks nothing: the log-order invariants (logOrder.ts) do, on the
 // same walk of which attempt is out, so that an outcome the log-order checks
 // reject is one these facts do not count either.
-import { createdJobs, type CreatedJob, type FailureReason, type JobEvent, type JobFinished } from '../../../src/events/catalogue.ts'
+import type { FailureReason, JobEvent, JobFinished } from '../../../src/events/catalogue.ts'
+import { createdJobs, type CreatedJob } from '../../../src/events/jobsOf.ts'
 
 export type Outcome = { kind: 'finished'; event: JobFinished } | { kind: 'failed'; reason: FailureReason } | { kind: 'abandoned' }
 

@@ -2,7 +2,8 @@
 // run, crashed and resumed or not, so each is checked on the log alone. One
 // function a rule, so that a spoilt log shows which rule caught it. Each
 // problem names the event's seq (from 1) and the job and attempt.
-import { createdJobs, type JobEvent } from '../../../src/events/catalogue.ts'
+import type { JobEvent } from '../../../src/events/catalogue.ts'
+import { createdJobs } from '../../../src/events/jobsOf.ts'
 import { walkAttemptsOut } from './logFacts.ts'
 
 const at = (seq: number, text: string) => `event ${seq}: ${text}`

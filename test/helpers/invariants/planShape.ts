@@ -3,7 +3,8 @@
 // numbering of successors; every other check of a plan against a run goes
 // through them, and a job the numbering cannot reach is reported here once.
 import { isDeepStrictEqual } from 'node:util'
-import type { CreatedJob, JobFinished, Relation } from '../../../src/events/catalogue.ts'
+import type { JobFinished, Relation } from '../../../src/events/catalogue.ts'
+import type { CreatedJob } from '../../../src/events/jobsOf.ts'
 
 /** What numbering needs of a planned job: its successors, children in the order added, then follow-ons. */
 export interface PlannedSuccessors {

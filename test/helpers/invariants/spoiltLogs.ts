@@ -3,7 +3,8 @@
 // run left (a checker that cannot fail proves nothing). A case the log lacks
 // the events for (no resumption, no job that failed completely) is left out,
 // and the self-test's count of proven checkers says so.
-import { createdJobs, type JobEvent, type JobFinished, type JobIssued } from '../../../src/events/catalogue.ts'
+import type { JobEvent, JobFinished, JobIssued } from '../../../src/events/catalogue.ts'
+import { createdJobs } from '../../../src/events/jobsOf.ts'
 import type { Checker } from './problems.ts'
 import {
   attemptsIncrease,

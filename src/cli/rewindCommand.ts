@@ -42,7 +42,7 @@ export async function rewindCommand(dir: string, flags: RewindFlags): Promise<nu
     let plan: RewindPlan
     try {
       // Recorded times never go back, as a leader's do not.
-      plan = planRewind(state, { type: 'Rewind', now: Math.max(Date.now(), await lastAt(store.log)), asked, history })
+      plan = planRewind(state, { type: 'Rewind', now: Math.max(Date.now(), await store.log.lastAt()), asked, history })
     } catch (err) {
       if (err instanceof RewindRefused) throw new JobtreeError('BAD_INPUT', `cannot rewind ${root}: ${err.message}`, { store: root })
       throw err
@@ -57,11 +57,6 @@ export async function rewindCommand(dir: string, flags: RewindFlags): Promise<nu
   } finally {
     await store.log.close()
   }
-}
-
-async function lastAt(log: { lastSeq: number; read(from: number, to: number): AsyncGenerator<{ event: { at: number } }> }): Promise<number> {
-  for await (const { event } of log.read(log.lastSeq, log.lastSeq)) return event.at
-  return 0
 }
 
 /** The jobs, a few by name, then how many more. */

@@ -160,7 +160,7 @@ function readersOf(consumers: Consumers, id: number): number[] {
   return readers
 }
 
-/** Whether the job's value stays as recorded, and where it comes from once rewound. */
+/** Whether the rewind reaches the job: it runs again, or is discarded. */
 function inReach(reach: Reach, id: number): boolean {
   return reach.reset.has(id) || reach.discarded.has(id)
 }

@@ -5,7 +5,6 @@ import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { checkBatchSystem, openBatchSystem, pickBatchConfig, type BatchOptions } from '../batch/choose.ts'
 import type { JobEvent, RunConfig } from '../events/catalogue.ts'
-import type { EventLog } from '../store/log.ts'
 import { encodeForLog } from '../events/codec.ts'
 import { resolveTokens } from '../events/promise.ts'
 import { JobtreeError } from '../errors.ts'
@@ -146,7 +145,7 @@ export async function runWorkflow(req: RunRequest): Promise<RunOutcome> {
         throw err
       }
     }
-    const now = recordClock(clock, await lastRecordedAt(store.log))
+    const now = recordClock(clock, await store.log.lastAt())
     const leader = new Leader({ store, batch, logger: req.logger, now, tickMs: req.tickMs, onCommit }, state)
     req.onStart?.(leader)
     const streams = new EventStreams(store.log)
@@ -220,12 +219,6 @@ function rootSpec(req: RunRequest) {
   }
   encodeForLog(req.input, 'the input')
   return toSpec({ kind: 'target', target: t.name, input: req.input }, t.options)
-}
-
-/** The time of the newest event in the log (0 for none): a new leader records nothing before it. */
-async function lastRecordedAt(log: EventLog): Promise<number> {
-  for await (const { event } of log.read(log.lastSeq, log.lastSeq)) return event.at
-  return 0
 }
 
 function outcome(state: JobTreeState, store: string): RunOutcome {

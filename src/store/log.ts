@@ -123,6 +123,12 @@ export class EventLog {
     return this.last
   }
 
+  /** The time of the newest event (0 for an empty log): whatever writes next records nothing before it. */
+  async lastAt(): Promise<number> {
+    for await (const { event } of this.read(this.last, this.last)) return event.at
+    return 0
+  }
+
   /**
    * Appends events as one atomic, synced batch and resolves with the sequence
    * number of the last one. Appends are applied in call order.

@@ -109,13 +109,6 @@ rows.push({
   ratio: `${fmt((100 * wide.jobsPerSecond) / ipcAll, 1)}%`,
 })
 
-rows.push({
-  what: `1. leader CPU per job, wide tree (all its threads, while the middle 80% of jobs finish)`,
-  figure: `${fmt(wide.leaderCpuPerJobUs, 1)} µs/job`,
-  limit: '30 µs/job target',
-  ratio: `${fmt((100 * wide.leaderCpuPerJobUs) / 30, 1)}%`,
-})
-
 say('chain...')
 const chain = await scenario('chain', size.chain)
 rows.push({

@@ -34,7 +34,6 @@ export function describeReason(reason: FailureReason): string {
     case 'signal':
       return `killed by ${reason.signal}`
     case 'workerDied':
-      if (reason.message !== undefined) return `its worker process died: ${reason.message}`
       return `its worker process died (${reason.signal ?? `exit code ${reason.code}`})`
     case 'invalidResult':
     case 'unschedulable':

@@ -46,8 +46,7 @@ export type FailureReason =
   | { kind: 'exception'; message: string; stack?: string }
   | { kind: 'exit'; code: number }
   | { kind: 'signal'; signal: string }
-  /** `message`: why jobtree killed the worker, when it did (it broke the protocol of its channel to the leader). */
-  | { kind: 'workerDied'; code: number | null; signal: string | null; message?: string }
+  | { kind: 'workerDied'; code: number | null; signal: string | null }
   /**
    * What the attempt returned can never be recorded (a value the log cannot
    * encode or is over the size limit, a promise naming no successor). The

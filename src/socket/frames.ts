@@ -1,9 +1,8 @@
 import { decodeValue, encodeValue } from '../events/codec.ts'
-import { frameOf } from '../frames.ts'
 
 // Binary frames on the leader's socket, for answers that stream: each frame
-// (src/frames.ts) holds a CBOR value. Events travel as the bytes the log
-// stores, so the leader neither decodes nor re-encodes them.
+// is a 4-byte big-endian length and a CBOR value. Events travel as the bytes
+// the log stores, so the leader neither decodes nor re-encodes them.
 
 export type Frame =
   /** One event: its sequence number and stored bytes. */
@@ -13,9 +12,29 @@ export type Frame =
   | ['error', string]
 
 export function encodeFrame(frame: Frame): Buffer {
-  return frameOf(encodeValue(frame))
+  const payload = encodeValue(frame)
+  const out = Buffer.allocUnsafe(4 + payload.length)
+  out.writeUInt32BE(payload.length, 0)
+  out.set(payload, 4)
+  return out
 }
 
-export function decodeFrame(payload: Uint8Array): Frame {
-  return decodeValue(payload) as Frame
+/** Splits a byte stream into frames. */
+export class FrameReader {
+  private pending: Buffer = Buffer.alloc(0)
+
+  /** The frames `chunk` completes. */
+  push(chunk: Buffer): Frame[] {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
+    const frames: Frame[] = []
+    let offset = 0
+    while (this.pending.length - offset >= 4) {
+      const length = this.pending.readUInt32BE(offset)
+      if (this.pending.length - offset - 4 < length) break
+      frames.push(decodeValue(this.pending.subarray(offset + 4, offset + 4 + length)) as Frame)
+      offset += 4 + length
+    }
+    this.pending = this.pending.subarray(offset)
+    return frames
+  }
 }

@@ -3,8 +3,7 @@ import type { Recorded } from '../events/catalogue.ts'
 import { decodeStored } from '../store/log.ts'
 import { JobtreeError } from '../errors.ts'
 import { readAddress, type LeaderAddress } from './address.ts'
-import { FrameReader } from '../frames.ts'
-import { decodeFrame } from './frames.ts'
+import { FrameReader } from './frames.ts'
 import type { StorePaths } from '../store/store.ts'
 
 // The client side of the leader's event stream (streamEvents.ts).
@@ -29,8 +28,7 @@ export async function* leaderEvents(paths: StorePaths, from: number, to: number,
       // A frame starts with its length, whose first byte is never '{': this is a refusal in JSON.
       if (first && chunk[0] === 0x7b) throw refused(paths, chunk.toString('utf8'))
       first = false
-      for (const payload of reader.push(chunk)) {
-        const frame = decodeFrame(payload)
+      for (const frame of reader.push(chunk)) {
         if (frame[0] === 'event') yield { seq: frame[1], event: decodeStored(paths.events, frame[1], frame[2]) }
         else if (frame[0] === 'end') return { lastSeq: frame[1] }
         else throw new JobtreeError('STORE_IN_USE', `the leader of ${paths.root} stopped the stream: ${frame[1]}`, { store: paths.root })

@@ -1,10 +1,7 @@
-import { Socket } from 'node:net'
-import { fstatSync } from 'node:fs'
 import { Attempt } from './attempt.ts'
-import { Channel, CHANNEL_FD } from './channel.ts'
 import { chainedAttempt } from './chain.ts'
 import { exceptionReason } from './failure.ts'
-import { queuedRuns, type AttemptResult, type IssuedJob, type LeaderMessage, type RunMessage, type WorkerMessage } from './protocol.ts'
+import type { AttemptResult, IssuedJob, LeaderMessage, RunMessage, WorkerMessage } from './protocol.ts'
 import { killRunningCommand } from './runCommand.ts'
 import { RUN_TAG } from './processGroup.ts'
 import { restoreUserUmask } from '../storeModes.ts'
@@ -20,24 +17,21 @@ let current: Attempt | undefined
 const queued: RunMessage[] = []
 let running = false
 
-if (!isSocket(CHANNEL_FD)) {
-  console.error(`jobtree worker: start me through the local batch system (I need its channel on fd ${CHANNEL_FD})`)
-  process.exit(2)
+function send(message: WorkerMessage, then?: () => void): void {
+  process.send?.(message, undefined, {}, then)
 }
-const channel = new Channel<LeaderMessage, WorkerMessage>(new Socket({ fd: CHANNEL_FD, readable: true, writable: true }))
 
 function received(message: LeaderMessage): void {
   if (message.type === 'queue') {
-    const runs = queuedRuns(message)
     // A worker forked before its run was known (forkEarly) carries the run's tag from its first attempt on.
-    for (const run of runs) process.env[RUN_TAG] ??= run.job.runId
-    queued.push(...runs)
+    for (const run of message.runs) process.env[RUN_TAG] ??= run.job.runId
+    queued.push(...message.runs)
     void runQueued()
     return
   }
   const at = queued.findIndex((run) => run.job.jobId === message.jobId)
   if (at >= 0) queued.splice(at, 1)
-  channel.send({ type: 'revoked', jobId: message.jobId, ok: at >= 0 })
+  send({ type: 'revoked', jobId: message.jobId, ok: at >= 0 })
 }
 
 async function runQueued(): Promise<void> {
@@ -55,11 +49,11 @@ async function runChain(run: RunMessage): Promise<void> {
   for (let job: IssuedJob | undefined = run.job; job !== undefined; ) {
     const attempt: Attempt = new Attempt({ ...run, job })
     current = attempt
-    const result: AttemptResult = await attempt.run((pgid) => channel.send({ type: 'spawned', jobId: attempt.job.jobId, pgid }))
+    const result: AttemptResult = await attempt.run((pgid) => send({ type: 'spawned', jobId: attempt.job.jobId, pgid }))
     if (current !== attempt) return
     current = undefined
     job = result.ok && queued.length === 0 ? chainedAttempt(attempt.job, attempt.successors) : undefined
-    channel.send(attempt.finish(result, false, job))
+    send(attempt.finish(result, false, job))
   }
 }
 
@@ -73,34 +67,26 @@ function fatal(err: unknown): void {
     if (!leaderGone(err)) console.error('jobtree worker: uncaught error between jobs:', err)
     process.exit(1)
   }
-  channel.send(attempt.finish({ ok: false, reason: exceptionReason(err) }, true))
-  channel.flush(() => process.exit(1))
+  send(attempt.finish({ ok: false, reason: exceptionReason(err) }, true), () => process.exit(1))
 }
 
 function leaderGone(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code
-  return code === 'EPIPE' || code === 'ECONNRESET' || !channel.socket.writable
+  return code === 'EPIPE' || code === 'ERR_IPC_CHANNEL_CLOSED' || process.connected === false
 }
 
-function isSocket(fd: number): boolean {
-  try {
-    return fstatSync(fd).isSocket()
-  } catch {
-    return false
-  }
+if (process.send === undefined) {
+  console.error('jobtree worker: start me through the local batch system (I need an IPC channel)')
+  process.exit(2)
 }
-
-channel.listen({
-  message: received,
-  // The leader is gone (even if it was SIGKILLed), or sent what is not a message: take the running command down and go too.
-  ended: (why) => {
-    killRunningCommand()
-    if (why !== undefined) console.error(`jobtree worker: the leader sent ${why}`)
-    process.exit(why === undefined ? 0 : 1)
-  },
+process.on('message', (message) => received(message as LeaderMessage))
+// The leader is gone (even if it was SIGKILLed): take the running command down and go too.
+process.on('disconnect', () => {
+  killRunningCommand()
+  process.exit(0)
 })
 // A target may end the process itself (process.exit): leave no temp dir behind.
 process.on('exit', () => current?.discard())
 process.on('uncaughtException', fatal)
 process.on('unhandledRejection', fatal)
-channel.send({ type: 'ready', rss: process.memoryUsage.rss() })
+send({ type: 'ready', rss: process.memoryUsage.rss() })

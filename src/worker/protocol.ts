@@ -4,7 +4,7 @@ import { decodeValue, encodeForLog, encodeValue, MAX_VALUE_BYTES } from '../even
 
 // The contract between a batch system and the workers it starts: the attempt
 // it hands over, and the messages a warm local worker exchanges with the
-// leader over their channel (channel.ts: CBOR frames on a pipe). A Slurm job file
+// leader over Node's IPC channel ('advanced' serialization). A Slurm job file
 // holds a RunMessage and its result file a ResultMessage.
 
 /** One attempt as the leader hands it to a batch system, and the batch system to a worker. */
@@ -34,58 +34,15 @@ export interface RunMessage {
   maxLogBytes: number
 }
 
-/** The fields of an IssuedJob that the attempts of one run share: a queue message holds them once for all its runs. */
-type SharedField = 'module' | 'globalDir' | 'filesDir' | 'runId'
-type Shared = Pick<IssuedJob, SharedField> & { maxLogBytes: number }
-/** A run in a queue message: what it does not share with the first (a field that differs stays in it). */
-type QueuedRun = Omit<IssuedJob, SharedField> & Partial<Shared>
-
 /**
  * Leader → local worker: attempts to run one after the other, after those it
  * already has. Sent only after the worker said it is ready. The leader sends
  * the next one while the worker still runs the last, so that it never waits
- * for the leader between two short jobs. What the runs share travels once:
- * each run's paths were most of the bytes to encode and decode.
+ * for the leader between two short jobs.
  */
 export interface QueueMessage {
   type: 'queue'
-  shared: Shared
-  runs: QueuedRun[]
-}
-
-/** `runs` (at least one) as one queue message. */
-export function queueMessage(runs: RunMessage[]): QueueMessage {
-  const first = runs[0]
-  const shared: Shared = {
-    module: first.job.module,
-    globalDir: first.job.globalDir,
-    filesDir: first.job.filesDir,
-    runId: first.job.runId,
-    maxLogBytes: first.maxLogBytes,
-  }
-  return {
-    type: 'queue',
-    shared,
-    runs: runs.map(({ job, maxLogBytes }) => {
-      const { module, globalDir, filesDir, runId, ...own } = job
-      const run: QueuedRun = own
-      if (module !== shared.module) run.module = module
-      if (globalDir !== shared.globalDir) run.globalDir = globalDir
-      if (filesDir !== shared.filesDir) run.filesDir = filesDir
-      if (runId !== shared.runId) run.runId = runId
-      if (maxLogBytes !== shared.maxLogBytes) run.maxLogBytes = maxLogBytes
-      return run
-    }),
-  }
-}
-
-/** The runs a queue message holds, whole again. */
-export function queuedRuns({ shared, runs }: QueueMessage): RunMessage[] {
-  return runs.map(({ maxLogBytes, ...own }) => ({
-    type: 'run',
-    job: { module: shared.module, globalDir: shared.globalDir, filesDir: shared.filesDir, runId: shared.runId, ...own },
-    maxLogBytes: maxLogBytes ?? shared.maxLogBytes,
-  }))
+  runs: RunMessage[]
 }
 
 /** Leader → local worker: give back an attempt it has not started (another worker is free for it). */
@@ -201,7 +158,7 @@ export function decodeResult(bytes: Uint8Array): ResultPayload {
   return { value: wire.value, successors, ...(wire.files === undefined ? {} : { files: wire.files }) }
 }
 
-/** A worker's report of an attempt (over its channel, or from a result file) as the leader's input. */
+/** A worker's report of an attempt (over IPC, or from a result file) as the leader's input. */
 export function resultOutcome(message: ResultMessage): AttemptOutcome {
   const { jobId, attempt, messages, stats, result } = message
   const now = Date.now()

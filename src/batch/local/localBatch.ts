@@ -78,13 +78,13 @@ export class LocalBatchSystem implements BatchSystem {
           held.baseline = rss
         },
         result: (message) => this.finished(message.jobId, message.attempt, () => resultOutcome(message), message),
-        died: (jobId, attempt, code, signal, why) =>
+        died: (jobId, attempt, code, signal) =>
           this.finished(jobId, attempt, () => ({
             type: 'AttemptFailed',
             now: Date.now(),
             jobId,
             attempt,
-            reason: { kind: 'workerDied', code, signal, ...(why === undefined ? {} : { message: why }) },
+            reason: { kind: 'workerDied', code, signal },
             messages: [],
           })),
         returned: (run) => {

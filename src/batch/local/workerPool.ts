@@ -1,16 +1,14 @@
+import type { ChildProcess } from 'node:child_process'
 import { clock } from '../../clock.ts'
+import type { Resources } from '../../events/catalogue.ts'
 import { killProcessGroup, killTagged, WORKER_TAG, workerTag } from '../../worker/processGroup.ts'
-import { queueMessage, type ResultMessage, type RunMessage, type WorkerMessage } from '../../worker/protocol.ts'
+import type { ResultMessage, RunMessage, WorkerMessage } from '../../worker/protocol.ts'
 import { ofWorker, removeTempDirs } from '../../worker/tempDir.ts'
 import { forkWorker, takeEarly } from './workerProcess.ts'
-import { setKeepsAlive, type Assigned, type Slot, type Worker } from './worker.ts'
-
-export type { Slot }
 
 // Warm worker processes for the local batch system. Starting Node with tsx
 // costs far more than a trivial job, so a worker runs attempt after attempt,
-// one at a time, and a trivial job costs a round trip on its channel
-// (worker/channel.ts). A worker is forked only when
+// one at a time, and a trivial job costs an IPC round trip. A worker is forked only when
 // none is idle, so there are never more than the most attempts that ever ran
 // at once; a worker that dies is simply not reused.
 //
@@ -30,7 +28,6 @@ export type { Slot }
 //
 //   starting, busy ──kill(), shutdown()──► killed: SIGKILL, no outcome
 //   idle ──shutdown()──► dismissed: its channel closed, it exits by itself
-//   any ──a frame that is no message──► broken: SIGKILL, its attempt died
 //   any ──'close'──► gone, never reused (busy and not killed: its attempt died)
 
 /** How long an idle worker has to leave once told to, before it is killed. */
@@ -42,16 +39,52 @@ const REFILL_AT = 4
 /** Only a worker whose attempt started this recently gets more queued: one running longer may run long. */
 const QUEUE_WINDOW_MS = 20
 
+export type Slot = Pick<Resources, 'cores' | 'memory' | 'disk'>
+
 export interface PoolListener {
   /** An attempt began to run in its worker, whose resident memory, idle, was `rss`. */
   started(jobId: number, rss: number): void
   result(message: ResultMessage): void
-  /** The worker running the attempt died before it reported (`why`: killed for breaking the channel's protocol, how). */
-  died(jobId: number, attempt: number, code: number | null, signal: NodeJS.Signals | null, why: string | undefined): void
+  /** The worker running the attempt died before it reported. */
+  died(jobId: number, attempt: number, code: number | null, signal: NodeJS.Signals | null): void
   /** An attempt queued on a worker is given back unstarted (asked back, or its worker is gone). */
   returned(run: RunMessage): void
   /** A worker has nothing left to run: the resources it held are free. */
   freed(slot: Slot): void
+}
+
+interface Assigned {
+  jobId: number
+  attempt: number
+  /** Kept while it is queued, to be given back. */
+  run: RunMessage | undefined
+  /** Asked back; `kill`: not to be given back but dropped (or, if it started, killed). */
+  revoked?: 'return' | 'kill'
+}
+
+interface Worker {
+  readonly child: ChildProcess
+  /** Its WORKER_TAG, in its environment and so in that of all it starts. */
+  readonly tag: string
+  readonly closed: Promise<void>
+  /** It listens: messages sent earlier could be lost while tsx loads it. */
+  ready: boolean
+  /** What it runs (first) and what is queued behind it; empty when idle. */
+  assigned: Assigned[]
+  /** Runs given to it but not sent yet (sent together, once it is ready). */
+  unsent: RunMessage[]
+  /** The resources it holds while it has anything to run. */
+  slot: Slot | undefined
+  /** When its current attempt started, on the monotonic clock. */
+  since: number
+  /** The process group of the command the attempt runs. */
+  group: number | undefined
+  /** Killed, or exiting on its own: it gets no more attempts. */
+  retired: boolean
+  /** Killed by us: its attempt gets no outcome. */
+  killed: boolean
+  /** Resident memory as it last said, between attempts. */
+  rss: number
 }
 
 export class WorkerPool {
@@ -71,7 +104,7 @@ export class WorkerPool {
     worker.slot = slot
     worker.since = clock.mono()
     this.assign(worker, run)
-    setKeepsAlive(worker, true)
+    setKeepsAlive(worker.child, true)
   }
 
   /** Queues the attempt behind a busy worker's, if one fits it in its slot and runs short jobs; false if none does. */
@@ -132,7 +165,7 @@ export class WorkerPool {
       worker.assigned = worker.assigned.slice(0, 1)
       worker.unsent = []
       worker.slot = undefined
-      if (busy || !worker.ready || !worker.channel.socket.writable) {
+      if (busy || !worker.ready || !worker.child.connected) {
         this.destroy(worker)
         return worker.closed
       }
@@ -145,7 +178,7 @@ export class WorkerPool {
     worker.assigned.push({ jobId: run.job.jobId, attempt: run.job.attempt, run })
     worker.unsent.push(run)
     if (!worker.ready) return
-    // Runs assigned in one turn of the event loop travel in one message (and the channel writes all of a turn's messages at once).
+    // Runs assigned in one turn of the event loop travel in one message.
     if (this.unflushed.size === 0) queueMicrotask(() => this.flush())
     this.unflushed.add(worker)
   }
@@ -158,7 +191,7 @@ export class WorkerPool {
   private send(worker: Worker): void {
     if (worker.unsent.length === 0 || worker.killed) return
     const starts = worker.assigned[0]?.run === worker.unsent[0]
-    worker.channel.send(queueMessage(worker.unsent))
+    worker.child.send({ type: 'queue', runs: worker.unsent })
     worker.unsent = []
     if (starts) this.started(worker)
   }
@@ -182,29 +215,32 @@ export class WorkerPool {
       if (why === 'return' && queued.run !== undefined) this.listener.returned(queued.run)
       return
     }
-    if (queued.revoked === undefined) worker.channel.send({ type: 'revoke', jobId: queued.jobId })
+    if (queued.revoked === undefined) worker.child.send({ type: 'revoke', jobId: queued.jobId })
     queued.revoked = why
   }
 
   /** An idle worker leaves on its own when its channel closes (and can write a profile on the way out). */
-  private async dismiss(worker: Worker): Promise<void> {
+  private dismiss(worker: Worker): Promise<void> {
     worker.retired = true
-    worker.dismissed = true
-    setKeepsAlive(worker, true)
+    this.workers.delete(worker)
+    worker.child.ref()
+    // Node emits no 'close' for a child whose channel was closed from this side: wait for 'exit'.
+    const exited = new Promise<void>((resolve) => worker.child.once('exit', () => resolve()))
     const timer = setTimeout(() => worker.child.kill('SIGKILL'), IDLE_EXIT_MS)
-    worker.channel.close()
-    // Gone, it takes what its targets started and left running with it.
-    await worker.closed
-    clearTimeout(timer)
+    worker.child.disconnect()
+    return exited.then(() => {
+      clearTimeout(timer)
+      // What its targets started and left running goes with it.
+      killTagged(WORKER_TAG, worker.tag)
+    })
   }
 
   private fork(): Worker {
     const taken = takeEarly()
     const tag = taken?.tag ?? workerTag(process.pid, ++this.forked)
-    const { child, channel } = taken ?? forkWorker(tag, this.runId)
+    const child = taken?.child ?? forkWorker(tag, this.runId)
     const worker: Worker = {
       child,
-      channel,
       tag,
       // 'close' rather than 'exit': it comes after the last message the worker sent.
       closed: new Promise((resolve) => child.once('close', (code, signal) => resolve(this.gone(worker, code, signal)))),
@@ -216,33 +252,19 @@ export class WorkerPool {
       group: undefined,
       retired: false,
       killed: false,
-      broken: undefined,
-      dismissed: false,
       rss: 0,
     }
-    // A failed fork or kill is followed by 'close', which reports what matters.
+    child.removeAllListeners('message')
+    child.on('message', (message) => this.received(worker, message as WorkerMessage))
+    // A failed fork, send or kill is followed by 'close', which reports what matters.
     child.on('error', () => {})
     this.workers.add(worker)
-    // What a worker forked early said while it waited is handed over first.
-    channel.listen({
-      message: (message) => this.received(worker, message),
-      ended: (why) => this.channelEnded(worker, why),
-    })
+    if (taken !== undefined) {
+      child.ref()
+      child.channel?.ref()
+      for (const message of taken.messages) this.received(worker, message)
+    }
     return worker
-  }
-
-  /**
-   * The worker's channel is closed: it died (a frame cut short by its death
-   * is never read), or it closed its end and cannot report any more, or it
-   * sent what is not a message. Whatever it is doing, it is killed; 'close'
-   * reports its attempt as died, with why when it broke the protocol.
-   */
-  private channelEnded(worker: Worker, why: string | undefined): void {
-    if (worker.killed || worker.dismissed) return
-    worker.retired = true
-    if (why !== undefined) worker.broken = `it was killed for sending ${why}`
-    if (worker.group !== undefined) killProcessGroup(worker.group)
-    worker.child.kill('SIGKILL')
   }
 
   private received(worker: Worker, message: WorkerMessage): void {
@@ -305,7 +327,7 @@ export class WorkerPool {
     }
     const { slot } = worker
     worker.slot = undefined
-    setKeepsAlive(worker, false)
+    setKeepsAlive(worker.child, false)
     if (slot !== undefined) this.listener.freed(slot)
   }
 
@@ -315,7 +337,7 @@ export class WorkerPool {
     if (worker.group !== undefined) killProcessGroup(worker.group)
     worker.group = undefined
     // Held until it is gone, so that shutdown() can wait for 'close'.
-    setKeepsAlive(worker, true)
+    setKeepsAlive(worker.child, true)
     worker.child.kill('SIGKILL')
     this.release(worker)
   }
@@ -347,6 +369,17 @@ export class WorkerPool {
     killTagged(WORKER_TAG, worker.tag)
     if (head === undefined) return
     if (worker.child.pid !== undefined) await removeTempDirs(ofWorker(worker.child.pid))
-    if (!killed) this.listener.died(head.jobId, head.attempt, code, signal, worker.broken)
+    if (!killed) this.listener.died(head.jobId, head.attempt, code, signal)
+  }
+}
+
+/** Idle workers must not keep the leader's process alive. */
+function setKeepsAlive(child: ChildProcess, keep: boolean): void {
+  if (keep) {
+    child.ref()
+    child.channel?.ref()
+  } else {
+    child.unref()
+    child.channel?.unref()
   }
 }

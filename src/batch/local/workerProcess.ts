@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { fork, type ChildProcess } from 'node:child_process'
 import { closeSync } from 'node:fs'
-import type { Socket } from 'node:net'
-import { Channel, CHANNEL_FD } from '../../worker/channel.ts'
 import { RUN_TAG, WORKER_TAG, workerTag } from '../../worker/processGroup.ts'
-import type { LeaderMessage, WorkerMessage } from '../../worker/protocol.ts'
+import type { WorkerMessage } from '../../worker/protocol.ts'
 import { rawOutputFile } from '../../worker/rawOutput.ts'
 import { WORKFLOW_LOADERS } from '../../loader/loaders.ts'
 import { ownFile } from '../../ownFile.ts'
@@ -16,29 +14,23 @@ const WORKER_MAIN = ownFile('../../worker/main.ts', import.meta.url)
 // to profile them (node refuses --cpu-prof in NODE_OPTIONS).
 const WORKER_NODE_ARGS = (process.env.JOBTREE_WORKER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
 
-export type LeaderChannel = Channel<WorkerMessage, LeaderMessage>
-
-export interface WorkerProcess {
-  child: ChildProcess
-  /** On the worker's CHANNEL_FD. */
-  channel: LeaderChannel
-}
-
-export function forkWorker(tag: string, runId: string | undefined): WorkerProcess {
+export function forkWorker(tag: string, runId: string | undefined): ChildProcess {
   const raw = rawOutputFile()
-  const stdio: Array<'ignore' | 'pipe' | number> = ['ignore', raw.fd, raw.fd]
-  stdio[CHANNEL_FD] = 'pipe'
-  const child = spawn(process.execPath, [...WORKFLOW_LOADERS, ...WORKER_NODE_ARGS, WORKER_MAIN], {
+  const child = fork(WORKER_MAIN, [], {
+    execArgv: [...WORKFLOW_LOADERS, ...WORKER_NODE_ARGS],
     env: { ...process.env, ...raw.env, [WORKER_TAG]: tag, ...(runId === undefined ? {} : { [RUN_TAG]: runId }) },
-    stdio,
+    serialization: 'advanced',
+    stdio: ['ignore', raw.fd, raw.fd, 'ipc'],
   })
   closeSync(raw.fd)
-  return { child, channel: new Channel(child.stdio[CHANNEL_FD] as Socket) }
+  return child
 }
 
-/** A worker forked before any pool: what it says waits in its channel until the pool listens. */
-interface EarlyWorker extends WorkerProcess {
+/** A worker forked before any pool, and what it said while it waited to be taken. */
+interface EarlyWorker {
+  child: ChildProcess
   tag: string
+  messages: WorkerMessage[]
 }
 
 let early: EarlyWorker | undefined
@@ -54,11 +46,13 @@ let early: EarlyWorker | undefined
 export function forkEarly(): void {
   if (early !== undefined) return
   const tag = workerTag(process.pid, 0)
-  const worker = forkWorker(tag, undefined)
-  worker.child.on('error', () => {})
-  worker.child.unref()
-  worker.channel.socket.unref()
-  early = { ...worker, tag }
+  const child = forkWorker(tag, undefined)
+  const messages: WorkerMessage[] = []
+  child.on('message', (message) => messages.push(message as WorkerMessage))
+  child.on('error', () => {})
+  child.unref()
+  child.channel?.unref()
+  early = { child, tag, messages }
 }
 
 /** The worker forked early, if one waits (and did not die waiting): the caller's from now on. */
